@@ -1,0 +1,282 @@
+// The IPC contract between a window (renderer) and the main process — the only IPC vocabulary.
+// Both transports use it unchanged: Electron IPC (src/main/ipc.ts + src/preload) and the browser host's WebSocket
+// (tools/web-host.ts). Every request payload is validated with the schemas below on the main side.
+
+import * as v from 'valibot'
+import { DEFAULT_MAX_MESSAGE_BYTES, type ErrorCode, isJpeg, type StreamInfo } from './protocol'
+
+// ---------------------------------------------------------------------------------------------------------------
+// Values
+// ---------------------------------------------------------------------------------------------------------------
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/
+const HOSTNAME = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\.?$/
+
+export function isIPv4(s: string): boolean {
+  return IPV4.test(s)
+}
+
+/** RFC 4291 text forms, with an optional zone (fe80::1%eth0) and an optional embedded IPv4 tail. */
+export function isIPv6(s: string): boolean {
+  const [addr, zone, ...rest] = s.split('%')
+  if (addr === undefined || rest.length > 0 || (zone !== undefined && !/^[\w.-]{1,32}$/.test(zone))) return false
+  let groups = addr.split(':')
+  if (groups.length < 3 || groups.length > 9) return false
+  const last = groups[groups.length - 1]!
+  let max = 8
+  if (last.includes('.')) {
+    if (!isIPv4(last)) return false
+    groups = groups.slice(0, -1)
+    max = 6
+  }
+  const gap = addr.indexOf('::')
+  if (gap !== addr.lastIndexOf('::')) return false
+  const parts = groups.filter((g, i) => !(g === '' && (gap >= 0 || i === 0 || i === groups.length - 1)))
+  if (!parts.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return false
+  return gap >= 0 ? parts.length < max : parts.length === max && !groups.includes('')
+}
+
+export function isHostname(s: string): boolean {
+  return HOSTNAME.test(s) && !/^[\d.]+$/.test(s)
+}
+
+/** An IP address (v4 or v6, brackets allowed around v6) or a host name. */
+export function isHost(s: string): boolean {
+  const bare = s.startsWith('[') && s.endsWith(']') ? s.slice(1, -1) : s
+  return isIPv4(bare) || isIPv6(bare) || isHostname(bare)
+}
+
+export function stripBrackets(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
+}
+
+export const HostSchema = v.pipe(
+  v.string(),
+  v.trim(),
+  v.nonEmpty('Enter the partner’s IP address or host name'),
+  v.maxLength(255, 'That address is too long'),
+  v.check(isHost, 'That is not an IP address or a host name'),
+  v.transform(stripBrackets)
+)
+export const PortSchema = v.pipe(
+  v.number('The port must be a number'),
+  v.integer('The port must be a whole number'),
+  v.minValue(1, 'The port must be between 1 and 65535'),
+  v.maxValue(65535, 'The port must be between 1 and 65535')
+)
+/** Where the broadcaster listens: an address of this machine, or a wildcard ('0.0.0.0' or '::'). */
+export const BindHostSchema = v.pipe(
+  v.string(),
+  v.check((s) => isIPv4(s) || isIPv6(s), 'Choose one of this machine’s network interfaces')
+)
+
+export const MAX_JPEG_BYTES = DEFAULT_MAX_MESSAGE_BYTES - 64
+
+export const JpegSchema = v.pipe(
+  v.custom<Uint8Array>((b) => b instanceof Uint8Array, 'A frame must be binary'),
+  v.check((b) => b.byteLength > 0 && b.byteLength <= MAX_JPEG_BYTES, `A frame must be 1 byte to ${MAX_JPEG_BYTES} bytes`),
+  v.check((b) => isJpeg(b), 'A frame must be a JPEG image')
+)
+
+// ---------------------------------------------------------------------------------------------------------------
+// Requests: renderer -> main, each answered with a Result
+// ---------------------------------------------------------------------------------------------------------------
+
+export const ClassicModeSchema = v.picklist(['off', 'pickle', 'jpeg'])
+export type ClassicMode = v.InferOutput<typeof ClassicModeSchema>
+export const WatchModeSchema = v.picklist(['auto', 'native', 'classic'])
+export type WatchMode = v.InferOutput<typeof WatchModeSchema>
+
+export const requestSchemas = {
+  'broadcast:start': v.strictObject({
+    port: PortSchema,
+    host: BindHostSchema,
+    name: v.pipe(v.string(), v.maxLength(64)),
+    width: v.pipe(v.number(), v.integer(), v.minValue(16), v.maxValue(7680)),
+    height: v.pipe(v.number(), v.integer(), v.minValue(16), v.maxValue(4320)),
+    fps: v.pipe(v.number(), v.minValue(1), v.maxValue(120)),
+    classic: v.optional(ClassicModeSchema, 'off'),
+    mjpegPort: v.optional(v.nullable(PortSchema), null)
+  }),
+  'broadcast:stop': v.strictObject({}),
+  'broadcast:frame': v.strictObject({
+    seq: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(0xffffffff)),
+    capturedAtUs: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER)),
+    jpeg: JpegSchema
+  }),
+  'broadcast:interfaces': v.strictObject({}),
+  'watch:start': v.strictObject({
+    host: HostSchema,
+    port: PortSchema,
+    mode: v.optional(WatchModeSchema, 'auto')
+  }),
+  'watch:stop': v.strictObject({}),
+  'app:open': v.strictObject({ role: v.picklist(['broadcast', 'watch']) })
+} as const
+
+export type RequestChannel = keyof typeof requestSchemas
+export type RequestOf<C extends RequestChannel> = v.InferInput<(typeof requestSchemas)[C]>
+export type ValidRequestOf<C extends RequestChannel> = v.InferOutput<(typeof requestSchemas)[C]>
+
+export interface NetInterface {
+  name: string
+  address: string
+  family: 'IPv4' | 'IPv6'
+  internal: boolean
+}
+
+export interface ResponseMap {
+  'broadcast:start': BroadcastStatus
+  'broadcast:stop': null
+  /** The frame was handed to the network (`sent`) or skipped because no one is watching / not live. */
+  'broadcast:frame': { sent: boolean }
+  'broadcast:interfaces': NetInterface[]
+  'watch:start': null
+  'watch:stop': null
+  'app:open': null
+}
+
+export interface IpcError {
+  code: ErrorCode
+  message: string
+}
+export type Result<T> = { ok: true; value: T } | { ok: false; error: IpcError }
+
+/** Which kind of window may use which request channel. */
+export type WindowRole = 'start' | 'broadcast' | 'watch'
+export const channelRoles: Record<RequestChannel, readonly WindowRole[]> = {
+  'broadcast:start': ['broadcast'],
+  'broadcast:stop': ['broadcast'],
+  'broadcast:frame': ['broadcast'],
+  'broadcast:interfaces': ['broadcast'],
+  'watch:start': ['watch'],
+  'watch:stop': ['watch'],
+  'app:open': ['start', 'broadcast', 'watch']
+}
+
+export function isRequestChannel(s: unknown): s is RequestChannel {
+  return typeof s === 'string' && Object.prototype.hasOwnProperty.call(requestSchemas, s)
+}
+
+/** Validate a request payload. Returns the parsed value, or an IpcError naming the first problem. */
+export function parseRequest<C extends RequestChannel>(
+  channel: C,
+  payload: unknown
+): { ok: true; value: ValidRequestOf<C> } | { ok: false; error: IpcError } {
+  const r = v.safeParse(requestSchemas[channel], payload)
+  if (r.success) return { ok: true, value: r.output as ValidRequestOf<C> }
+  const issue = r.issues[0]
+  const path = issue.path?.map((p) => String(p.key)).join('.')
+  return { ok: false, error: { code: 'INVALID_ARGUMENT', message: path ? `${path}: ${issue.message}` : issue.message } }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Events: main -> renderer
+// ---------------------------------------------------------------------------------------------------------------
+
+export interface ViewerStats {
+  id: number
+  address: string
+  /** ms since epoch when the viewer joined */
+  since: number
+  fps: number
+  kbps: number
+  frames: number
+  dropped: number
+}
+
+export interface BroadcastStatus {
+  state: 'idle' | 'live' | 'error'
+  port: number | null
+  host: string | null
+  /** host:port strings a partner can type (non-internal interfaces) */
+  addresses: string[]
+  viewers: ViewerStats[]
+  totals: { frames: number; bytes: number; dropped: number; viewersEver: number; refused: number }
+  fps: number
+  kbps: number
+  classic: ClassicMode
+  mjpegPort: number | null
+  error: IpcError | null
+}
+
+export type WatchState = 'idle' | 'connecting' | 'live' | 'stalled' | 'lost' | 'reconnecting' | 'error'
+
+export interface WatchStatus {
+  state: WatchState
+  host: string
+  port: number
+  /** 1-based connection attempt since the last time the stream was live */
+  attempt: number
+  /** 'native' Framecast or 'classic' (OpenCV script) once known */
+  format: 'native' | 'classic' | null
+  info: StreamInfo | null
+  error: IpcError | null
+}
+
+export interface WatchStats {
+  fps: number
+  kbps: number
+  frames: number
+  /** frames the broadcaster skipped for us (sequence gaps) */
+  dropped: number
+  latencyP50Ms: number | null
+  latencyP95Ms: number | null
+  rttMs: number | null
+}
+
+export interface WatchFrame {
+  seq: number
+  capturedAtUs: number
+  /** glass-to-glass estimate up to the moment main received it, using the clock offset; null until known */
+  latencyMs: number | null
+  jpeg: Uint8Array
+}
+
+export interface EventMap {
+  'broadcast:status': BroadcastStatus
+  'watch:state': WatchStatus
+  'watch:stats': WatchStats
+  'watch:frame': WatchFrame
+}
+export type EventChannel = keyof EventMap
+
+export const eventChannels: readonly EventChannel[] = ['broadcast:status', 'watch:state', 'watch:stats', 'watch:frame']
+
+// ---------------------------------------------------------------------------------------------------------------
+// window.api — what the preload (or the browser host's client) exposes to the page
+// ---------------------------------------------------------------------------------------------------------------
+
+export type Unsubscribe = () => void
+
+/** One typed function per channel. Methods are named here once; preload and the browser host build from this map. */
+export const apiRequests = {
+  startBroadcast: 'broadcast:start',
+  stopBroadcast: 'broadcast:stop',
+  sendFrame: 'broadcast:frame',
+  listInterfaces: 'broadcast:interfaces',
+  startWatch: 'watch:start',
+  stopWatch: 'watch:stop',
+  openWindow: 'app:open'
+} as const satisfies Record<string, RequestChannel>
+
+export const apiEvents = {
+  onBroadcastStatus: 'broadcast:status',
+  onWatchState: 'watch:state',
+  onWatchStats: 'watch:stats',
+  onWatchFrame: 'watch:frame'
+} as const satisfies Record<string, EventChannel>
+
+export type FramecastApi = {
+  [M in keyof typeof apiRequests]: (
+    payload: RequestOf<(typeof apiRequests)[M]>
+  ) => Promise<Result<ResponseMap[(typeof apiRequests)[M]]>>
+} & {
+  [M in keyof typeof apiEvents]: (listener: (payload: EventMap[(typeof apiEvents)[M]]) => void) => Unsubscribe
+}
+
+/** Windows are told their role by the URL hash: index.html#broadcast, #watch, or none for the start window. */
+export function roleFromHash(hash: string): WindowRole {
+  const h = hash.replace(/^#\/?/, '')
+  return h === 'broadcast' || h === 'watch' ? h : 'start'
+}

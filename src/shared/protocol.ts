@@ -1,0 +1,141 @@
+// The Framecast wire format, mirrored from docs/protocol.md (the source of truth).
+// Pure TypeScript: constants, limits, message types and error codes. No Node, no Electron.
+
+/** "FCST" — the first four bytes each side sends. */
+export const MAGIC = [0x46, 0x43, 0x53, 0x54] as const
+export const PROTOCOL_VERSION = 1
+export const PREAMBLE_BYTES = 8
+export const HEADER_BYTES = 8
+
+export const DEFAULT_PORT = 9999
+export const DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+export const DEFAULT_MAX_VIEWERS = 16
+
+/** Timers (milliseconds). */
+export const HANDSHAKE_TIMEOUT_MS = 5_000
+export const PING_INTERVAL_MS = 1_000
+export const LOST_AFTER_MS = 3_000
+export const STALLED_AFTER_MS = 1_000
+export const IDLE_TIMEOUT_MS = 10_000
+export const CONNECT_TIMEOUT_MS = 4_000
+export const RECONNECT_MIN_MS = 100
+export const RECONNECT_MAX_MS = 2_000
+/** A refused connection is cheap to retry: the broadcaster is probably restarting. */
+export const RECONNECT_REFUSED_MAX_MS = 400
+
+export const Role = { broadcaster: 1, viewer: 2 } as const
+export type RoleName = keyof typeof Role
+
+/** Preamble flags (u16). Bit 0: the sender asks for TLS after the preamble (reserved; v1 peers send 0). */
+export const PreambleFlag = { tls: 0x0001 } as const
+
+export const MessageType = {
+  info: 0x01,
+  frame: 0x02,
+  ping: 0x03,
+  pong: 0x04,
+  bye: 0x05,
+  error: 0x06
+} as const
+export type MessageTypeName = keyof typeof MessageType
+
+/** Codecs in INFO. Values not listed here are refused by a v1 viewer with UNSUPPORTED_CODEC. */
+export const Codec = { jpeg: 1 } as const
+export type CodecName = keyof typeof Codec
+
+/** Fixed body sizes and body caps (bytes). The header's length is checked against these before buffering. */
+export const INFO_FIXED_BYTES = 10
+export const INFO_MAX_NAME_BYTES = 64
+export const FRAME_PREFIX_BYTES = 12
+export const PING_BYTES = 12
+export const PONG_BYTES = 28
+export const BYE_MAX_TEXT_BYTES = 256
+export const ERROR_MAX_TEXT_BYTES = 256
+/** Unknown message types are skipped, but never larger than this. */
+export const UNKNOWN_MAX_BYTES = 64 * 1024
+
+export const ByeReason = { stopped: 1, shutdown: 2, stalled: 3, idle: 4 } as const
+export type ByeReasonName = keyof typeof ByeReason
+
+/**
+ * Every error Framecast can report, as a stable string code. The numeric value is what an ERROR message carries
+ * on the wire; codes that only ever happen locally are still numbered so they can be forwarded.
+ */
+export const ErrorCodes = {
+  BAD_MAGIC: 1,
+  VERSION_MISMATCH: 2,
+  BAD_ROLE: 3,
+  UNSUPPORTED_TRANSPORT: 4,
+  UNSUPPORTED_CODEC: 5,
+  MESSAGE_TOO_LARGE: 6,
+  MALFORMED_MESSAGE: 7,
+  UNEXPECTED_MESSAGE: 8,
+  TRUNCATED: 9,
+  HANDSHAKE_TIMEOUT: 10,
+  IDLE_TIMEOUT: 11,
+  SERVER_FULL: 12,
+  STALLED: 13,
+  CONNECTION_REFUSED: 20,
+  HOST_UNREACHABLE: 21,
+  CONNECT_TIMEOUT: 22,
+  HOST_NOT_FOUND: 23,
+  CONNECTION_RESET: 24,
+  PEER_LOST: 25,
+  ADDRESS_IN_USE: 30,
+  ACCESS_DENIED: 31,
+  ADDRESS_NOT_AVAILABLE: 32,
+  INVALID_ARGUMENT: 40,
+  UNSUPPORTED_PICKLE: 50,
+  INTERNAL: 99
+} as const
+export type ErrorCode = keyof typeof ErrorCodes
+
+export function errorCodeFromNumber(n: number): ErrorCode | undefined {
+  for (const [name, value] of Object.entries(ErrorCodes)) if (value === n) return name as ErrorCode
+  return undefined
+}
+
+export function isErrorCode(s: string): s is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(ErrorCodes, s)
+}
+
+export interface Preamble {
+  type: 'preamble'
+  version: number
+  role: RoleName
+  flags: number
+}
+
+export interface StreamInfo {
+  codec: CodecName
+  width: number
+  height: number
+  /** Nominal frames per second (two decimals on the wire). */
+  fps: number
+  /** Display name, at most INFO_MAX_NAME_BYTES of UTF-8. */
+  name: string
+}
+
+export type Message =
+  | Preamble
+  | ({ type: 'info' } & StreamInfo)
+  | { type: 'frame'; seq: number; capturedAtUs: number; payload: Uint8Array }
+  | { type: 'ping'; id: number; t1: number }
+  | { type: 'pong'; id: number; t1: number; t2: number; t3: number }
+  | { type: 'bye'; reason: ByeReasonName | 'unknown'; text: string }
+  | { type: 'error'; code: ErrorCode | 'UNKNOWN'; text: string }
+  | { type: 'unknown'; typeByte: number; length: number }
+
+export type MessageOf<T extends Message['type']> = Extract<Message, { type: T }>
+
+/** JPEG start-of-image marker. */
+export const JPEG_MAGIC = [0xff, 0xd8, 0xff] as const
+
+export function isJpeg(bytes: Uint8Array): boolean {
+  return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff
+}
+
+/** Microseconds since the Unix epoch on this machine's clock. */
+export function nowUs(): number {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000)
+}
