@@ -18,32 +18,34 @@ export function isIPv4(s: string): boolean {
 
 /** RFC 4291 text forms, with an optional zone (fe80::1%eth0) and an optional embedded IPv4 tail. */
 export function isIPv6(s: string): boolean {
-  const [addr, zone, ...rest] = s.split('%')
-  if (addr === undefined || rest.length > 0 || (zone !== undefined && !/^[\w.-]{1,32}$/.test(zone))) return false
-  let groups = addr.split(':')
-  if (groups.length < 3 || groups.length > 9) return false
-  const last = groups[groups.length - 1]!
+  const pct = s.indexOf('%')
+  const addr = pct < 0 ? s : s.slice(0, pct)
+  if (pct >= 0 && !/^[\w.-]{1,32}$/.test(s.slice(pct + 1))) return false
+  const halves = addr.split('::')
+  if (halves.length > 2) return false
+  const groupsOf = (half: string): string[] => (half === '' ? [] : half.split(':'))
+  const head = groupsOf(halves[0]!)
+  const tail = halves.length === 2 ? groupsOf(halves[1]!) : []
+  const last = halves.length === 2 ? tail : head
   let max = 8
-  if (last.includes('.')) {
-    if (!isIPv4(last)) return false
-    groups = groups.slice(0, -1)
+  if (last.length > 0 && last[last.length - 1]!.includes('.')) {
+    if (!isIPv4(last.pop()!)) return false
     max = 6
   }
-  const gap = addr.indexOf('::')
-  if (gap !== addr.lastIndexOf('::')) return false
-  const parts = groups.filter((g, i) => !(g === '' && (gap >= 0 || i === 0 || i === groups.length - 1)))
-  if (!parts.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return false
-  return gap >= 0 ? parts.length < max : parts.length === max && !groups.includes('')
+  const groups = [...head, ...tail]
+  if (!groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return false
+  // "::" stands for one or more zero groups.
+  return halves.length === 2 ? groups.length < max : groups.length === max
 }
 
 export function isHostname(s: string): boolean {
   return HOSTNAME.test(s) && !/^[\d.]+$/.test(s)
 }
 
-/** An IP address (v4 or v6, brackets allowed around v6) or a host name. */
+/** An IP address (v4 or v6, brackets allowed around v6 only) or a host name. */
 export function isHost(s: string): boolean {
-  const bare = s.startsWith('[') && s.endsWith(']') ? s.slice(1, -1) : s
-  return isIPv4(bare) || isIPv6(bare) || isHostname(bare)
+  if (s.startsWith('[') && s.endsWith(']')) return isIPv6(s.slice(1, -1))
+  return isIPv4(s) || isIPv6(s) || isHostname(s)
 }
 
 export function stripBrackets(host: string): string {
@@ -280,3 +282,9 @@ export function roleFromHash(hash: string): WindowRole {
   const h = hash.replace(/^#\/?/, '')
   return h === 'broadcast' || h === 'watch' ? h : 'start'
 }
+
+/**
+ * Electron transport: every request travels on this one channel as invoke(IPC_REQUEST_CHANNEL, channel, payload)
+ * and is answered with a Result; events are sent on their own EventChannel names.
+ */
+export const IPC_REQUEST_CHANNEL = 'framecast:request'

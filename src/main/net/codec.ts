@@ -156,7 +156,7 @@ export function encodeMessage(m: Message): Buffer {
 // ---------------------------------------------------------------------------------------------------------------
 
 export interface DecoderOptions {
-  /** Largest body accepted, checked at the header before anything is buffered. */
+  /** Largest body any message may declare, checked at the header before anything is buffered. */
   maxMessageBytes?: number
   /** The role the peer must announce in its preamble; any role is accepted when omitted. */
   expectRole?: RoleName
@@ -318,7 +318,8 @@ export class Decoder {
     const roleByte = b[5]!
     const role = roleByte === Role.broadcaster ? 'broadcaster' : roleByte === Role.viewer ? 'viewer' : undefined
     if (role === undefined || (this.expectRole !== undefined && role !== this.expectRole)) {
-      return this.fail(new FramecastError('BAD_ROLE', `the peer announced role ${role ?? roleByte}, expected ${this.expectRole}`))
+      const expected = this.expectRole === undefined ? 'broadcaster or viewer' : this.expectRole
+      return this.fail(new FramecastError('BAD_ROLE', `the peer announced role ${role ?? roleByte}, expected ${expected}`))
     }
     const flags = ((b[6]! << 8) | b[7]!) >>> 0
     if (flags & PreambleFlag.tls) {
@@ -332,11 +333,19 @@ export class Decoder {
     const h = this.consume(HEADER_BYTES)
     const type = h[0]!
     const length = ((h[4]! << 24) | (h[5]! << 16) | (h[6]! << 8) | h[7]!) >>> 0
+    if (length > this.maxMessageBytes) {
+      return this.fail(
+        new FramecastError(
+          'MESSAGE_TOO_LARGE',
+          `message type 0x${type.toString(16)} declares ${length} bytes; the limit is ${this.maxMessageBytes}`
+        )
+      )
+    }
     const bounds = bodyBounds(type, this.maxMessageBytes)
     if (length > bounds.max) {
-      const code = type === MessageType.frame || bounds.unknown ? 'MESSAGE_TOO_LARGE' : 'MALFORMED_MESSAGE'
+      const code = bounds.unknown ? 'MESSAGE_TOO_LARGE' : 'MALFORMED_MESSAGE'
       return this.fail(
-        new FramecastError(code, `message type 0x${type.toString(16)} declares ${length} bytes; the limit is ${bounds.max}`)
+        new FramecastError(code, `message type 0x${type.toString(16)} declares ${length} bytes; at most ${bounds.max} allowed`)
       )
     }
     if (length < bounds.min) {
