@@ -1,0 +1,146 @@
+import { useState } from 'react'
+import type { BroadcastStatus } from '../../../../shared/ipc'
+import { formatCount, formatFps, formatKbps, formatMs } from '../../lib/format'
+import { useStore } from '../../store'
+
+async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text)
+    return true
+  } catch {
+    const area = document.createElement('textarea')
+    area.value = text
+    area.className = 'offscreen'
+    document.body.appendChild(area)
+    area.select()
+    const ok = document.execCommand('copy')
+    area.remove()
+    return ok
+  }
+}
+
+function Addresses({ addresses }: { addresses: string[] }) {
+  const [copied, setCopied] = useState<string | null>(null)
+  return (
+    <section className="card" aria-labelledby="addresses-title">
+      <h2 className="card__title" id="addresses-title">
+        Type one of these on the other computer
+      </h2>
+      {addresses.length === 0 ? (
+        <p className="muted" data-testid="broadcast-no-addresses">
+          This computer has no network address right now. Connect it to Wi-Fi or a cable.
+        </p>
+      ) : (
+        <ul className="addresses" data-testid="broadcast-addresses">
+          {addresses.map((a) => (
+            <li key={a} className="address" data-testid="broadcast-address" data-address={a}>
+              <code className="address__text">{a}</code>
+              <button
+                type="button"
+                className="button button--small"
+                data-testid="copy-address"
+                onClick={() => {
+                  void copyText(a).then((ok) => {
+                    setCopied(ok ? a : null)
+                    setTimeout(() => setCopied((c) => (c === a ? null : c)), 1500)
+                  })
+                }}
+              >
+                {copied === a ? 'Copied' : 'Copy'}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  )
+}
+
+function Viewers({ status }: { status: BroadcastStatus }) {
+  return (
+    <section className="card" aria-labelledby="viewers-title">
+      <h2 className="card__title" id="viewers-title">
+        Viewers <span className="badge" data-testid="viewer-count">{status.viewers.length}</span>
+      </h2>
+      {status.viewers.length === 0 ? (
+        <p className="muted">No one is watching yet.</p>
+      ) : (
+        <table className="table" data-testid="broadcast-viewers">
+          <thead>
+            <tr>
+              <th>Address</th>
+              <th>fps</th>
+              <th>Bitrate</th>
+              <th>Dropped</th>
+            </tr>
+          </thead>
+          <tbody>
+            {status.viewers.map((v) => (
+              <tr key={v.id} data-testid="broadcast-viewer" data-address={v.address}>
+                <td>
+                  <code>{v.address}</code>
+                </td>
+                <td>{formatFps(v.fps)}</td>
+                <td>{formatKbps(v.kbps)}</td>
+                <td>{formatCount(v.dropped)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  )
+}
+
+function Stats({ status }: { status: BroadcastStatus }) {
+  const capture = useStore((s) => s.broadcast.capture)
+  const rows: [string, string, string][] = [
+    ['out-fps', 'Outgoing', `${formatFps(status.fps)} fps`],
+    ['capture-fps', 'Captured', `${formatFps(capture.fps)} fps at ${capture.width} × ${capture.height}`],
+    ['kbps', 'Bitrate', formatKbps(status.kbps)],
+    ['encode', 'Encode (avg / p95)', `${formatMs(capture.encodeMs)} / ${formatMs(capture.encodeMsP95)}`],
+    ['skipped', 'Skipped while busy', formatCount(capture.skippedBusy)],
+    ['sent', 'Frames sent', formatCount(status.totals.frames)]
+  ]
+  return (
+    <section className="card" aria-labelledby="stats-title">
+      <h2 className="card__title" id="stats-title">
+        Stream
+      </h2>
+      <dl
+        className="stats"
+        data-testid="broadcast-stats"
+        data-out-fps={status.fps.toFixed(2)}
+        data-capture-fps={capture.fps.toFixed(2)}
+        data-kbps={Math.round(status.kbps)}
+        data-encode-ms={capture.encodeMs?.toFixed(2) ?? ''}
+        data-encode-ms-p95={capture.encodeMsP95?.toFixed(2) ?? ''}
+        data-skipped={capture.skippedBusy}
+        data-sent={capture.sent}
+        data-source={capture.source}
+      >
+        {rows.map(([key, label, value]) => (
+          <div className="stats__item" key={key} data-stat={key}>
+            <dt>{label}</dt>
+            <dd>{value}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
+  )
+}
+
+export function LivePanel({ status }: { status: BroadcastStatus }) {
+  return (
+    <>
+      <Addresses addresses={status.addresses} />
+      <Stats status={status} />
+      <Viewers status={status} />
+      {status.mjpegPort ? (
+        <p className="muted">
+          MJPEG for browsers and VLC: <code>http://&lt;address&gt;:{status.mjpegPort}/stream.mjpg</code>
+        </p>
+      ) : null}
+    </>
+  )
+}

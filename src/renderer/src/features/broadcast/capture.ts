@@ -1,0 +1,170 @@
+// The Broadcast window's side of the capture pipeline: feeds camera frames to the worker and hands the worker's
+// JPEGs to main, one at a time.
+
+import { RateMeter, RecentSamples } from '../../lib/stats'
+import type { CaptureStats } from '../../store/broadcast'
+import type { EncodeSettings, FromWorker, ToWorker } from './capture.protocol'
+import { CaptureLoop } from './captureLoop'
+
+interface TrackProcessorConstructor {
+  new (init: { track: MediaStreamTrack; maxBufferSize?: number }): { readable: ReadableStream<VideoFrame> }
+}
+
+function trackProcessor(): TrackProcessorConstructor | null {
+  const ctor = (globalThis as { MediaStreamTrackProcessor?: TrackProcessorConstructor }).MediaStreamTrackProcessor
+  return typeof ctor === 'function' ? ctor : null
+}
+
+export interface OutgoingFrame {
+  seq: number
+  capturedAtUs: number
+  jpeg: Uint8Array
+}
+
+export interface CaptureSessionOptions {
+  track: MediaStreamTrack
+  /** The preview element, used to grab frames where MediaStreamTrackProcessor is missing. */
+  video: HTMLVideoElement
+  settings: EncodeSettings
+  /** Hand a frame to main; resolves when main took it. */
+  send: (frame: OutgoingFrame) => Promise<void>
+  onStats: (stats: CaptureStats) => void
+  /** The camera stopped delivering (unplugged, taken away). */
+  onEnded: () => void
+  onError: (message: string) => void
+}
+
+export type CaptureSource = 'track-processor' | 'video-frames'
+
+export class CaptureSession {
+  private readonly worker: Worker
+  private readonly encodeMs = new RecentSamples(120)
+  private readonly rate = new RateMeter(1000)
+  private sent = 0
+  private workerSkippedBusy = 0
+  private workerSkippedPace = 0
+  private statsTimer: ReturnType<typeof setInterval> | null = null
+  private stopped = false
+  private bitmapLoop: CaptureLoop<null> | null = null
+  private readonly pendingBitmaps = new Map<number, (m: FromWorker) => void>()
+  private videoCallback: number | null = null
+  readonly source: CaptureSource
+
+  constructor(private readonly o: CaptureSessionOptions) {
+    this.worker = new Worker(new URL('./capture.worker.ts', import.meta.url), { type: 'module', name: 'capture' })
+    this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.onWorkerMessage(e.data)
+    this.worker.onerror = (e) => o.onError(e.message || 'The capture worker failed')
+    this.source = trackProcessor() ? 'track-processor' : 'video-frames'
+  }
+
+  start(): void {
+    const Processor = trackProcessor()
+    if (Processor) {
+      const { readable } = new Processor({ track: this.o.track, maxBufferSize: 1 })
+      this.post({ type: 'start-stream', readable, ...this.o.settings }, [readable as unknown as Transferable])
+    } else {
+      this.post({ type: 'start-bitmaps', ...this.o.settings })
+      this.startVideoFrames()
+    }
+    this.statsTimer = setInterval(() => this.reportStats(), 1000)
+  }
+
+  setQuality(quality: number): void {
+    this.o.settings.quality = quality
+    this.post({ type: 'quality', quality })
+  }
+
+  stop(): void {
+    if (this.stopped) return
+    this.stopped = true
+    if (this.statsTimer) clearInterval(this.statsTimer)
+    this.bitmapLoop?.stop()
+    if (this.videoCallback !== null) this.o.video.cancelVideoFrameCallback(this.videoCallback)
+    for (const resolve of this.pendingBitmaps.values()) resolve({ type: 'failed', seq: -1, message: 'stopped' })
+    this.pendingBitmaps.clear()
+    this.post({ type: 'stop' })
+    this.worker.terminate()
+  }
+
+  private post(message: ToWorker, transfer: Transferable[] = []): void {
+    if (!this.stopped || message.type === 'stop') this.worker.postMessage(message, transfer)
+  }
+
+  private onWorkerMessage(m: FromWorker): void {
+    if (this.stopped) return
+    switch (m.type) {
+      case 'frame': {
+        this.workerSkippedBusy = m.skippedBusy
+        this.workerSkippedPace = m.skippedPace
+        this.encodeMs.add(m.encodeMs)
+        const waiting = this.pendingBitmaps.get(m.seq)
+        if (waiting) {
+          this.pendingBitmaps.delete(m.seq)
+          waiting(m)
+        } else {
+          void this.deliver(m).finally(() => this.post({ type: 'ack' }))
+        }
+        break
+      }
+      case 'failed': {
+        const waiting = this.pendingBitmaps.get(m.seq)
+        this.pendingBitmaps.delete(m.seq)
+        waiting?.(m)
+        break
+      }
+      case 'ended':
+        this.o.onEnded()
+        break
+      case 'error':
+        this.o.onError(m.message)
+        break
+    }
+  }
+
+  private async deliver(m: Extract<FromWorker, { type: 'frame' }>): Promise<void> {
+    try {
+      await this.o.send({ seq: m.seq, capturedAtUs: m.capturedAtUs, jpeg: new Uint8Array(m.jpeg) })
+      this.sent++
+      this.rate.tick(performance.now())
+    } catch (e) {
+      if (!this.stopped) this.o.onError(e instanceof Error ? e.message : String(e))
+    }
+  }
+
+  /** Fallback: grab an ImageBitmap from the preview each time the camera presents a frame. */
+  private startVideoFrames(): void {
+    const video = this.o.video
+    this.bitmapLoop = new CaptureLoop<null>({
+      fps: this.o.settings.fps,
+      release: () => undefined,
+      process: async (_frame, capturedAtUs, seq) => {
+        const bitmap = await createImageBitmap(video)
+        const reply = new Promise<FromWorker>((resolve) => this.pendingBitmaps.set(seq, resolve))
+        this.post({ type: 'bitmap', bitmap, capturedAtUs, seq }, [bitmap])
+        const m = await reply
+        if (m.type === 'frame') await this.deliver(m)
+      }
+    })
+    const onFrame = (): void => {
+      if (this.stopped) return
+      this.bitmapLoop?.offer(null)
+      this.videoCallback = video.requestVideoFrameCallback(onFrame)
+    }
+    this.videoCallback = video.requestVideoFrameCallback(onFrame)
+  }
+
+  private reportStats(): void {
+    const local = this.bitmapLoop?.stats
+    this.o.onStats({
+      fps: this.rate.rate(performance.now()),
+      encodeMs: this.encodeMs.mean(),
+      encodeMsP95: this.encodeMs.percentile(95),
+      skippedBusy: local ? local.skippedBusy : this.workerSkippedBusy,
+      skippedPace: local ? local.skippedPace : this.workerSkippedPace,
+      sent: this.sent,
+      width: this.o.settings.width,
+      height: this.o.settings.height,
+      source: this.source
+    })
+  }
+}

@@ -1,0 +1,35 @@
+import { useShallow } from 'zustand/react/shallow'
+import { formatCount, formatFps, formatKbps, formatMs } from '../../lib/format'
+import { useStore } from '../../store'
+
+export interface ViewerLocalStats {
+  paintFps: number
+  /** frames replaced before they could be painted */
+  skipped: number
+  /** the last painted frame's capture-to-paint estimate */
+  frameLatencyMs: number | null
+  hasPicture: boolean
+}
+
+export function StatsOverlay({ local }: { local: ViewerLocalStats }) {
+  const stats = useStore(useShallow((s) => s.watch.stats))
+  const rows: [string, string, string][] = [
+    ['fps', 'Frames/s', `${formatFps(stats?.fps)} in · ${formatFps(local.paintFps)} shown`],
+    ['kbps', 'Bitrate', formatKbps(stats?.kbps)],
+    ['latency', 'Latency p50 / p95', `${formatMs(stats?.latencyP50Ms)} / ${formatMs(stats?.latencyP95Ms)}`],
+    ['frame-latency', 'This frame', formatMs(local.frameLatencyMs)],
+    ['dropped', 'Dropped by sender', stats ? formatCount(stats.dropped) : '–'],
+    ['skipped', 'Skipped in viewer', formatCount(local.skipped)],
+    ['rtt', 'Round trip', formatMs(stats?.rttMs)]
+  ]
+  return (
+    <dl className="overlay" data-testid="viewer-stats">
+      {rows.map(([key, label, value]) => (
+        <div className="overlay__row" key={key} data-stat={key}>
+          <dt>{label}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  )
+}

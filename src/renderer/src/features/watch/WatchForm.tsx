@@ -1,0 +1,187 @@
+import { type ClipboardEvent, type FormEvent, useState } from 'react'
+import { useShallow } from 'zustand/react/shallow'
+import type { WatchMode } from '../../../../shared/ipc'
+import { splitHostPort } from '../../lib/address'
+import { useStore } from '../../store'
+import { checkPartner, fieldsFromAddress, hostError, portError } from './partner'
+
+export interface WatchFormProps {
+  /** A stream is running or being set up: fields are locked, the button says Disconnect. */
+  active: boolean
+  busy: boolean
+  onConnect: (target: { host: string; port: number; mode: WatchMode; address: string }) => void
+  onDisconnect: () => void
+}
+
+const MODES: { value: WatchMode; label: string }[] = [
+  { value: 'auto', label: 'Automatic' },
+  { value: 'native', label: 'Framecast' },
+  { value: 'classic', label: 'Classic (OpenCV script)' }
+]
+
+export function WatchForm({ active, busy, onConnect, onDisconnect }: WatchFormProps) {
+  const saved = useStore(
+    useShallow((s) => ({ host: s.settings.watchHost, port: s.settings.watchPort, mode: s.settings.watchMode }))
+  )
+  const recent = useStore((s) => s.settings.recent)
+  const updateSettings = useStore((s) => s.updateSettings)
+  const forgetPartner = useStore((s) => s.forgetPartner)
+  const [host, setHost] = useState(saved.host)
+  const [port, setPort] = useState(saved.port)
+  const [touched, setTouched] = useState({ host: false, port: false })
+  const [submitted, setSubmitted] = useState(false)
+
+  const showHost = touched.host || submitted
+  const showPort = touched.port || submitted
+  const split = splitHostPort(host)
+  const hostMsg = showHost ? hostError(split ? split.host : host) : null
+  const portMsg = showPort || (split && showHost) ? portError(split ? split.port : port) : null
+
+  function fill(h: string, p: string): void {
+    setHost(h)
+    setPort(p)
+    setTouched({ host: true, port: true })
+  }
+
+  function onPaste(e: ClipboardEvent<HTMLInputElement>): void {
+    const text = e.clipboardData.getData('text')
+    const split = splitHostPort(text)
+    if (split) {
+      e.preventDefault()
+      fill(split.host, split.port)
+    }
+  }
+
+  function onSubmit(e: FormEvent): void {
+    e.preventDefault()
+    if (active) {
+      onDisconnect()
+      return
+    }
+    setSubmitted(true)
+    const r = checkPartner(host, port)
+    if (!r.ok) return
+    setHost(r.host)
+    setPort(String(r.port))
+    updateSettings({ watchHost: r.host, watchPort: String(r.port) })
+    onConnect({ host: r.host, port: r.port, mode: saved.mode, address: r.address })
+  }
+
+  return (
+    <form className="watch-form" data-testid="watch-form" onSubmit={onSubmit} noValidate>
+      <div className="watch-form__row">
+        <label className="field field--grow">
+          <span className="field__label">Partner’s IP address or name</span>
+          <input
+            data-testid="watch-host"
+            className={hostMsg ? 'input input--invalid' : 'input'}
+            type="text"
+            inputMode="url"
+            autoComplete="off"
+            spellCheck={false}
+            placeholder="192.168.1.20"
+            value={host}
+            disabled={active}
+            aria-invalid={hostMsg ? true : undefined}
+            aria-describedby={hostMsg ? 'watch-host-error' : undefined}
+            onChange={(e) => setHost(e.target.value)}
+            onBlur={() => {
+              const split = splitHostPort(host)
+              if (split) fill(split.host, split.port)
+              else setTouched((t) => ({ ...t, host: host !== '' || t.host }))
+            }}
+            onPaste={onPaste}
+          />
+          {hostMsg ? (
+            <span className="field__error" id="watch-host-error" data-testid="watch-host-error" role="alert">
+              {hostMsg}
+            </span>
+          ) : null}
+        </label>
+        <label className="field field--port">
+          <span className="field__label">Port</span>
+          <input
+            data-testid="watch-port"
+            className={portMsg ? 'input input--invalid' : 'input'}
+            type="text"
+            inputMode="numeric"
+            autoComplete="off"
+            value={port}
+            disabled={active}
+            aria-invalid={portMsg ? true : undefined}
+            aria-describedby={portMsg ? 'watch-port-error' : undefined}
+            onChange={(e) => setPort(e.target.value)}
+            onBlur={() => setTouched((t) => ({ ...t, port: true }))}
+          />
+          {portMsg ? (
+            <span className="field__error" id="watch-port-error" data-testid="watch-port-error" role="alert">
+              {portMsg}
+            </span>
+          ) : null}
+        </label>
+        <label className="field field--mode">
+          <span className="field__label">Kind of stream</span>
+          <select
+            data-testid="watch-mode"
+            className="input"
+            value={saved.mode}
+            disabled={active}
+            onChange={(e) => updateSettings({ watchMode: e.target.value as WatchMode })}
+          >
+            {MODES.map((m) => (
+              <option key={m.value} value={m.value}>
+                {m.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div className="field field--action">
+          <span className="field__label" aria-hidden="true">
+            &nbsp;
+          </span>
+          <button
+            type="submit"
+            data-testid={active ? 'watch-disconnect' : 'watch-connect'}
+            className={active ? 'button button--secondary' : 'button button--primary'}
+            disabled={busy}
+          >
+            {active ? 'Disconnect' : 'Connect'}
+          </button>
+        </div>
+      </div>
+      {recent.length > 0 ? (
+        <div className="recent" data-testid="recent-partners">
+          <span className="recent__label">Recent</span>
+          <ul className="recent__list">
+            {recent.map((address) => (
+              <li key={address} className="chip">
+                <button
+                  type="button"
+                  className="chip__fill"
+                  data-testid="recent-partner"
+                  data-address={address}
+                  disabled={active}
+                  onClick={() => {
+                    const f = fieldsFromAddress(address)
+                    fill(f.host, f.port || port)
+                  }}
+                >
+                  {address}
+                </button>
+                <button
+                  type="button"
+                  className="chip__remove"
+                  aria-label={`Forget ${address}`}
+                  title="Forget"
+                  onClick={() => forgetPartner(address)}
+                >
+                  ×
+                </button>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+    </form>
+  )
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest'
+import { FrameScheduler } from '../../../src/renderer/src/features/watch/frameScheduler'
+
+interface Deferred {
+  frame: number
+  resolve: (picture: string) => void
+  reject: (e: unknown) => void
+}
+
+function harness() {
+  const decodes: Deferred[] = []
+  const paintCallbacks: (() => void)[] = []
+  const painted: { picture: string; frame: number }[] = []
+  const discarded: string[] = []
+  const errors: number[] = []
+  const scheduler = new FrameScheduler<number, string>({
+    decode: (frame) => new Promise<string>((resolve, reject) => decodes.push({ frame, resolve, reject })),
+    requestPaint: (paint) => paintCallbacks.push(paint),
+    paint: (picture, frame) => painted.push({ picture, frame }),
+    discard: (picture) => discarded.push(picture),
+    onDecodeError: (_e, frame) => errors.push(frame)
+  })
+  const settle = () => new Promise((r) => setTimeout(r, 0))
+  const finishDecode = async (index: number) => {
+    const d = decodes[index]!
+    d.resolve(`pic${d.frame}`)
+    await settle()
+  }
+  const refresh = () => paintCallbacks.splice(0).forEach((p) => p())
+  return { scheduler, decodes, paintCallbacks, painted, discarded, errors, finishDecode, refresh, settle }
+}
+
+describe('newest-frame scheduler', () => {
+  it('decodes a frame at once when the decoder is free and paints it on the next refresh', async () => {
+    const h = harness()
+    h.scheduler.push(1)
+    expect(h.decodes.map((d) => d.frame)).toEqual([1])
+    await h.finishDecode(0)
+    expect(h.painted).toEqual([])
+    h.refresh()
+    expect(h.painted).toEqual([{ picture: 'pic1', frame: 1 }])
+    expect(h.scheduler.stats).toMatchObject({ received: 1, painted: 1, skipped: 0 })
+  })
+
+  it('keeps only the newest frame while one is decoding and counts the replaced ones', async () => {
+    const h = harness()
+    h.scheduler.push(1)
+    h.scheduler.push(2)
+    h.scheduler.push(3)
+    h.scheduler.push(4)
+    expect(h.decodes.map((d) => d.frame)).toEqual([1])
+    expect(h.scheduler.pendingFrame).toBe(4)
+    expect(h.scheduler.stats.skipped).toBe(2)
+    await h.finishDecode(0)
+    expect(h.decodes.map((d) => d.frame)).toEqual([1, 4])
+    expect(h.scheduler.pendingFrame).toBeNull()
+    h.refresh()
+    await h.finishDecode(1)
+    h.refresh()
+    expect(h.painted.map((p) => p.frame)).toEqual([1, 4])
+  })
+
+  it('never runs two decodes at once', async () => {
+    const h = harness()
+    for (let i = 0; i < 50; i++) h.scheduler.push(i)
+    expect(h.decodes).toHaveLength(1)
+    expect(h.scheduler.isDecoding).toBe(true)
+  })
+
+  it('replaces a decoded picture that was not painted yet and frees it', async () => {
+    const h = harness()
+    h.scheduler.push(1)
+    h.scheduler.push(2)
+    await h.finishDecode(0)
+    await h.finishDecode(1)
+    expect(h.paintCallbacks).toHaveLength(1)
+    h.refresh()
+    expect(h.painted).toEqual([{ picture: 'pic2', frame: 2 }])
+    expect(h.discarded).toEqual(['pic1'])
+    expect(h.scheduler.stats).toMatchObject({ received: 2, painted: 1, skipped: 1 })
+  })
+
+  it('goes on with the next frame after a decode fails', async () => {
+    const h = harness()
+    h.scheduler.push(1)
+    h.scheduler.push(2)
+    h.decodes[0]!.reject(new Error('corrupt JPEG'))
+    await h.settle()
+    expect(h.errors).toEqual([1])
+    expect(h.decodes.map((d) => d.frame)).toEqual([1, 2])
+    await h.finishDecode(1)
+    h.refresh()
+    expect(h.painted.map((p) => p.frame)).toEqual([2])
+    expect(h.scheduler.stats.decodeErrors).toBe(1)
+  })
+
+  it('frees pictures that finish decoding after it was disposed', async () => {
+    const h = harness()
+    h.scheduler.push(1)
+    h.scheduler.dispose()
+    await h.finishDecode(0)
+    h.refresh()
+    expect(h.painted).toEqual([])
+    expect(h.discarded).toEqual(['pic1'])
+    h.scheduler.push(2)
+    expect(h.decodes).toHaveLength(1)
+  })
+})
