@@ -7,8 +7,8 @@ export default defineConfig({
     build: { rollupOptions: { input: { index: resolve('src/main/index.ts') } } }
   },
   preload: {
-    // Sandboxed preloads must be CommonJS.
-    build: { rollupOptions: { input: { index: resolve('src/preload/index.ts') }, output: { format: 'cjs' } } }
+    // Sandboxed preloads must be CommonJS and self-contained: a sandboxed preload can require only 'electron'.
+    build: { externalizeDeps: false, rollupOptions: { input: { index: resolve('src/preload/index.ts') }, output: { format: 'cjs' } } }
   },
   renderer: {
     root: resolve('src/renderer'),

@@ -280,17 +280,33 @@ export class Decoder {
       else this.chunks[this.head] = first.subarray(n)
       return first.subarray(0, n)
     }
-    const out = Buffer.allocUnsafe(n)
+    // Chunks that are consecutive views of one ArrayBuffer (a receiver reading into one region) join without a copy.
+    const adjacent = this.adjacent(n)
+    const out = adjacent ? Buffer.from(first.buffer, first.byteOffset, n) : Buffer.allocUnsafe(n)
     let off = 0
     while (off < n) {
       const c = this.chunks[this.head]!
       const take = Math.min(c.length, n - off)
-      out.set(take === c.length ? c : c.subarray(0, take), off)
+      if (!adjacent) out.set(take === c.length ? c : c.subarray(0, take), off)
       off += take
       if (take === c.length) this.advance()
       else this.chunks[this.head] = c.subarray(take)
     }
     return out
+  }
+
+  /** Whether the next n buffered bytes lie back to back in the first chunk's ArrayBuffer. */
+  private adjacent(n: number): boolean {
+    const first = this.chunks[this.head]!
+    let end = first.byteOffset + first.length
+    let have = first.length
+    for (let i = this.head + 1; have < n; i++) {
+      const c = this.chunks[i]!
+      if (c.buffer !== first.buffer || c.byteOffset !== end) return false
+      end += c.length
+      have += c.length
+    }
+    return true
   }
 
   private advance(): void {

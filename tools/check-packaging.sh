@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Validates electron-builder.yml offline: builds the app, then packs it for Linux with `--dir` around a stub Electron
+# (a shell script standing in for the binary, which cannot be downloaded here), and checks what went into the package.
+# Usage: bash tools/check-packaging.sh    (exit 0 = the configuration packs the built app as intended)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/framecast-pack.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+echo "== electron-vite build"
+npx electron-vite build
+
+echo "== stub Electron distribution"
+stub="$work/electron-dist"
+mkdir -p "$stub/resources"
+cat > "$stub/electron" <<'STUB'
+#!/bin/sh
+echo "This is a stub standing in for the Electron binary; it only exists to validate packaging." >&2
+exit 1
+STUB
+chmod +x "$stub/electron"
+electron_version="$(node -p "require('electron/package.json').version")"
+printf 'v%s' "$electron_version" > "$stub/version"
+cp node_modules/electron/LICENSE "$stub/LICENSE"
+
+echo "== electron-builder --dir (linux, electron $electron_version)"
+export ELECTRON_SKIP_BINARY_DOWNLOAD=1
+npx electron-builder --dir --linux --publish never \
+  -c.electronDist="$stub" -c.electronVersion="$electron_version" -c.directories.output="$work/dist"
+
+echo "== checking the unpacked app"
+app="$work/dist/linux-unpacked"
+node - "$app" <<'CHECK'
+const { existsSync, statSync } = require('node:fs')
+const { join } = require('node:path')
+const asar = require('@electron/asar')
+const app = process.argv[2]
+const problems = []
+const must = (ok, what) => { if (!ok) problems.push(what) }
+
+const exe = join(app, 'framecast')
+must(existsSync(exe) && (statSync(exe).mode & 0o111) !== 0, 'the executable is named framecast and is executable')
+const archive = join(app, 'resources', 'app.asar')
+must(existsSync(archive), 'resources/app.asar exists')
+const files = new Set(asar.listPackage(archive, {}).map((f) => f.replace(/\\/g, '/')))
+for (const f of ['/package.json', '/out/main/index.js', '/out/preload/index.js', '/out/renderer/index.html',
+                 '/node_modules/ws/package.json', '/node_modules/valibot/package.json', '/node_modules/sharp/package.json']) {
+  must(files.has(f), `the archive holds ${f}`)
+}
+for (const f of files) {
+  if (/^\/(src|test|e2e|bench|tools|docs|resources|build)\//.test(f)) { problems.push(`source or tooling leaked into the archive: ${f}`); break }
+  if (/^\/out\/.*\.map$/.test(f)) { problems.push(`a source map was packed: ${f}`); break }
+}
+must(existsSync(join(app, 'resources', 'app.asar.unpacked', 'node_modules', 'sharp', 'package.json')), "sharp is unpacked next to the archive")
+const pkg = JSON.parse(asar.extractFile(archive, 'package.json').toString())
+must(pkg.main === 'out/main/index.js' || pkg.main === './out/main/index.js', `package.json main points at out/main/index.js (is ${pkg.main})`)
+
+if (problems.length) {
+  console.error('packaging check FAILED:\n  - ' + problems.join('\n  - '))
+  process.exit(1)
+}
+console.log(`packaging check passed: ${files.size} entries in app.asar, sharp unpacked, executable ${exe.split('/').pop()}`)
+CHECK
