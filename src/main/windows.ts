@@ -108,20 +108,6 @@ function notifyGone(id: number): void {
 // Factory
 // ---------------------------------------------------------------------------------------------------------------
 
-export const hardenedWebPreferences = {
-  contextIsolation: true,
-  sandbox: true,
-  nodeIntegration: false,
-  nodeIntegrationInWorker: false,
-  nodeIntegrationInSubFrames: false,
-  webSecurity: true,
-  allowRunningInsecureContent: false,
-  experimentalFeatures: false,
-  navigateOnDragDrop: false,
-  spellcheck: false,
-  webviewTag: false
-} as const
-
 /** Apply the navigation lock-down to any webContents: no popups, no leaving the app page, no <webview>. */
 export function lockDownWebContents(contents: WebContents): void {
   contents.setWindowOpenHandler(() => ({ action: 'deny' }))
@@ -142,8 +128,25 @@ export function createWindow(role: WindowRole): BrowserWindow {
     show: false,
     autoHideMenuBar: false,
     backgroundColor: '#111318',
-    // Developer tools only in an unpackaged (development) build.
-    webPreferences: { ...hardenedWebPreferences, devTools: !app.isPackaged, preload: preloadPath() }
+    // Written out in full, not spread from a constant, so that reviewers and static checkers see every flag here.
+    webPreferences: {
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
+      webviewTag: false,
+      // Middle-click opens links in new windows; nothing in the app needs it.
+      disableBlinkFeatures: 'Auxclick',
+      // Developer tools only in an unpackaged (development) build.
+      devTools: !app.isPackaged,
+      preload: preloadPath()
+    }
   })
   const contents = win.webContents
   const id = contents.id

@@ -48,6 +48,7 @@ describe('createWindow', () => {
       expect(prefs['navigateOnDragDrop']).toBe(false)
       expect(prefs['spellcheck']).toBe(false)
       expect(prefs['webviewTag']).toBe(false)
+      expect(prefs['disableBlinkFeatures']).toBe('Auxclick')
       expect(String(prefs['preload'])).toMatch(/[/\\]preload[/\\]index\.js$/)
     }
   })
