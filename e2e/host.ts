@@ -1,0 +1,62 @@
+// Run the browser host (tools/web-host.ts) as its own process, the way `npm run web` does, on a free port.
+
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { resolve } from 'node:path'
+import type { WindowRole } from '../src/shared/ipc'
+
+const ROOT = resolve(__dirname, '..')
+
+export interface HostProcess {
+  /** http://127.0.0.1:PORT */
+  readonly origin: string
+  readonly token: string
+  pageUrl(role?: WindowRole): string
+  /** Everything the host printed (for failure messages). */
+  output(): string
+  stop(): Promise<void>
+}
+
+export async function launchHost(options: { timeoutMs?: number } = {}): Promise<HostProcess> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'), resolve(ROOT, 'tools/web-host.ts'), '--port', '0'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } }
+  )
+  let log = ''
+  child.stdout?.setEncoding('utf8')
+  child.stderr?.setEncoding('utf8')
+  child.stderr?.on('data', (s: string) => (log += s))
+
+  const startUrl = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`web host did not start:\n${log}`)), options.timeoutMs ?? 30_000)
+    child.stdout?.on('data', (s: string) => {
+      log += s
+      const m = /start:\s+(\S+)/.exec(log)
+      if (m) {
+        clearTimeout(timer)
+        resolveUrl(m[1]!)
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`web host exited with ${code}:\n${log}`))
+    })
+  })
+  const url = new URL(startUrl)
+  const token = url.searchParams.get('token') ?? ''
+  return {
+    origin: url.origin,
+    token,
+    pageUrl: (role?: WindowRole) => `${url.origin}/?token=${encodeURIComponent(token)}${role && role !== 'start' ? `#${role}` : ''}`,
+    output: () => log,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      const exited = once(child, 'exit')
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
+      await exited
+      clearTimeout(timer)
+    }
+  }
+}
