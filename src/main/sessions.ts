@@ -3,8 +3,10 @@
 // No protocol logic lives here; requests are checked against the contract in src/shared/ipc.ts before anything runs.
 
 import { networkInterfaces } from 'node:os'
-import { Broadcaster } from './net/broadcaster'
+import { Broadcaster, type BroadcastFrame } from './net/broadcaster'
+import { ClassicBroadcaster } from './net/classic/classic-broadcaster'
 import { FramecastError, formatHostPort, isFramecastError } from './net/errors'
+import { MjpegServer } from './net/mjpeg'
 import { Watcher } from './net/watcher'
 import {
   channelRoles,
@@ -51,7 +53,7 @@ interface BroadcastSession {
   readonly host: string
   readonly ticker: NodeJS.Timeout
   request: ValidRequestOf<'broadcast:start'>
-  compat: { classic: BroadcastStatus['classic']; mjpegPort: number | null }
+  compat: Compat
   lastError: IpcError | null
 }
 
@@ -120,25 +122,51 @@ function describe(value: unknown): string {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Switch points for compatibility with the classic (OpenCV script) protocol and the MJPEG-over-HTTP endpoint.
-// Requests already carry the fields; until those modes are available they run as native Framecast.
 // ---------------------------------------------------------------------------------------------------------------
 
-/** broadcast:start `classic` / `mjpegPort`: what actually runs next to the native broadcaster. */
-function startCompatibilityServers(
-  request: ValidRequestOf<'broadcast:start'>,
-  log: (line: string) => void
-): { classic: BroadcastStatus['classic']; mjpegPort: number | null } {
-  if (request.classic !== 'off' || request.mjpegPort !== null) {
-    log(`broadcast: classic=${request.classic} mjpegPort=${String(request.mjpegPort)} requested; serving native Framecast only`)
-  }
-  return { classic: 'off', mjpegPort: null }
+/** What runs for a broadcast besides the native fan-out. */
+interface Compat {
+  classic: BroadcastStatus['classic']
+  mjpegPort: number | null
+  /** Classic mode: turns the window's JPEG frames into the classic payload; its fan-out is the session's broadcaster. */
+  classicServer: ClassicBroadcaster | null
+  mjpeg: MjpegServer | null
 }
 
-/** watch:start `mode`: 'auto' and 'native' speak Framecast; 'classic' falls back to native for now. */
+/** broadcast:start `classic`: the broadcast port speaks the classic OpenCV-script format instead of Framecast. */
+async function listenBroadcaster(
+  request: ValidRequestOf<'broadcast:start'>,
+  info: StreamInfo,
+  maxMessageBytes: number | undefined
+): Promise<{ broadcaster: Broadcaster; classicServer: ClassicBroadcaster | null }> {
+  const options = { host: request.host, port: request.port, info, ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}) }
+  if (request.classic === 'off') return { broadcaster: await Broadcaster.listen(options), classicServer: null }
+  const classicServer = await ClassicBroadcaster.listen({ ...options, payload: request.classic })
+  return { broadcaster: classicServer.net, classicServer }
+}
+
+/** broadcast:start `mjpegPort`: HTTP MJPEG on its own port; the running server is kept when the port stays. */
+async function startMjpeg(request: ValidRequestOf<'broadcast:start'>, current: MjpegServer | null): Promise<MjpegServer | null> {
+  if (current !== null && current.port === request.mjpegPort) return current
+  await current?.close()
+  if (request.mjpegPort === null) return null
+  return MjpegServer.listen({ host: request.host, port: request.mjpegPort })
+}
+
+/** A frame from the window goes to the broadcaster (through the classic wrapper in classic mode) and to MJPEG. */
+function sendFrame(s: BroadcastSession, frame: BroadcastFrame): number {
+  const viewers = s.compat.classicServer ? s.compat.classicServer.send(frame) : s.broadcaster.send(frame)
+  if (s.compat.mjpeg === null) return viewers
+  s.compat.mjpeg.send(frame.payload)
+  return viewers + s.compat.mjpeg.stats().clients
+}
+
+/** watch:start `mode`: 'auto' tells Framecast and classic senders apart; 'native' and 'classic' insist on one. */
 function createWatcherFor(request: ValidRequestOf<'watch:start'>, maxMessageBytes: number | undefined): Watcher {
   return new Watcher({
     host: request.host,
     port: request.port,
+    mode: request.mode,
     ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {})
   })
 }
@@ -210,7 +238,7 @@ export class Sessions {
     'broadcast:frame': async (peer, req) => {
       const s = this.broadcasts.get(peer.id)
       if (!s) return { sent: false }
-      const handed = s.broadcaster.send({ seq: req.seq, capturedAtUs: req.capturedAtUs, payload: req.jpeg })
+      const handed = sendFrame(s, { seq: req.seq, capturedAtUs: req.capturedAtUs, payload: req.jpeg })
       return { sent: handed > 0 }
     },
     'broadcast:interfaces': async () => this.listInterfaces(),
@@ -232,31 +260,34 @@ export class Sessions {
   private async startBroadcast(peer: Peer, req: ValidRequestOf<'broadcast:start'>): Promise<BroadcastStatus> {
     const info: StreamInfo = { codec: 'jpeg', width: req.width, height: req.height, fps: req.fps, name: req.name }
     const existing = this.broadcasts.get(peer.id)
-    if (existing && existing.host === req.host && existing.request.port === req.port) {
+    if (existing && existing.host === req.host && existing.request.port === req.port && existing.request.classic === req.classic) {
       // Same address: new capture settings reach the viewers as a fresh INFO, nobody is disconnected.
       existing.broadcaster.setInfo(info)
       existing.request = req
-      existing.compat = startCompatibilityServers(req, this.logLine)
+      const previous = existing.compat.mjpeg
+      existing.compat.mjpeg = null
+      existing.compat.mjpegPort = null
+      existing.compat.mjpeg = await startMjpeg(req, previous)
+      existing.compat.mjpegPort = existing.compat.mjpeg?.port ?? null
       return this.pushStatus(peer, existing)
     }
     if (existing) await this.stopBroadcast(peer.id, 'stopped', false, peer)
 
-    let broadcaster: Broadcaster
+    let broadcaster: Broadcaster | undefined
+    let classicServer: ClassicBroadcaster | null = null
+    let mjpeg: MjpegServer | null = null
     try {
-      broadcaster = await Broadcaster.listen({
-        host: req.host,
-        port: req.port,
-        info,
-        ...(this.options.maxMessageBytes !== undefined ? { maxMessageBytes: this.options.maxMessageBytes } : {})
-      })
+      ;({ broadcaster, classicServer } = await listenBroadcaster(req, info, this.options.maxMessageBytes))
+      mjpeg = await startMjpeg(req, null)
     } catch (e) {
+      await (classicServer ?? broadcaster)?.close()
       const error = toIpcError(e)
       safeSend(peer, 'broadcast:status', { ...idleStatus(), state: 'error', error })
       throw e
     }
     const ticker = setInterval(() => this.pushStatus(peer, session), STATUS_INTERVAL_MS)
     ticker.unref()
-    const compat = startCompatibilityServers(req, this.logLine)
+    const compat: Compat = { classic: req.classic, mjpegPort: mjpeg?.port ?? null, classicServer, mjpeg }
     const session: BroadcastSession = { broadcaster, host: req.host, ticker, request: req, compat, lastError: null }
     this.broadcasts.set(peer.id, session)
 
@@ -272,7 +303,8 @@ export class Sessions {
       this.log(`broadcast ${peer.id}: ${session.lastError.code} ${session.lastError.message}`, `${peer.id}|b-error`)
       changed()
     })
-    this.log(`broadcast ${peer.id}: live on ${formatHostPort(req.host, broadcaster.port)}`)
+    const extras = `${req.classic === 'off' ? '' : ` (classic ${req.classic})`}${mjpeg ? `, MJPEG on port ${mjpeg.port}` : ''}`
+    this.log(`broadcast ${peer.id}: live on ${formatHostPort(req.host, broadcaster.port)}${extras}`)
     return this.pushStatus(peer, session)
   }
 
@@ -287,7 +319,7 @@ export class Sessions {
       this.broadcasts.delete(id)
       clearInterval(s.ticker)
       try {
-        await s.broadcaster.close(reason)
+        await Promise.all([(s.compat.classicServer ?? s.broadcaster).close(reason), s.compat.mjpeg?.close()])
       } catch (e) {
         this.log(`broadcast ${id}: close failed: ${toIpcError(e).message}`)
       }

@@ -212,19 +212,33 @@ describe('Sessions with real loopback sockets', () => {
     expect(ticks).toBeLessThanOrEqual(3)
   })
 
-  it('accepts the classic and MJPEG fields and serves native Framecast for now', async () => {
+  it('serves the classic format on the broadcast port and MJPEG on its own port when asked', async () => {
     const logs: string[] = []
     const sessions = makeSessions(logs)
     const b = new RecordingPeer('b1', 'broadcast')
     const port = await freePort()
-    const status = value<BroadcastStatus>(
-      await sessions.handle(b, 'broadcast:start', { ...startRequest(port), classic: 'pickle', mjpegPort: await freePort() })
-    )
-    expect(status).toMatchObject({ state: 'live', classic: 'off', mjpegPort: null })
-    expect(logs.some((l) => l.includes('classic=pickle') && l.includes('native'))).toBe(true)
+    const mjpegPort = await freePort()
+    const status = value<BroadcastStatus>(await sessions.handle(b, 'broadcast:start', { ...startRequest(port), classic: 'pickle', mjpegPort }))
+    expect(status).toMatchObject({ state: 'live', port, classic: 'pickle', mjpegPort })
+    expect(logs.some((l) => l.includes('classic pickle') && l.includes(`MJPEG on port ${mjpegPort}`))).toBe(true)
     const w = new RecordingPeer('w1', 'watch')
     value(await sessions.handle(w, 'watch:start', { host: '127.0.0.1', port, mode: 'classic' }))
-    expect((await w.waitFor('watch:state', (s) => s.state === 'live')).format).toBe('native')
+    await new Promise((r) => setTimeout(r, 100))
+    const feed = setInterval(() => void sessions.handle(b, 'broadcast:frame', { seq: 0, capturedAtUs: nowUs(), jpeg }), 33)
+    try {
+      const live = await w.waitFor('watch:state', (s) => s.state === 'live')
+      expect(live.format).toBe('classic')
+      expect(live.info).toMatchObject({ width: 32, height: 24 })
+      const frame = await w.waitFor('watch:frame')
+      expect((await sharp(frame.jpeg).metadata()).width).toBe(32)
+      const snapshot = await fetch(`http://127.0.0.1:${mjpegPort}/snapshot.jpg`)
+      expect(snapshot.status).toBe(200)
+      expect(Buffer.from(await snapshot.arrayBuffer()).equals(Buffer.from(jpeg))).toBe(true)
+    } finally {
+      clearInterval(feed)
+    }
+    value(await sessions.handle(b, 'broadcast:stop', {}))
+    await expect(fetch(`http://127.0.0.1:${mjpegPort}/snapshot.jpg`)).rejects.toThrow()
   })
 })
 

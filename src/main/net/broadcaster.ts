@@ -277,6 +277,12 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
     return this.blockedCount === 0
   }
 
+  /** True when some viewer has no frame waiting for it: a frame sent now would not replace one (none dropped). */
+  get wantsFrame(): boolean {
+    for (const c of this.conns) if (c.phase === 'live' && c.pending === null) return true
+    return false
+  }
+
   viewers(): BroadcastViewer[] {
     const now = monoMs()
     const out: BroadcastViewer[] = []
@@ -474,7 +480,11 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
     if (p !== null) {
       c.pending = null
       this.writeFrame(c, p.head, p.payload)
-      if (c.socket.writableNeedDrain) return
+      if (c.socket.writableNeedDrain) {
+        // The viewer read everything it had: slow, not stalled. The stall clock starts again.
+        c.blockedSince = monoMs()
+        return
+      }
     }
     this.unblock(c)
   }

@@ -1,0 +1,132 @@
+// `framecast broadcast`: serve JPEG frames from a file, a folder or standard input to Framecast viewers, classic
+// OpenCV receiver scripts (--classic) and HTTP MJPEG clients (--mjpeg-port).
+
+import { parseArgs } from 'node:util'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_VIEWERS, DEFAULT_PORT, nowUs } from '../shared/protocol'
+import { Broadcaster } from '../main/net/broadcaster'
+import { ClassicBroadcaster, type ClassicPayload } from '../main/net/classic/classic-broadcaster'
+import { formatHostPort } from '../main/net/errors'
+import { jpegSize } from '../main/net/jpeg'
+import { MJPEG_STREAM_PATH, MjpegServer } from '../main/net/mjpeg'
+import { EXIT_CODES_HELP, Exit, type Io, parseNumber, StatusLine, UsageError } from './common'
+import { openSource } from './sources'
+
+export const BROADCAST_HELP = `Usage: framecast broadcast --source <file.mjpeg | folder | -> [options]
+
+Serves JPEG frames to viewers on the network.
+
+Source:
+  --source, -s PATH   an MJPEG byte stream (JPEGs back to back, e.g. from \`ffmpeg ... -f mjpeg -\`),
+                      a folder of .jpg/.jpeg files (name order), or - for standard input
+  --fps N             pace of a file or folder, and the nominal rate announced (default 30)
+  --loop              start a file or folder over at its end (default: stop at the end)
+
+Serving:
+  --port, -p N        TCP port (default ${DEFAULT_PORT}; 0 picks a free one, printed on standard output)
+  --host ADDR         address to listen on (default all interfaces)
+  --classic[=pickle|jpeg]
+                      speak the classic OpenCV-script format on --port instead of Framecast:
+                      pickle (default) for receivers that call pickle.loads, jpeg for cv2.imdecode
+  --mjpeg-port N      also serve http://HOST:N${MJPEG_STREAM_PATH} and /snapshot.jpg (0 picks a port)
+  --max-viewers N     viewers per server (default ${DEFAULT_MAX_VIEWERS})
+  --name TEXT         name shown to Framecast viewers (default "framecast")
+  --quiet, -q         no status line on standard error
+  --help, -h          this text
+
+Standard output gets one line per server: "listening on HOST:PORT (...)" and "mjpeg on http://...".
+
+${EXIT_CODES_HELP}`
+
+export async function broadcast(argv: string[], io: Io): Promise<number> {
+  const args = argv.map((a) => (a === '--classic' ? '--classic=pickle' : a))
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      source: { type: 'string', short: 's' },
+      fps: { type: 'string' },
+      loop: { type: 'boolean' },
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      classic: { type: 'string' },
+      'mjpeg-port': { type: 'string' },
+      'max-viewers': { type: 'string' },
+      name: { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+      help: { type: 'boolean', short: 'h' }
+    }
+  })
+  if (values.help) {
+    io.stdout.write(`${BROADCAST_HELP}\n`)
+    return Exit.ok
+  }
+  if (values.source === undefined) throw new UsageError('--source is required (a file, a folder of JPEGs, or - for standard input)')
+  const fps = parseNumber('fps', values.fps, 0.1, 120, false) ?? 30
+  const port = parseNumber('port', values.port, 0, 65535) ?? DEFAULT_PORT
+  const mjpegPort = parseNumber('mjpeg-port', values['mjpeg-port'], 0, 65535)
+  const maxViewers = parseNumber('max-viewers', values['max-viewers'], 1, 1024) ?? DEFAULT_MAX_VIEWERS
+  const classic = values.classic as ClassicPayload | undefined
+  if (classic !== undefined && classic !== 'pickle' && classic !== 'jpeg') {
+    throw new UsageError(`--classic takes pickle or jpeg, not "${String(classic)}"`)
+  }
+  const name = values.name ?? 'framecast'
+  if (Buffer.byteLength(name) > 64) throw new UsageError('--name is longer than 64 bytes')
+
+  const source = await openSource(values.source, io.stdin, DEFAULT_MAX_MESSAGE_BYTES)
+  const frames = source.frames(values.loop ?? false)
+  const first = await frames.next()
+  if (first.done) throw new UsageError(`${source.label} holds no JPEG images`)
+  const size = jpegSize(first.value)
+  if (size === undefined) throw new UsageError(`The first image of ${source.label} is not a JPEG with a readable size`)
+  const info = { codec: 'jpeg' as const, ...size, fps, name }
+
+  const common = { port, info, maxViewers, ...(values.host !== undefined ? { host: values.host } : {}) }
+  const server = classic ? await ClassicBroadcaster.listen({ ...common, payload: classic }) : await Broadcaster.listen(common)
+  const fanout = server instanceof ClassicBroadcaster ? server.net : server
+  let mjpeg: MjpegServer | null = null
+  try {
+    io.stdout.write(`listening on ${formatHostPort(server.host, server.port)} (${classic ? `classic ${classic}` : 'framecast'})\n`)
+    if (mjpegPort !== undefined) {
+      mjpeg = await MjpegServer.listen({ port: mjpegPort, maxClients: maxViewers, ...(values.host !== undefined ? { host: values.host } : {}) })
+      io.stdout.write(`mjpeg on http://${formatHostPort(mjpeg.host, mjpeg.port)}${MJPEG_STREAM_PATH}\n`)
+    }
+  } catch (e) {
+    await server.close()
+    throw e
+  }
+
+  const status = new StatusLine(io.stderr, values.quiet ?? false)
+  let stopped = false
+  void io.interrupted.then(() => (stopped = true))
+  const interval = 1000 / fps
+  let due = performance.now()
+  let sent = 0
+  let current: Buffer = first.value
+  for (;;) {
+    if (source.paced) {
+      const wait = due - performance.now()
+      if (wait > 0) await Promise.race([sleep(wait), io.interrupted])
+      due = Math.max(due + interval, performance.now() - interval)
+    }
+    if (stopped) break
+    const s = jpegSize(current)
+    if (s !== undefined && (s.width !== info.width || s.height !== info.height)) {
+      Object.assign(info, s)
+      fanout.setInfo(info)
+    }
+    server.send({ capturedAtUs: nowUs(), payload: current })
+    mjpeg?.send(current)
+    sent++
+    const t = fanout.stats()
+    const mj = mjpeg === null ? '' : ` · mjpeg ${mjpeg.stats().clients}`
+    status.update(`sent ${sent} · viewers ${fanout.viewers().length}${mj} · ${t.fps} fps · ${t.kbps} kbps · dropped ${t.dropped}`)
+    const next = await Promise.race([frames.next(), io.interrupted.then(() => null)])
+    if (next === null || next.done || stopped) break
+    current = next.value
+  }
+  status.done()
+  await Promise.all([server.close(stopped ? 'shutdown' : 'stopped'), mjpeg?.close()])
+  return Exit.ok
+}

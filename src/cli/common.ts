@@ -1,0 +1,78 @@
+import type { Readable, Writable } from 'node:stream'
+import { FramecastError } from '../main/net/errors'
+
+/** Exit codes of the `framecast` command (also listed in --help). */
+export const Exit = {
+  ok: 0,
+  /** The stream failed or could not be watched: refused, not a Framecast/classic peer, timed out, cut off. */
+  failed: 1,
+  /** Bad command line. */
+  usage: 2,
+  /** Could not start: the port is taken or not allowed, or the source cannot be read. */
+  cannotStart: 3
+} as const
+
+export const EXIT_CODES_HELP = `Exit codes:
+  0  done (the frame count was reached, the source ended, or Ctrl-C / SIGTERM)
+  1  the stream failed: refused, not a Framecast or classic peer, cut off, or --timeout passed
+  2  bad command line
+  3  could not start: the port is in use or not allowed, or the source cannot be read`
+
+export interface Io {
+  stdin: Readable
+  stdout: Writable & { isTTY?: boolean }
+  stderr: Writable & { isTTY?: boolean }
+  /** Resolves when the user asks to stop (SIGINT/SIGTERM). */
+  interrupted: Promise<void>
+}
+
+export class UsageError extends Error {}
+
+/** One status line on stderr: rewritten in place on a terminal, printed every few seconds otherwise. */
+export class StatusLine {
+  private lastPrinted = 0
+  constructor(
+    private readonly stderr: Io['stderr'],
+    private readonly quiet: boolean
+  ) {}
+
+  update(text: string): void {
+    if (this.quiet) return
+    if (this.stderr.isTTY) {
+      this.stderr.write(`\r\x1b[2K${text}`)
+    } else if (Date.now() - this.lastPrinted >= 5_000) {
+      this.stderr.write(`${text}\n`)
+      this.lastPrinted = Date.now()
+    }
+  }
+
+  done(): void {
+    if (!this.quiet && this.stderr.isTTY) this.stderr.write('\n')
+  }
+}
+
+export function parseNumber(name: string, value: string | undefined, min: number, max: number, integer = true): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+    throw new UsageError(`--${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, not "${value}"`)
+  }
+  return n
+}
+
+/** Exit code for an error that stopped a command. */
+export function exitCodeFor(e: unknown): number {
+  if (e instanceof UsageError) return Exit.usage
+  if (e instanceof FramecastError) {
+    if (e.code === 'ADDRESS_IN_USE' || e.code === 'ACCESS_DENIED' || e.code === 'ADDRESS_NOT_AVAILABLE' || e.code === 'INVALID_ARGUMENT') {
+      return Exit.cannotStart
+    }
+    return Exit.failed
+  }
+  return Exit.failed
+}
+
+export function describeError(e: unknown): string {
+  if (e instanceof FramecastError) return `${e.message} (${e.code})`
+  return e instanceof Error ? e.message : String(e)
+}

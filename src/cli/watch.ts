@@ -1,0 +1,148 @@
+// `framecast watch HOST:PORT`: watch a Framecast broadcaster or a classic OpenCV sender script, print live stats,
+// write the frames, and end with one JSON line of stats.
+
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import * as v from 'valibot'
+import { HostSchema, PortSchema, type WatchMode } from '../shared/ipc'
+import { Watcher, type WatchedFrame } from '../main/net/watcher'
+import { EXIT_CODES_HELP, Exit, type Io, parseNumber, StatusLine, UsageError } from './common'
+
+export const WATCH_HELP = `Usage: framecast watch HOST:PORT [options]
+
+Watches a Framecast broadcaster, or a classic OpenCV sender script (pickle or JPEG payloads).
+
+  HOST:PORT           e.g. 192.168.1.20:9999, camera.local:9999, [fe80::1%eth0]:9999
+  --classic           the peer is a classic OpenCV sender (default: tell from its first bytes)
+  --native            the peer must be a Framecast broadcaster
+  --frames N          stop after N frames (default: until Ctrl-C)
+  --out DIR | -       write each frame as DIR/frame-000001.jpg ..., or - for an MJPEG stream on standard output
+  --json              end with one JSON line on standard output:
+                      {"frames","fps","kbps","latencyP50Ms","latencyP95Ms","gaps","format","width","height"}
+  --timeout SECONDS   give up (exit 1) if not done by then
+  --quiet, -q         no status line on standard error
+  --help, -h          this text
+
+Lost connections are retried until the frame count, the timeout or Ctrl-C.
+
+${EXIT_CODES_HELP}`
+
+export function parseAddress(text: string): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]+|[0-9a-fA-F:]+):(\d{1,5})$/.exec(text.trim())
+  if (m === null) throw new UsageError(`"${text}" is not HOST:PORT (an IPv6 address goes in brackets: [::1]:9999)`)
+  const host = v.safeParse(HostSchema, m[1])
+  if (!host.success) throw new UsageError(`${m[1]}: ${host.issues[0].message}`)
+  const port = v.safeParse(PortSchema, Number(m[2]))
+  if (!port.success) throw new UsageError(`${m[2]}: ${port.issues[0].message}`)
+  return { host: host.output, port: port.output }
+}
+
+export async function watch(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      classic: { type: 'boolean' },
+      native: { type: 'boolean' },
+      frames: { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean' },
+      timeout: { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+      help: { type: 'boolean', short: 'h' }
+    }
+  })
+  if (values.help) {
+    io.stdout.write(`${WATCH_HELP}\n`)
+    return Exit.ok
+  }
+  if (positionals.length !== 1) throw new UsageError('Give exactly one HOST:PORT to watch')
+  const { host, port } = parseAddress(positionals[0]!)
+  if (values.classic && values.native) throw new UsageError('--classic and --native exclude each other')
+  const mode: WatchMode = values.classic ? 'classic' : values.native ? 'native' : 'auto'
+  const limit = parseNumber('frames', values.frames, 1, Number.MAX_SAFE_INTEGER)
+  const timeoutS = parseNumber('timeout', values.timeout, 0.1, 86_400, false)
+  const out = values.out
+  if (out === '-' && values.json) throw new UsageError('--out - and --json both use standard output; write frames to a folder instead')
+  if (out !== undefined && out !== '-') await mkdir(out, { recursive: true })
+
+  const watcher = new Watcher({ host, port, mode })
+  const status = new StatusLine(io.stderr, values.quiet ?? false)
+  let frames = 0
+  let bytes = 0
+  let firstAt: number | null = null
+  let lastAt = 0
+  let size: { width: number; height: number } | null = null
+  let stdoutBlocked = false
+  let skipped = 0
+  const writes: Promise<void>[] = []
+
+  const result = await new Promise<{ code: number; reason: string | null }>((resolve) => {
+    const finish = (code: number, reason: string | null): void => resolve({ code, reason })
+    watcher.on('info', (info) => (size = { width: info.width, height: info.height }))
+    watcher.on('frame', (f: WatchedFrame) => {
+      if (limit !== undefined && frames >= limit) return
+      frames++
+      bytes += f.payload.length
+      const now = performance.now()
+      firstAt ??= now
+      lastAt = now
+      if (out === '-') {
+        if (stdoutBlocked) skipped++
+        else if (!io.stdout.write(f.payload)) {
+          stdoutBlocked = true
+          io.stdout.once('drain', () => (stdoutBlocked = false))
+        }
+      } else if (out !== undefined) {
+        writes.push(writeFile(join(out, `frame-${String(frames).padStart(6, '0')}.jpg`), f.payload))
+      }
+      if (limit !== undefined && frames >= limit) finish(Exit.ok, null)
+    })
+    watcher.on('stats', (s) => {
+      const st = watcher.status
+      const lat = s.latencyP50Ms === null ? '' : ` · latency p50 ${s.latencyP50Ms} ms p95 ${s.latencyP95Ms} ms`
+      status.update(`${st.state} ${st.format ?? ''} · frames ${frames} · ${s.fps} fps · ${s.kbps} kbps · gaps ${s.dropped}${lat}`)
+    })
+    watcher.on('state', (s) => {
+      if (s.state === 'error') finish(Exit.failed, s.error ? `${s.error.message} (${s.error.code})` : 'the watch failed')
+      else if ((s.state === 'reconnecting' || s.state === 'lost') && s.error && !values.quiet) {
+        status.update(`${s.state}: ${s.error.message}`)
+      }
+    })
+    void io.interrupted.then(() => finish(Exit.ok, null))
+    if (timeoutS !== undefined) {
+      setTimeout(() => finish(Exit.failed, `not done after ${timeoutS} s (${frames} frames)`), timeoutS * 1000).unref()
+    }
+    watcher.start()
+  })
+  const stats = watcher.stats()
+  const format = watcher.status.format
+  await watcher.stop()
+  await Promise.all(writes)
+  status.done()
+  if (result.reason !== null) io.stderr.write(`framecast watch: ${result.reason}\n`)
+  if (skipped > 0) io.stderr.write(`framecast watch: ${skipped} frames were not written because standard output was busy\n`)
+  if (values.json) {
+    const seconds = firstAt === null || lastAt <= firstAt ? 0 : (lastAt - firstAt) / 1000
+    const summary = {
+      frames,
+      fps: seconds > 0 ? round2((frames - 1) / seconds) : 0,
+      kbps: seconds > 0 ? Math.round((bytes * 8) / seconds / 1000) : 0,
+      latencyP50Ms: stats.latencyP50Ms,
+      latencyP95Ms: stats.latencyP95Ms,
+      gaps: stats.dropped,
+      format,
+      width: (size as { width: number } | null)?.width ?? null,
+      height: (size as { height: number } | null)?.height ?? null
+    }
+    io.stdout.write(`${JSON.stringify(summary)}\n`)
+  }
+  return result.code
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100
+}
+

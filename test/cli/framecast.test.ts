@@ -1,0 +1,211 @@
+// The `framecast` command, run as a real process through its bin launcher, over loopback.
+
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { get } from 'node:http'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { createInterface } from 'node:readline'
+import sharp from 'sharp'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { PassThrough } from 'node:stream'
+import { main } from '../../src/cli/framecast'
+import { jpegSize } from '../../src/main/net/jpeg'
+
+const BIN = resolve(__dirname, '../../bin/framecast.mjs')
+const dir = mkdtempSync(join(tmpdir(), 'framecast-cli-'))
+const MJPEG = join(dir, 'clip.mjpeg')
+const FRAMES = 12
+
+interface Run {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+const running: ChildProcessWithoutNullStreams[] = []
+
+function start(args: string[], input?: Buffer): ChildProcessWithoutNullStreams {
+  const p = spawn(process.execPath, [BIN, ...args], { cwd: dir })
+  running.push(p)
+  const kill = setTimeout(() => p.kill('SIGKILL'), 25_000)
+  p.on('exit', () => clearTimeout(kill))
+  if (input) p.stdin.end(input)
+  return p
+}
+
+function finish(p: ChildProcessWithoutNullStreams): Promise<Run> {
+  let stdout = ''
+  let stderr = ''
+  p.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
+  p.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
+  return new Promise((r) => p.on('close', (code) => r({ code, stdout, stderr })))
+}
+
+const run = (args: string[], input?: Buffer): Promise<Run> => finish(start(args, input))
+
+/** The same command in this process (no launcher start-up), for checks that need no network. */
+async function runHere(args: string[]): Promise<Run> {
+  const stdout = new PassThrough()
+  const stderr = new PassThrough()
+  let out = ''
+  let err = ''
+  stdout.on('data', (c: Buffer) => (out += c.toString()))
+  stderr.on('data', (c: Buffer) => (err += c.toString()))
+  const code = await main(args, { stdin: new PassThrough(), stdout, stderr, interrupted: new Promise(() => {}) })
+  return { code, stdout: out, stderr: err }
+}
+
+/** Start `framecast broadcast` and read the ports it prints. */
+async function broadcast(args: string[], input?: Buffer): Promise<{ p: ChildProcessWithoutNullStreams; port: number; mjpegPort?: number; done: Promise<Run> }> {
+  const p = start(['broadcast', '--quiet', '--port', '0', '--host', '127.0.0.1', ...args], input)
+  const lines = createInterface({ input: p.stdout })[Symbol.asyncIterator]()
+  let stderr = ''
+  p.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
+  const first = await lines.next()
+  const port = Number(/listening on .*:(\d+) /.exec(String(first.value))?.[1])
+  expect(port, `${String(first.value)} ${stderr}`).toBeGreaterThan(0)
+  let mjpegPort: number | undefined
+  if (args.includes('--mjpeg-port')) mjpegPort = Number(/mjpeg on http:\/\/.*:(\d+)\//.exec(String((await lines.next()).value))?.[1])
+  const done = new Promise<Run>((r) => p.on('close', (code) => r({ code, stdout: '', stderr })))
+  return { p, port, ...(mjpegPort !== undefined ? { mjpegPort } : {}), done }
+}
+
+beforeAll(async () => {
+  // An MJPEG byte stream of FRAMES distinct 160x120 pictures, as `ffmpeg -f mjpeg` would write one.
+  const images: Buffer[] = []
+  for (let i = 0; i < FRAMES; i++) {
+    images.push(await sharp({ create: { width: 160, height: 120, channels: 3, background: { r: i * 20, g: 100, b: 50 } } }).jpeg().toBuffer())
+  }
+  writeFileSync(MJPEG, Buffer.concat(images))
+  const folder = join(dir, 'folder')
+  rmSync(folder, { recursive: true, force: true })
+  mkdirSync(folder)
+  images.slice(0, 3).forEach((img, i) => writeFileSync(join(folder, `shot-${i}.jpg`), img))
+})
+afterEach(() => {
+  for (const p of running.splice(0)) if (p.exitCode === null) p.kill('SIGKILL')
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe('framecast --help', () => {
+  it('runs through its launcher and prints usage', async () => {
+    const r = await run(['--help'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^Usage: framecast <command>/)
+    const bad = await run(['watch'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('framecast watch: Give exactly one HOST:PORT')
+  })
+
+  it.each([[['--help']], [['broadcast', '--help']], [['watch', '--help']]])('prints usage and the exit codes for %j', async (args) => {
+    const r = await runHere(args)
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^Usage: framecast/)
+    expect(r.stdout).toContain('Exit codes:')
+  })
+})
+
+describe('framecast command-line errors', () => {
+  it.each([
+    [['fly'], /Unknown command "fly"/],
+    [['broadcast'], /--source is required/],
+    [['broadcast', '--source', 'x', '--fps', 'fast'], /--fps must be a number/],
+    [['broadcast', '--source', 'x', '--classic=xml'], /--classic takes pickle or jpeg/],
+    [['watch'], /exactly one HOST:PORT/],
+    [['watch', 'example.com'], /is not HOST:PORT/],
+    [['watch', '127.0.0.1:70000'], /between 1 and 65535/],
+    [['watch', '127.0.0.1:9', '--classic', '--native'], /exclude each other/],
+    [['watch', '127.0.0.1:9', '--out', '-', '--json'], /standard output/],
+    [['watch', '127.0.0.1:9', '--bogus'], /Unknown option '--bogus'/]
+  ])('%j exits 2 with a clear message', async (args, message) => {
+    const r = await runHere(args)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(message)
+  })
+
+  it('exits 3 when the source cannot be read', async () => {
+    const r = await runHere(['broadcast', '--source', join(dir, 'missing.mjpeg'), '--port', '0'])
+    expect(r.code).toBe(3)
+    expect(r.stderr).toMatch(/Cannot read the source/)
+  })
+
+  it('exits 3 naming the port when it is already in use', async () => {
+    const taken = createServer()
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r))
+    const port = (taken.address() as { port: number }).port
+    const r = await run(['broadcast', '--source', MJPEG, '--host', '127.0.0.1', '--port', String(port)])
+    taken.close()
+    expect(r.code).toBe(3)
+    expect(r.stderr).toContain(`Port ${port}`)
+    expect(r.stderr).toContain('ADDRESS_IN_USE')
+  })
+
+  it('exits 1 when nothing listens and the timeout passes', async () => {
+    const free = createServer()
+    await new Promise<void>((r) => free.listen(0, '127.0.0.1', r))
+    const port = (free.address() as { port: number }).port
+    await new Promise((r) => free.close(r))
+    const r = await run(['watch', `127.0.0.1:${port}`, '--timeout', '1', '--json'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/not done after 1 s/)
+    expect(JSON.parse(r.stdout.trim())).toMatchObject({ frames: 0 })
+  })
+})
+
+describe('framecast broadcast and watch over loopback', () => {
+  it('watches a looping MJPEG file and ends with one JSON line of stats', async () => {
+    const b = await broadcast(['--source', MJPEG, '--loop', '--fps', '30'])
+    const r = await run(['watch', `127.0.0.1:${b.port}`, '--frames', '30', '--json', '--quiet'])
+    expect(r.code, r.stderr).toBe(0)
+    const lines = r.stdout.trim().split('\n')
+    expect(lines).toHaveLength(1)
+    const stats = JSON.parse(lines[0]!) as Record<string, unknown>
+    expect(Object.keys(stats)).toEqual(['frames', 'fps', 'kbps', 'latencyP50Ms', 'latencyP95Ms', 'gaps', 'format', 'width', 'height'])
+    expect(stats).toMatchObject({ frames: 30, format: 'native', width: 160, height: 120, gaps: 0 })
+    expect(stats.fps).toBeGreaterThan(20)
+    expect(stats.fps).toBeLessThan(40)
+    expect(stats.kbps).toBeGreaterThan(0)
+    expect(stats.latencyP50Ms).toBeTypeOf('number')
+    b.p.kill('SIGTERM')
+    expect((await b.done).code).toBe(0)
+  })
+
+  it('writes each frame to a folder as a JPEG', async () => {
+    const b = await broadcast(['--source', join(dir, 'folder'), '--loop', '--fps', '20'])
+    const out = join(dir, 'out')
+    const r = await run(['watch', `127.0.0.1:${b.port}`, '--frames', '5', '--out', out, '--quiet'])
+    expect(r.code, r.stderr).toBe(0)
+    const files = readdirSync(out).sort()
+    expect(files).toEqual(['frame-000001.jpg', 'frame-000002.jpg', 'frame-000003.jpg', 'frame-000004.jpg', 'frame-000005.jpg'])
+    for (const f of files) expect(jpegSize(readFileSync(join(out, f)))).toEqual({ width: 160, height: 120 })
+  })
+
+  it('broadcasts an MJPEG stream from standard input and stops when it ends', async () => {
+    const b = await broadcast(['--source', '-'], readFileSync(MJPEG))
+    expect((await b.done).code).toBe(0)
+  })
+
+  it('serves the classic pickle format, which the watcher recognises by itself', async () => {
+    const b = await broadcast(['--source', MJPEG, '--loop', '--classic'])
+    const r = await run(['watch', `127.0.0.1:${b.port}`, '--frames', '5', '--json', '--quiet'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ frames: 5, format: 'classic', width: 160, height: 120, latencyP50Ms: null })
+  })
+
+  it('serves MJPEG over HTTP next to the native port', async () => {
+    const b = await broadcast(['--source', MJPEG, '--loop', '--mjpeg-port', '0'])
+    const body = await new Promise<Buffer>((resolveBody, reject) => {
+      const poll = (): void => {
+        get({ host: '127.0.0.1', port: b.mjpegPort, path: '/snapshot.jpg' }, (res) => {
+          const parts: Buffer[] = []
+          res.on('data', (c: Buffer) => parts.push(c))
+          res.on('end', () => (res.statusCode === 200 ? resolveBody(Buffer.concat(parts)) : setTimeout(poll, 50)))
+        }).on('error', reject)
+      }
+      poll()
+    })
+    expect(jpegSize(body)).toEqual({ width: 160, height: 120 })
+  })
+})
