@@ -30,6 +30,7 @@ import {
   type StreamInfo,
   UNKNOWN_MAX_BYTES
 } from '../../shared/protocol'
+import { ChunkQueue } from './chunks'
 import { FramecastError } from './errors'
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -181,9 +182,7 @@ export class Decoder {
   readonly maxMessageBytes: number
   private readonly expectRole: RoleName | undefined
   private state = State.Preamble
-  private chunks: Uint8Array[] = []
-  private head = 0
-  private buffered = 0
+  private readonly queue = new ChunkQueue()
   private need = PREAMBLE_BYTES
   private bodyType = 0
   private failure: FramecastError | undefined
@@ -199,14 +198,13 @@ export class Decoder {
 
   /** Bytes held waiting for the rest of a message. */
   get bufferedBytes(): number {
-    return this.buffered
+    return this.queue.length
   }
 
   push(chunk: Uint8Array): Message[] {
     const out: Message[] = []
     if (this.state === State.Failed || chunk.length === 0) return out
-    this.chunks.push(chunk)
-    this.buffered += chunk.length
+    this.queue.push(chunk)
     try {
       this.run(out)
     } catch (e) {
@@ -219,8 +217,8 @@ export class Decoder {
   /** The stream ended. Returns TRUNCATED if it stopped inside a message, otherwise the error seen, if any. */
   end(): FramecastError | undefined {
     if (this.failure) return this.failure
-    if (this.state === State.Skip || this.buffered > 0 || this.state === State.Body) {
-      this.fail(new FramecastError('TRUNCATED', `the stream ended inside a message (${this.buffered} bytes pending)`))
+    if (this.state === State.Skip || this.queue.length > 0 || this.state === State.Body) {
+      this.fail(new FramecastError('TRUNCATED', `the stream ended inside a message (${this.queue.length} bytes pending)`))
     }
     return this.failure
   }
@@ -228,9 +226,7 @@ export class Decoder {
   private fail(err: FramecastError): void {
     this.failure = err
     this.state = State.Failed
-    this.chunks = []
-    this.head = 0
-    this.buffered = 0
+    this.queue.clear()
   }
 
   private run(out: Message[]): void {
@@ -238,14 +234,14 @@ export class Decoder {
       if (this.state === State.Failed) return
       if (this.state === State.Skip) {
         // Unknown message: discard its body as it arrives, holding none of it.
-        if (this.buffered === 0) return
-        const n = Math.min(this.need, this.buffered)
-        this.discard(n)
+        if (this.queue.length === 0) return
+        const n = Math.min(this.need, this.queue.length)
+        this.queue.discard(n)
         this.need -= n
         if (this.need === 0) this.expectHeader()
         continue
       }
-      if (this.buffered < this.need) return
+      if (this.queue.length < this.need) return
       if (this.state === State.Preamble) this.readPreamble(out)
       else if (this.state === State.Header) this.readHeader(out)
       else this.readBody(out)
@@ -257,71 +253,8 @@ export class Decoder {
     this.need = HEADER_BYTES
   }
 
-  private discard(n: number): void {
-    this.buffered -= n
-    while (n > 0) {
-      const c = this.chunks[this.head]!
-      if (c.length <= n) {
-        n -= c.length
-        this.advance()
-      } else {
-        this.chunks[this.head] = c.subarray(n)
-        n = 0
-      }
-    }
-  }
-
-  /** Take exactly n buffered bytes: a view of one chunk when possible, one copy when they span chunks. */
-  private consume(n: number): Uint8Array {
-    this.buffered -= n
-    const first = this.chunks[this.head]!
-    if (first.length >= n) {
-      if (first.length === n) this.advance()
-      else this.chunks[this.head] = first.subarray(n)
-      return first.subarray(0, n)
-    }
-    // Chunks that are consecutive views of one ArrayBuffer (a receiver reading into one region) join without a copy.
-    const adjacent = this.adjacent(n)
-    const out = adjacent ? Buffer.from(first.buffer, first.byteOffset, n) : Buffer.allocUnsafe(n)
-    let off = 0
-    while (off < n) {
-      const c = this.chunks[this.head]!
-      const take = Math.min(c.length, n - off)
-      if (!adjacent) out.set(take === c.length ? c : c.subarray(0, take), off)
-      off += take
-      if (take === c.length) this.advance()
-      else this.chunks[this.head] = c.subarray(take)
-    }
-    return out
-  }
-
-  /** Whether the next n buffered bytes lie back to back in the first chunk's ArrayBuffer. */
-  private adjacent(n: number): boolean {
-    const first = this.chunks[this.head]!
-    let end = first.byteOffset + first.length
-    let have = first.length
-    for (let i = this.head + 1; have < n; i++) {
-      const c = this.chunks[i]!
-      if (c.buffer !== first.buffer || c.byteOffset !== end) return false
-      end += c.length
-      have += c.length
-    }
-    return true
-  }
-
-  private advance(): void {
-    this.head++
-    if (this.head === this.chunks.length) {
-      this.chunks = []
-      this.head = 0
-    } else if (this.head >= 1024 && this.head * 2 >= this.chunks.length) {
-      this.chunks = this.chunks.slice(this.head)
-      this.head = 0
-    }
-  }
-
   private readPreamble(out: Message[]): void {
-    const b = this.consume(PREAMBLE_BYTES)
+    const b = this.queue.take(PREAMBLE_BYTES)
     if (b[0] !== MAGIC[0] || b[1] !== MAGIC[1] || b[2] !== MAGIC[2] || b[3] !== MAGIC[3]) {
       return this.fail(new FramecastError('BAD_MAGIC', 'the peer does not speak the Framecast protocol'))
     }
@@ -346,7 +279,7 @@ export class Decoder {
   }
 
   private readHeader(out: Message[]): void {
-    const h = this.consume(HEADER_BYTES)
+    const h = this.queue.take(HEADER_BYTES)
     const type = h[0]!
     const length = ((h[4]! << 24) | (h[5]! << 16) | (h[6]! << 8) | h[7]!) >>> 0
     if (length > this.maxMessageBytes) {
@@ -382,7 +315,7 @@ export class Decoder {
   }
 
   private readBody(out: Message[]): void {
-    const body = this.consume(this.need)
+    const body = this.queue.take(this.need)
     const m = parseBody(this.bodyType, body)
     if (m instanceof FramecastError) return this.fail(m)
     out.push(m)

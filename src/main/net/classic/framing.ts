@@ -5,6 +5,7 @@
 // at the header before anything is buffered, exactly the needed bytes consumed, one typed error on bad input.
 
 import { DEFAULT_MAX_MESSAGE_BYTES, isJpeg, MAGIC } from '../../../shared/protocol'
+import { ChunkQueue } from '../chunks'
 import { FramecastError } from '../errors'
 
 export const CLASSIC_HEADER_BYTES = 8
@@ -79,9 +80,7 @@ export interface ClassicDecoderOptions {
  */
 export class ClassicDecoder {
   readonly maxMessageBytes: number
-  private chunks: Uint8Array[] = []
-  private head = 0
-  private buffered = 0
+  private readonly queue = new ChunkQueue()
   private need = CLASSIC_HEADER_BYTES
   private inBody = false
   private failure: FramecastError | undefined
@@ -95,18 +94,17 @@ export class ClassicDecoder {
   }
 
   get bufferedBytes(): number {
-    return this.buffered
+    return this.queue.length
   }
 
   push(chunk: Uint8Array): Uint8Array[] {
     const out: Uint8Array[] = []
     if (this.failure || chunk.length === 0) return out
-    this.chunks.push(chunk)
-    this.buffered += chunk.length
-    while (!this.failure && this.buffered >= this.need) {
+    this.queue.push(chunk)
+    while (!this.failure && this.queue.length >= this.need) {
       if (!this.inBody) this.readHeader()
       else {
-        out.push(this.consume(this.need))
+        out.push(this.queue.take(this.need))
         this.inBody = false
         this.need = CLASSIC_HEADER_BYTES
       }
@@ -115,14 +113,14 @@ export class ClassicDecoder {
   }
 
   end(): FramecastError | undefined {
-    if (!this.failure && (this.buffered > 0 || this.inBody)) {
-      this.fail(new FramecastError('TRUNCATED', `the stream ended inside a message (${this.buffered} bytes pending)`))
+    if (!this.failure && (this.queue.length > 0 || this.inBody)) {
+      this.fail(new FramecastError('TRUNCATED', `the stream ended inside a message (${this.queue.length} bytes pending)`))
     }
     return this.failure
   }
 
   private readHeader(): void {
-    const h = this.consume(CLASSIC_HEADER_BYTES)
+    const h = this.queue.take(CLASSIC_HEADER_BYTES)
     const length = new DataView(h.buffer, h.byteOffset, h.byteLength).getBigUint64(0, true)
     if (length > BigInt(this.maxMessageBytes)) {
       return this.fail(new FramecastError('MESSAGE_TOO_LARGE', `a classic message declares ${length} bytes; the limit is ${this.maxMessageBytes}`))
@@ -133,42 +131,6 @@ export class ClassicDecoder {
 
   private fail(err: FramecastError): void {
     this.failure = err
-    this.chunks = []
-    this.head = 0
-    this.buffered = 0
-  }
-
-  /** Exactly n buffered bytes: a view of one chunk when possible, one copy when they span chunks. */
-  private consume(n: number): Uint8Array {
-    this.buffered -= n
-    const first = this.chunks[this.head]
-    if (n === 0) return new Uint8Array(0)
-    if (first !== undefined && first.length >= n) {
-      if (first.length === n) this.advance()
-      else this.chunks[this.head] = first.subarray(n)
-      return first.subarray(0, n)
-    }
-    const out = Buffer.allocUnsafe(n)
-    let off = 0
-    while (off < n) {
-      const c = this.chunks[this.head]!
-      const take = Math.min(c.length, n - off)
-      out.set(take === c.length ? c : c.subarray(0, take), off)
-      off += take
-      if (take === c.length) this.advance()
-      else this.chunks[this.head] = c.subarray(take)
-    }
-    return out
-  }
-
-  private advance(): void {
-    this.head++
-    if (this.head === this.chunks.length) {
-      this.chunks = []
-      this.head = 0
-    } else if (this.head >= 1024 && this.head * 2 >= this.chunks.length) {
-      this.chunks = this.chunks.slice(this.head)
-      this.head = 0
-    }
+    this.queue.clear()
   }
 }
