@@ -5,8 +5,9 @@
 //   WebRTC: two plain pages with one RTCPeerConnection (what WebRTC-based tools give), measured in the same run
 //
 // Both are measured the same way: from the moment the camera captured a frame (requestVideoFrameCallback's
-// captureTime on the sending page's own preview, the counter telling which frame it was) to the moment a page had
-// drawn that frame on its canvas. Every page runs in one browser, so performance.timeOrigin + now() is one clock.
+// captureTime on the sending page's own preview; the counter, telling which frame it was, read from the luma plane of
+// a cloned track so the probe costs the sending page next to nothing) to the moment a page had drawn that frame on
+// its canvas. Every page runs in one browser, so performance.timeOrigin + now() is one clock.
 // Prints JSON lines {"name","value","unit","baseline","goal"} like bench:core; the app's figures carry the WebRTC
 // figure measured in the same run as their baseline, and the app's latency is broken down hop by hop.
 
@@ -19,12 +20,24 @@ import { percentile } from '../src/main/net/stats'
 import { CHROMIUM, chromiumArgs, CLIP_720P, FIXTURE_DIR } from '../e2e/camera'
 import { type HostProcess, launchHost } from '../e2e/host'
 import { cellCentre, COUNTER_CELLS, counterFromLumas, ensureY4m } from '../tools/make-y4m'
-import { type ArrivalRecord, bareEncodeP95, probeVideo, probeViewer, type ProbeRecord, takeArrivals, takeRecords } from './probe'
+import { defaultSettings } from '../src/renderer/src/store/settings'
+import {
+  type ArrivalRecord,
+  bareEncodeP95,
+  probeCamera,
+  probeVideo,
+  probeViewer,
+  type ProbeRecord,
+  takeArrivals,
+  takeCameraRecords,
+  takeRecords
+} from './probe'
 
 const ROOT = resolve(__dirname, '..')
 const CLIP = CLIP_720P
 const CENTRES = Array.from({ length: COUNTER_CELLS }, (_, i) => cellCentre(CLIP, i))
-const JPEG_QUALITY = 0.8
+/** JPEG quality: the app's default unless --quality says otherwise. */
+let JPEG_QUALITY = defaultSettings.quality
 /** tsx compiles functions with esbuild's keepNames; the in-page copies need its helper. */
 const KEEP_NAMES_SHIM = 'globalThis.__name = globalThis.__name || ((f) => f);'
 
@@ -138,19 +151,22 @@ interface AppRun {
   captureFps: number | null
   skippedBusy: number | null
   breakdown: { camToWorker: number[]; workerToHost: number[]; hostToPage: number[]; pageToPaint: number[]; appStamp: number[] }
+  /** mean JPEG size per frame the Watch page received (KiB) */
+  jpegKiB: number | null
   hasCaptureTime: boolean
   paints: number
 }
 
 async function measureApp(browser: Browser, host: HostProcess, warmupMs: number, durationMs: number): Promise<AppRun> {
   const port = await freePort()
-  const bctx = await newContext(browser, { bindHost: '127.0.0.1', port, preset: '720p', fps: 30, quality: JPEG_QUALITY })
+  const bctx = await newContext(browser, { port, preset: '720p', fps: 30, quality: JPEG_QUALITY })
   const wctx = await newContext(browser)
   try {
     const broadcast = await bctx.newPage()
     await broadcast.goto(host.pageUrl('broadcast'))
     await broadcast.getByTestId('broadcast-resolution').selectOption('720p')
     await broadcast.getByTestId('broadcast-port').fill(String(port))
+    await broadcast.getByTestId('broadcast-interface').selectOption('127.0.0.1')
     await broadcast.getByTestId('broadcast-start').click()
     await waitAttr(broadcast, 'broadcast-phase', 'data-phase', /^live$/)
 
@@ -162,17 +178,10 @@ async function measureApp(browser: Browser, host: HostProcess, warmupMs: number,
     await waitAttr(watch, 'viewer-canvas', 'data-seq', /^\d+$/)
     await sleep(warmupMs)
 
-    await broadcast.evaluate(probeVideo, {
-      name: 'camera',
-      selector: '[data-testid="broadcast-preview"]',
-      width: CLIP.width,
-      height: CLIP.height,
-      centres: CENTRES,
-      paint: false
-    })
+    await broadcast.evaluate(probeCamera, { name: 'camera', selector: '[data-testid="broadcast-preview"]', centres: CENTRES })
     await watch.evaluate(probeViewer, { centres: CENTRES })
     await sleep(durationMs)
-    const camera = await broadcast.evaluate(takeRecords, 'camera')
+    const camera = await broadcast.evaluate(takeCameraRecords, 'camera')
     const viewer = await watch.evaluate(takeRecords, 'viewer')
     const arrivals = await watch.evaluate(takeArrivals)
     const stats = broadcast.getByTestId('broadcast-stats')
@@ -204,6 +213,7 @@ async function measureApp(browser: Browser, host: HostProcess, warmupMs: number,
       breakdown.hostToPage.push(a.arrivedMs - stampMs - a.latencyMs)
       breakdown.pageToPaint.push(d.drawnMs - a.arrivedMs)
     }
+    const jpegKiB = arrivals.length ? arrivals.reduce((sum, a) => sum + a.bytes, 0) / arrivals.length / 1024 : null
     note(
       `app: ${viewer.length} paints, ${drawn.length} new frames, ${latencies.length} paired with the camera ` +
         `(${camera.length} camera frames seen, capture timestamps ${index.hasCaptureTime ? 'from the camera' : 'NOT available: frame-callback time used'})`
@@ -217,7 +227,8 @@ async function measureApp(browser: Browser, host: HostProcess, warmupMs: number,
       skippedBusy,
       breakdown,
       hasCaptureTime: index.hasCaptureTime,
-      paints: viewer.length
+      paints: viewer.length,
+      jpegKiB
     }
   } finally {
     await bctx.close()
@@ -319,10 +330,10 @@ async function measureWebRtc(browser: Browser, host: HostProcess, warmupMs: numb
 
     await receiver.waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).videoWidth > 0, undefined, { timeout: 20_000 })
     await sleep(warmupMs)
-    await sender.evaluate(probeVideo, { name: 'camera', selector: '#v', width: CLIP.width, height: CLIP.height, centres: CENTRES, paint: false })
+    await sender.evaluate(probeCamera, { name: 'camera', selector: '#v', centres: CENTRES })
     await receiver.evaluate(probeVideo, { name: 'remote', selector: '#v', width: CLIP.width, height: CLIP.height, centres: CENTRES, paint: true })
     await sleep(durationMs)
-    const camera = await sender.evaluate(takeRecords, 'camera')
+    const camera = await sender.evaluate(takeCameraRecords, 'camera')
     const remote = await receiver.evaluate(takeRecords, 'remote')
     const receivedSize = await receiver.evaluate(() => {
       const v = document.getElementById('v') as HTMLVideoElement
@@ -350,10 +361,11 @@ async function measureWebRtc(browser: Browser, host: HostProcess, warmupMs: numb
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { seconds: { type: 'string', default: '10' }, warmup: { type: 'string', default: '3' } }
+    options: { seconds: { type: 'string', default: '10' }, warmup: { type: 'string', default: '3' }, quality: { type: 'string' } }
   })
   const durationMs = Number(values.seconds) * 1000
   const warmupMs = Number(values.warmup) * 1000
+  if (values.quality !== undefined) JPEG_QUALITY = Number(values.quality)
   await ensureY4m(CLIP, FIXTURE_DIR)
   if (!existsSync(resolve(ROOT, 'out/renderer/index.html'))) throw new Error('No renderer build: run npx electron-vite build first')
 
@@ -381,10 +393,11 @@ async function main(): Promise<void> {
     const b = app.breakdown
     print('e2e_encode_avg_ms', app.encodeAvg, 'ms', null, 'breakdown: draw + JPEG encode in the capture worker')
     print('e2e_capture_fps', app.captureFps, 'fps', null, `breakdown: frames the capture worker took (${app.skippedBusy ?? '?'} skipped while busy)`)
+    print('e2e_jpeg_kib_per_frame', app.jpegKiB, 'KiB', null, `breakdown: JPEG size at quality ${JPEG_QUALITY}`)
     print('e2e_camera_to_capture_worker_p50_ms', p(b.camToWorker, 50), 'ms', null, 'breakdown')
     print('e2e_capture_worker_to_host_watcher_p50_ms', p(b.workerToHost, 50), 'ms', null, 'breakdown: encode, page -> host, TCP')
     print('e2e_host_watcher_to_watch_page_p50_ms', p(b.hostToPage, 50), 'ms', null, 'breakdown: host -> page')
-    print('e2e_watch_page_decode_and_paint_p50_ms', p(b.pageToPaint, 50), 'ms', null, 'breakdown: decode, wait for frame, draw')
+    print('e2e_watch_page_decode_and_paint_p50_ms', p(b.pageToPaint, 50), 'ms', null, 'breakdown: decode and draw')
     print('e2e_app_stamped_latency_p50_ms', p(b.appStamp, 50), 'ms', null, 'capture worker stamp -> painted (what the app reports)')
     print('webrtc_latency_p95_ms', rtcP95, 'ms', null, 'reference')
   } finally {

@@ -32,6 +32,8 @@ export interface ArrivalRecord {
   /** capture -> received by the host's watcher, per the protocol's timestamps */
   latencyMs: number | null
   arrivedMs: number
+  /** JPEG size in bytes */
+  bytes: number
 }
 
 export interface VideoProbeOptions {
@@ -94,6 +96,116 @@ export function probeVideo(o: VideoProbeOptions): void {
   video.requestVideoFrameCallback(onFrame)
 }
 
+export interface CameraProbeOptions {
+  name: string
+  /** the <video> showing the camera (its track is cloned; its frame callbacks give the capture times) */
+  selector: string
+  centres: Centre[]
+}
+
+/**
+ * Record every camera frame without converting it to RGB: a clone of the camera track feeds a
+ * MediaStreamTrackProcessor, and the counter is read from the luma plane of the counter strip alone
+ * (VideoFrame.copyTo with a rect), so the probe costs the page under test next to nothing. Capture times come from the
+ * <video>'s frame callbacks (captureTime): VideoFrame.timestamp is the capture instant on the monotonic clock, so
+ * captureTime - timestamp is one constant, found from frames seen by both; takeRecords applies it.
+ * Falls back to probeVideo where MediaStreamTrackProcessor is missing.
+ */
+export function probeCamera(o: CameraProbeOptions): void {
+  const video = document.querySelector<HTMLVideoElement>(o.selector)
+  if (!video) throw new Error(`no video at ${o.selector}`)
+  const stream = video.srcObject as MediaStream | null
+  const track = stream?.getVideoTracks()[0]
+  const Processor = (globalThis as { MediaStreamTrackProcessor?: new (i: { track: MediaStreamTrack }) => { readable: ReadableStream<VideoFrame> } })
+    .MediaStreamTrackProcessor
+  const g = window as unknown as {
+    __fcProbe?: Record<string, ProbeRecord[]>
+    __fcCamera?: Record<string, { frames: { tsUs: number; atMs: number; lumas: number[] }[]; captures: number[]; stop: () => void }>
+  }
+  if (!track || !Processor) throw new Error('probeCamera needs a camera track and MediaStreamTrackProcessor')
+  const epoch = (t: number): number => performance.timeOrigin + t
+  const state = { frames: [] as { tsUs: number; atMs: number; lumas: number[] }[], captures: [] as number[], stop: () => undefined as void }
+  ;(g.__fcCamera ??= {})[o.name] = state
+  ;(g.__fcProbe ??= {})[o.name] = []
+  const onFrame = (_now: number, meta: VideoFrameCallbackMetadata): void => {
+    if (typeof meta.captureTime === 'number') state.captures.push(epoch(meta.captureTime))
+    video.requestVideoFrameCallback(onFrame)
+  }
+  video.requestVideoFrameCallback(onFrame)
+  const clone = track.clone()
+  const reader = new Processor({ track: clone }).readable.getReader()
+  let stopped = false
+  state.stop = () => {
+    stopped = true
+    clone.stop()
+  }
+  void (async () => {
+    let buf: Uint8Array | null = null
+    while (!stopped) {
+      const { value: frame, done } = await reader.read()
+      if (done || !frame) break
+      const atMs = epoch(performance.now())
+      try {
+        const w = frame.codedWidth & ~1
+        const stripH = Math.min(frame.codedHeight, (Math.ceil(o.centres[0]!.fy * 2 * frame.codedHeight) + 1) & ~1)
+        const rect = { x: 0, y: 0, width: w, height: stripH }
+        const size = frame.allocationSize({ rect })
+        if (!buf || buf.byteLength < size) buf = new Uint8Array(size)
+        const layout = await frame.copyTo(buf, { rect })
+        const { offset, stride } = layout[0]!
+        const lumas = o.centres.map(({ fx, fy }) => {
+          const cx = Math.round(fx * frame.codedWidth)
+          const cy = Math.min(stripH - 2, Math.round(fy * frame.codedHeight))
+          let sum = 0
+          for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) sum += buf![offset + (cy + dy) * stride + cx + dx]!
+          return sum / 9
+        })
+        state.frames.push({ tsUs: frame.timestamp, atMs, lumas })
+      } finally {
+        frame.close()
+      }
+    }
+  })()
+}
+
+/** Take (and clear) what probeCamera recorded, with capture times on the epoch clock. */
+export function takeCameraRecords(name: string): ProbeRecord[] {
+  const g = window as unknown as {
+    __fcCamera?: Record<string, { frames: { tsUs: number; atMs: number; lumas: number[] }[]; captures: number[]; stop: () => void }>
+  }
+  const state = g.__fcCamera?.[name]
+  if (!state) return []
+  state.stop()
+  const frames = state.frames.splice(0)
+  // The constant captureTime - timestamp: a real pair gives the same value (to a few µs) for every frame, so the
+  // value shared by most (frame, capture) pairs close in time is the one.
+  const votes = new Map<number, number>()
+  for (const c of state.captures) {
+    for (const f of frames) {
+      const d = c - f.tsUs / 1000
+      if (Math.abs(c - f.atMs) > 200) continue
+      const key = Math.round(d * 10)
+      votes.set(key, (votes.get(key) ?? 0) + 1)
+    }
+  }
+  let best: number | null = null
+  let bestVotes = 0
+  for (const [key, n] of votes) {
+    if (n > bestVotes) {
+      best = key
+      bestVotes = n
+    }
+  }
+  const enough = best !== null && bestVotes >= Math.min(10, frames.length / 4)
+  return frames.map((f) => ({
+    lumas: f.lumas,
+    atMs: f.atMs,
+    captureMs: enough ? f.tsUs / 1000 + best! / 10 : null,
+    receiveMs: null,
+    drawnMs: null
+  }))
+}
+
 /** Record every paint of the app's viewer canvas, and every frame window.api hands to the page. */
 export function probeViewer(o: { centres: Centre[] }): void {
   const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="viewer-canvas"]')
@@ -103,13 +215,17 @@ export function probeViewer(o: { centres: Centre[] }): void {
   const g = window as unknown as {
     __fcProbe?: Record<string, ProbeRecord[]>
     __fcArrivals?: ArrivalRecord[]
-    api: { onWatchFrame(l: (f: { seq: number; capturedAtUs: number; latencyMs: number | null }) => void): () => void }
+    api: {
+      onWatchFrame(l: (f: { seq: number; capturedAtUs: number; latencyMs: number | null; jpeg: Uint8Array }) => void): () => void
+    }
   }
   const store = (g.__fcProbe ??= {})
   const records: ProbeRecord[] = (store.viewer = [])
   const arrivals: ArrivalRecord[] = (g.__fcArrivals = [])
   const epochNow = (): number => performance.timeOrigin + performance.now()
-  g.api.onWatchFrame((f) => arrivals.push({ seq: f.seq, capturedAtUs: f.capturedAtUs, latencyMs: f.latencyMs, arrivedMs: epochNow() }))
+  g.api.onWatchFrame((f) =>
+    arrivals.push({ seq: f.seq, capturedAtUs: f.capturedAtUs, latencyMs: f.latencyMs, arrivedMs: epochNow(), bytes: f.jpeg.byteLength })
+  )
   new MutationObserver(() => {
     const atMs = epochNow()
     const rect = (canvas.dataset.drawRect ?? '').split(',').map(Number)

@@ -86,15 +86,19 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 // Broadcast window
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Remembered settings for a Broadcast window that listens on loopback only (tests never open other ports). */
-export function loopbackBroadcastSettings(port: number, preset: '480p' | '720p' = '480p'): Record<string, unknown> {
-  return { bindHost: '127.0.0.1', port, preset, fps: 30 }
-}
+/** What the interface list says for "listen on this computer only". */
+export const LOOPBACK_CHOICE = 'This computer only (127.0.0.1)'
 
-/** Press Start with the given port and resolution; returns the address the window tells the partner to type. */
+/**
+ * Choose the resolution, the port and "This computer only (127.0.0.1)" in the form — tests never listen beyond
+ * loopback — then press Start; returns the address the window tells the partner to type.
+ */
 export async function startBroadcast(page: Page, o: { port: number; preset?: '480p' | '720p' }): Promise<string> {
   await page.getByTestId('broadcast-resolution').selectOption(o.preset ?? '480p')
   await page.getByTestId('broadcast-port').fill(String(o.port))
+  const iface = page.getByTestId('broadcast-interface')
+  await iface.selectOption({ label: LOOPBACK_CHOICE })
+  await expect(iface).toHaveValue('127.0.0.1')
   await page.getByTestId('broadcast-start').click()
   await expect(page.getByTestId('broadcast-phase')).toHaveAttribute('data-phase', 'live', { timeout: 15_000 })
   const address = page.getByTestId('broadcast-address').first()

@@ -6,7 +6,7 @@ import { accessSync, constants, existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { _electron, type ElectronApplication, expect, type Page, test } from '@playwright/test'
 import { apiEvents, apiRequests } from '../src/shared/ipc'
-import { freePort } from './app'
+import { freePort, startBroadcast } from './app'
 import { ARTIFACT_DIR, CLIP_480P, FIXTURE_DIR } from './camera'
 import { fixturePath } from '../tools/make-y4m'
 
@@ -118,13 +118,8 @@ test.describe('the desktop app (Electron)', () => {
     const watch = await nextWindow(seen, '#watch')
 
     const port = await freePort()
-    // Listen on loopback only, as a remembered setting (tests never open ports on other interfaces).
-    await broadcast.evaluate((p) => {
-      localStorage.setItem('framecast.settings', JSON.stringify({ state: { settings: { bindHost: '127.0.0.1', port: p, preset: '480p' } }, version: 1 }))
-    }, port)
-    await broadcast.reload()
-    await broadcast.getByTestId('broadcast-start').click()
-    await expect(broadcast.getByTestId('broadcast-phase')).toHaveAttribute('data-phase', 'live', { timeout: 15_000 })
+    // Listen on loopback only (tests never open ports on other interfaces), chosen in the form as a person would.
+    await startBroadcast(broadcast, { port })
 
     await watch.getByTestId('watch-host').fill(`127.0.0.1:${port}`)
     await watch.getByTestId('watch-connect').click()

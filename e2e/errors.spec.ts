@@ -4,7 +4,6 @@ import {
   expect,
   expectLive,
   freePort,
-  loopbackBroadcastSettings,
   samplePaints,
   screenshot,
   startBroadcast,
@@ -43,7 +42,7 @@ test.describe('what a person sees when watching goes wrong', () => {
 
   test('a stopped broadcast shows as lost and comes back live when Broadcast starts again', async ({ app }) => {
     const port = await freePort()
-    const broadcast = await app.open('broadcast', { settings: loopbackBroadcastSettings(port) })
+    const broadcast = await app.open('broadcast')
     const watch = await app.open('watch')
     await screenshot(broadcast, 'broadcast-idle')
 
@@ -56,6 +55,9 @@ test.describe('what a person sees when watching goes wrong', () => {
     const banner = watch.getByTestId('watch-banner')
     await expect(banner).toHaveAttribute('data-state', /^(lost|reconnecting|connecting)$/)
     await expect(watch.getByTestId('watch-banner-title')).toContainText(address)
+    // The last picture stays, dimmed, and what is written over it says what is going on.
+    await expect(watch.getByTestId('watch-banner')).toHaveAttribute('data-state', /^(lost|reconnecting)$/)
+    await expect(watch.getByTestId('viewer-message')).toHaveText('Connection lost — reconnecting…')
     await screenshot(watch, 'watch-lost')
     const seqBefore = Number(await watch.getByTestId('viewer-canvas').getAttribute('data-seq'))
 
@@ -73,7 +75,7 @@ test.describe('what a person sees when watching goes wrong', () => {
 
 test('a camera unplugged mid-stream: Broadcast offers Retry, Watch shows stalled, Retry brings the picture back', async ({ app }) => {
   const port = await freePort()
-  const broadcast = await app.open('broadcast', { settings: loopbackBroadcastSettings(port) })
+  const broadcast = await app.open('broadcast')
   const watch = await app.open('watch')
   const address = await startBroadcast(broadcast, { port })
   await connectWatch(watch, address)
@@ -88,12 +90,18 @@ test('a camera unplugged mid-stream: Broadcast offers Retry, Watch shows stalled
     track.dispatchEvent(new Event('ended'))
   })
   await expect(broadcast.getByTestId('camera-problem')).toHaveAttribute('data-kind', 'unplugged')
+  // The preview shows the problem instead of a LIVE badge over a black picture, and capture says it stopped.
+  await expect(broadcast.getByTestId('broadcast-preview-frame')).toHaveAttribute('data-camera', 'unplugged')
+  await expect(broadcast.getByTestId('preview-camera-problem')).toContainText('The camera was unplugged')
+  await expect(broadcast.getByTestId('preview-live-badge')).toHaveCount(0)
+  await expect(broadcast.getByTestId('broadcast-stats')).toHaveAttribute('data-capture-fps', '0.00')
   await expect(watch.getByTestId('watch-banner')).toHaveAttribute('data-state', 'stalled', { timeout: 10_000 })
   await screenshot(broadcast, 'broadcast-camera-unplugged')
   await screenshot(watch, 'watch-stalled')
 
   await broadcast.getByTestId('camera-retry').click()
   await expect(broadcast.getByTestId('camera-problem')).toHaveCount(0)
+  await expect(broadcast.getByTestId('preview-live-badge')).toBeVisible()
   await expect(watch.getByTestId('watch-banner')).toHaveAttribute('data-state', 'live', { timeout: 10_000 })
   const r = analysePaints(await samplePaints(watch, 1_500))
   expect(r.newFrames, 'new frames after Retry').toBeGreaterThan(20)

@@ -4,7 +4,6 @@ import {
   expect,
   expectLive,
   freePort,
-  loopbackBroadcastSettings,
   samplePaints,
   screenshot,
   startBroadcast,
@@ -14,7 +13,7 @@ import {
 test.describe('streaming a camera from a Broadcast window to Watch windows', () => {
   test('a Watch window shows the broadcast camera at 25 fps or more at 640×480', async ({ app }) => {
     const port = await freePort()
-    const broadcast = await app.open('broadcast', { settings: loopbackBroadcastSettings(port) })
+    const broadcast = await app.open('broadcast')
     const watch = await app.open('watch')
 
     const address = await startBroadcast(broadcast, { port, preset: '480p' })
@@ -46,7 +45,7 @@ test.describe('streaming a camera from a Broadcast window to Watch windows', () 
 
   test('two Watch windows on one broadcaster are both live', async ({ app }) => {
     const port = await freePort()
-    const broadcast = await app.open('broadcast', { settings: loopbackBroadcastSettings(port) })
+    const broadcast = await app.open('broadcast')
     const first = await app.open('watch')
     const second = await app.open('watch')
 

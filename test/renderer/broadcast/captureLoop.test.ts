@@ -1,104 +1,167 @@
 import { describe, expect, it } from 'vitest'
-import { CaptureLoop } from '../../../src/renderer/src/features/broadcast/captureLoop'
+import { CaptureLoop, type FrameMeta } from '../../../src/renderer/src/features/broadcast/captureLoop'
+
+/** A camera frame: its number and the camera's timestamp (µs). */
+interface Frame {
+  n: number
+  ts: number
+}
 
 function harness(fps = 0) {
   let clock = 1_000_000
   const released: number[] = []
-  const processed: { frame: number; capturedAtUs: number; seq: number }[] = []
-  const inFlight: (() => void)[] = []
-  const loop = new CaptureLoop<number>({
+  const discarded: string[] = []
+  const encodes: { n: number; done: (ok?: boolean) => Promise<void> }[] = []
+  const sends: { jpeg: string; meta: FrameMeta; done: (ok?: boolean) => Promise<void> }[] = []
+  const errors: unknown[] = []
+  const settle = () => new Promise((r) => setTimeout(r, 0))
+  const loop = new CaptureLoop<Frame, string>({
     fps,
     now: () => clock,
-    release: (f) => released.push(f),
-    process: (frame, capturedAtUs, seq) => {
-      processed.push({ frame, capturedAtUs, seq })
-      return new Promise<void>((resolve) => inFlight.push(resolve))
-    }
+    timestampUs: (f) => f.ts,
+    release: (f) => released.push(f.n),
+    discard: (jpeg) => discarded.push(jpeg),
+    onError: (e) => errors.push(e),
+    encode: (f) =>
+      new Promise<string>((resolve, reject) => {
+        encodes.push({
+          n: f.n,
+          done: async (ok = true) => {
+            if (ok) resolve(`jpeg${f.n}`)
+            else reject(new Error('encode failed'))
+            await settle()
+          }
+        })
+      }),
+    send: (jpeg, meta) =>
+      new Promise<void>((resolve, reject) => {
+        sends.push({
+          jpeg,
+          meta,
+          done: async (ok = true) => {
+            if (ok) resolve()
+            else reject(new Error('main is gone'))
+            await settle()
+          }
+        })
+      })
   })
-  const ack = async () => {
-    inFlight.shift()!()
-    await new Promise((r) => setTimeout(r, 0))
-  }
-  return { loop, released, processed, ack, advance: (us: number) => (clock += us), now: () => clock }
+  const frame = (n: number, ts = n * 33_333): Frame => ({ n, ts })
+  return { loop, released, discarded, encodes, sends, errors, frame, advance: (us: number) => (clock += us) }
 }
 
-describe('capture loop', () => {
-  it('skips and releases frames while the previous one is in flight, without queueing them', async () => {
+describe('capture pipeline', () => {
+  it('skips and releases camera frames that arrive while the encoder is busy, without queueing them', () => {
     const h = harness()
-    expect(h.loop.offer(1)).toBe(true)
-    expect(h.loop.offer(2)).toBe(false)
-    expect(h.loop.offer(3)).toBe(false)
+    expect(h.loop.offer(h.frame(1))).toBe(true)
+    expect(h.loop.offer(h.frame(2))).toBe(false)
+    expect(h.loop.offer(h.frame(3))).toBe(false)
     expect(h.released).toEqual([2, 3])
-    expect(h.loop.stats.skippedBusy).toBe(2)
-    await h.ack()
-    expect(h.processed.map((p) => p.frame)).toEqual([1])
-    expect(h.loop.offer(4)).toBe(true)
-    expect(h.processed.map((p) => p.frame)).toEqual([1, 4])
+    expect(h.encodes.map((e) => e.n)).toEqual([1])
+    expect(h.loop.stats).toMatchObject({ taken: 1, skippedEncoding: 2, skippedBusy: 2 })
   })
 
-  it('stamps the capture time when the frame is offered and numbers frames in order', async () => {
+  it('encodes the next camera frame while the previous JPEG is still on its way to main', async () => {
     const h = harness()
-    h.loop.offer(1)
-    await h.ack()
-    h.advance(33_000)
-    h.loop.offer(2)
-    expect(h.processed).toEqual([
-      { frame: 1, capturedAtUs: 1_000_000, seq: 0 },
-      { frame: 2, capturedAtUs: 1_033_000, seq: 1 }
+    h.loop.offer(h.frame(1))
+    await h.encodes[0]!.done()
+    expect(h.sends.map((s) => s.jpeg)).toEqual(['jpeg1'])
+    expect(h.loop.offer(h.frame(2))).toBe(true)
+    expect(h.encodes.map((e) => e.n)).toEqual([1, 2])
+    await h.sends[0]!.done()
+    await h.encodes[1]!.done()
+    expect(h.sends.map((s) => s.jpeg)).toEqual(['jpeg1', 'jpeg2'])
+    expect(h.loop.stats).toMatchObject({ taken: 2, sent: 1, skippedBusy: 0 })
+  })
+
+  it('drops a JPEG that is ready while the previous one is still in flight, and numbers sent frames without gaps', async () => {
+    const h = harness()
+    h.loop.offer(h.frame(1))
+    await h.encodes[0]!.done()
+    h.loop.offer(h.frame(2))
+    await h.encodes[1]!.done()
+    expect(h.discarded).toEqual(['jpeg2'])
+    expect(h.sends).toHaveLength(1)
+    await h.sends[0]!.done()
+    h.loop.offer(h.frame(3))
+    await h.encodes[2]!.done()
+    expect(h.sends.map((s) => [s.jpeg, s.meta.seq])).toEqual([
+      ['jpeg1', 0],
+      ['jpeg3', 1]
     ])
+    expect(h.loop.stats).toMatchObject({ taken: 3, skippedSending: 1, skippedBusy: 1 })
   })
 
-  it('is free again after processing fails', async () => {
-    let fail = true
-    const errors: unknown[] = []
-    const loop = new CaptureLoop<number>({
-      release: () => undefined,
-      process: () => (fail ? Promise.reject(new Error('encode failed')) : Promise.resolve()),
-      onError: (e) => errors.push(e)
-    })
-    loop.offer(1)
-    await new Promise((r) => setTimeout(r, 0))
-    expect(loop.inFlight).toBe(false)
-    expect(errors).toHaveLength(1)
-    fail = false
-    expect(loop.offer(2)).toBe(true)
-    expect(loop.stats).toMatchObject({ taken: 2, errors: 1 })
+  it('stamps the capture time when the frame is offered, not when it is sent', async () => {
+    const h = harness()
+    h.loop.offer(h.frame(1))
+    h.advance(15_000)
+    await h.encodes[0]!.done()
+    expect(h.sends[0]!.meta).toEqual({ seq: 0, capturedAtUs: 1_000_000 })
   })
 
-  it('keeps to the chosen frame rate when the camera is faster', async () => {
+  it('goes on after an encode or a hand-over fails', async () => {
+    const h = harness()
+    h.loop.offer(h.frame(1))
+    await h.encodes[0]!.done(false)
+    expect(h.loop.inFlight).toBe(false)
+    expect(h.loop.offer(h.frame(2))).toBe(true)
+    await h.encodes[1]!.done()
+    await h.sends[0]!.done(false)
+    expect(h.loop.inFlight).toBe(false)
+    expect(h.loop.offer(h.frame(3))).toBe(true)
+    await h.encodes[2]!.done()
+    expect(h.sends.map((s) => s.jpeg)).toEqual(['jpeg2', 'jpeg3'])
+    expect(h.errors).toHaveLength(2)
+    expect(h.loop.stats.errors).toBe(2)
+  })
+
+  it('keeps to the chosen frame rate by the camera timestamps when the camera is faster', async () => {
     const h = harness(15)
     let taken = 0
     for (let i = 0; i < 30; i++) {
-      if (h.loop.offer(i)) {
+      if (h.loop.offer(h.frame(i))) {
         taken++
-        await h.ack()
+        await h.encodes[h.encodes.length - 1]!.done()
+        await h.sends[h.sends.length - 1]!.done()
       }
-      h.advance(33_333)
     }
     expect(taken).toBe(15)
-    expect(h.loop.stats.skippedPace).toBe(15)
-    expect(h.loop.stats.skippedBusy).toBe(0)
+    expect(h.loop.stats).toMatchObject({ skippedPace: 15, skippedBusy: 0 })
   })
 
-  it('takes every frame of a camera with a little jitter at the same rate', async () => {
+  it('takes every frame of a 30 fps camera even when the frames arrive unevenly', async () => {
     const h = harness(30)
-    const gaps = [33_000, 30_000, 36_000, 31_000, 35_000, 33_333, 29_000, 37_000]
+    const arrivalGaps = [5_000, 60_000, 2_000, 45_000, 10_000, 58_000, 1_000, 40_000]
     let taken = 0
-    for (const gap of gaps) {
-      if (h.loop.offer(0)) {
-        taken++
-        await h.ack()
-      }
+    for (const [i, gap] of arrivalGaps.entries()) {
       h.advance(gap)
+      if (h.loop.offer(h.frame(i))) {
+        taken++
+        await h.encodes[h.encodes.length - 1]!.done()
+        await h.sends[h.sends.length - 1]!.done()
+      }
     }
-    expect(taken).toBe(gaps.length)
+    expect(taken).toBe(arrivalGaps.length)
+    expect(h.loop.stats.skippedPace).toBe(0)
   })
 
-  it('releases everything offered after it was stopped', () => {
+  it('starts pacing afresh when the camera clock jumps back', async () => {
+    const h = harness(30)
+    h.loop.offer(h.frame(0, 5_000_000))
+    await h.encodes[0]!.done()
+    await h.sends[0]!.done()
+    expect(h.loop.offer(h.frame(1, 0))).toBe(true)
+  })
+
+  it('releases everything offered after it was stopped and drops a JPEG that finishes afterwards', async () => {
     const h = harness()
+    h.loop.offer(h.frame(1))
     h.loop.stop()
-    expect(h.loop.offer(9)).toBe(false)
-    expect(h.released).toEqual([9])
-    expect(h.processed).toEqual([])
+    expect(h.loop.offer(h.frame(2))).toBe(false)
+    await h.encodes[0]!.done()
+    expect(h.released).toEqual([2])
+    expect(h.discarded).toEqual(['jpeg1'])
+    expect(h.sends).toEqual([])
   })
 })

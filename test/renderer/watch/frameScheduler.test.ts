@@ -9,13 +9,11 @@ interface Deferred {
 
 function harness() {
   const decodes: Deferred[] = []
-  const paintCallbacks: (() => void)[] = []
   const painted: { picture: string; frame: number }[] = []
   const discarded: string[] = []
   const errors: number[] = []
   const scheduler = new FrameScheduler<number, string>({
     decode: (frame) => new Promise<string>((resolve, reject) => decodes.push({ frame, resolve, reject })),
-    requestPaint: (paint) => paintCallbacks.push(paint),
     paint: (picture, frame) => painted.push({ picture, frame }),
     discard: (picture) => discarded.push(picture),
     onDecodeError: (_e, frame) => errors.push(frame)
@@ -26,18 +24,16 @@ function harness() {
     d.resolve(`pic${d.frame}`)
     await settle()
   }
-  const refresh = () => paintCallbacks.splice(0).forEach((p) => p())
-  return { scheduler, decodes, paintCallbacks, painted, discarded, errors, finishDecode, refresh, settle }
+  return { scheduler, decodes, painted, discarded, errors, finishDecode, settle }
 }
 
 describe('newest-frame scheduler', () => {
-  it('decodes a frame at once when the decoder is free and paints it on the next refresh', async () => {
+  it('decodes a frame at once when the decoder is free and paints it as soon as it is decoded', async () => {
     const h = harness()
     h.scheduler.push(1)
     expect(h.decodes.map((d) => d.frame)).toEqual([1])
-    await h.finishDecode(0)
     expect(h.painted).toEqual([])
-    h.refresh()
+    await h.finishDecode(0)
     expect(h.painted).toEqual([{ picture: 'pic1', frame: 1 }])
     expect(h.scheduler.stats).toMatchObject({ received: 1, painted: 1, skipped: 0 })
   })
@@ -54,30 +50,33 @@ describe('newest-frame scheduler', () => {
     await h.finishDecode(0)
     expect(h.decodes.map((d) => d.frame)).toEqual([1, 4])
     expect(h.scheduler.pendingFrame).toBeNull()
-    h.refresh()
     await h.finishDecode(1)
-    h.refresh()
     expect(h.painted.map((p) => p.frame)).toEqual([1, 4])
+    expect(h.scheduler.stats).toMatchObject({ received: 4, painted: 2, skipped: 2 })
   })
 
-  it('never runs two decodes at once', async () => {
+  it('never runs two decodes at once', () => {
     const h = harness()
     for (let i = 0; i < 50; i++) h.scheduler.push(i)
     expect(h.decodes).toHaveLength(1)
     expect(h.scheduler.isDecoding).toBe(true)
   })
 
-  it('replaces a decoded picture that was not painted yet and frees it', async () => {
+  it('paints the first picture before it starts decoding the frame that came meanwhile', async () => {
     const h = harness()
-    h.scheduler.push(1)
-    h.scheduler.push(2)
-    await h.finishDecode(0)
-    await h.finishDecode(1)
-    expect(h.paintCallbacks).toHaveLength(1)
-    h.refresh()
-    expect(h.painted).toEqual([{ picture: 'pic2', frame: 2 }])
-    expect(h.discarded).toEqual(['pic1'])
-    expect(h.scheduler.stats).toMatchObject({ received: 2, painted: 1, skipped: 1 })
+    const order: string[] = []
+    const scheduler = new FrameScheduler<number, string>({
+      decode: (frame) => {
+        order.push(`decode ${frame}`)
+        return Promise.resolve(`pic${frame}`)
+      },
+      paint: (picture) => order.push(`paint ${picture}`),
+      discard: () => undefined
+    })
+    scheduler.push(1)
+    scheduler.push(2)
+    await h.settle()
+    expect(order).toEqual(['decode 1', 'paint pic1', 'decode 2', 'paint pic2'])
   })
 
   it('goes on with the next frame after a decode fails', async () => {
@@ -89,7 +88,6 @@ describe('newest-frame scheduler', () => {
     expect(h.errors).toEqual([1])
     expect(h.decodes.map((d) => d.frame)).toEqual([1, 2])
     await h.finishDecode(1)
-    h.refresh()
     expect(h.painted.map((p) => p.frame)).toEqual([2])
     expect(h.scheduler.stats.decodeErrors).toBe(1)
   })
@@ -99,7 +97,6 @@ describe('newest-frame scheduler', () => {
     h.scheduler.push(1)
     h.scheduler.dispose()
     await h.finishDecode(0)
-    h.refresh()
     expect(h.painted).toEqual([])
     expect(h.discarded).toEqual(['pic1'])
     h.scheduler.push(2)

@@ -20,19 +20,26 @@ function portMessage(text: string): string | null {
   return r.success ? null : r.issues[0].message
 }
 
-function useInterfaces(): NetInterface[] {
+/** Loopback choices: listen for viewers on this same computer only. */
+export const LOOPBACK_V4 = '127.0.0.1'
+export const LOOPBACK_V6 = '::1'
+
+function useInterfaces(): { external: NetInterface[]; hasIpv6Loopback: boolean } {
   const [list, setList] = useState<NetInterface[]>([])
   useEffect(() => {
     let alive = true
     api.listInterfaces({}).then(
-      (l) => alive && setList(l.filter((i) => !i.internal)),
+      (l) => alive && setList(l),
       () => alive && setList([])
     )
     return () => {
       alive = false
     }
   }, [])
-  return list
+  return {
+    external: list.filter((i) => !i.internal),
+    hasIpv6Loopback: list.some((i) => i.internal && i.address === LOOPBACK_V6)
+  }
 }
 
 export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; locked: boolean }) {
@@ -49,13 +56,18 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
     }))
   )
   const update = useStore((st) => st.updateSettings)
-  const interfaces = useInterfaces()
+  const { external: interfaces, hasIpv6Loopback } = useInterfaces()
   const [portText, setPortText] = useState(String(s.port))
   const [mjpegText, setMjpegText] = useState(String(s.mjpegPort ?? 8080))
   const portErr = portMessage(portText)
   const mjpegErr = s.mjpegPort !== null ? portMessage(mjpegText) : null
   const cameraValue = cameras.some((c) => c.deviceId === s.cameraId) ? (s.cameraId ?? '') : (cameras[0]?.deviceId ?? '')
-  const knownHost = s.bindHost === ALL_INTERFACES || s.bindHost === '0.0.0.0' || interfaces.some((i) => i.address === s.bindHost)
+  const knownHost =
+    s.bindHost === ALL_INTERFACES ||
+    s.bindHost === '0.0.0.0' ||
+    s.bindHost === LOOPBACK_V4 ||
+    s.bindHost === LOOPBACK_V6 ||
+    interfaces.some((i) => i.address === s.bindHost)
 
   return (
     <fieldset className="card settings" disabled={locked} data-testid="broadcast-settings">
@@ -153,6 +165,10 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
           >
             <option value={ALL_INTERFACES}>All interfaces</option>
             <option value="0.0.0.0">All IPv4 interfaces</option>
+            <option value={LOOPBACK_V4}>This computer only ({LOOPBACK_V4})</option>
+            {hasIpv6Loopback || s.bindHost === LOOPBACK_V6 ? (
+              <option value={LOOPBACK_V6}>This computer only, IPv6 ({LOOPBACK_V6})</option>
+            ) : null}
             {interfaces.map((i) => (
               <option key={`${i.name}-${i.address}`} value={i.address}>
                 {i.name} — {i.address}

@@ -101,14 +101,25 @@ export function BroadcastWindow() {
           ) : null}
         </div>
         <div className="broadcast__main">
-          <div className={live ? 'preview preview--live' : 'preview'}>
+          <div
+            className={live ? (camera ? 'preview preview--problem' : 'preview preview--live') : 'preview'}
+            data-testid="broadcast-preview-frame"
+            data-camera={camera ? camera.kind : 'ok'}
+          >
             <video className="preview__video" ref={videoRef} data-testid="broadcast-preview" muted playsInline autoPlay />
             {!live ? (
               <div className="preview__empty">
                 {phase === 'starting' ? 'Opening the camera…' : 'Your camera’s picture appears here once you start.'}
               </div>
+            ) : camera ? (
+              <div className="preview__empty preview__problem" data-testid="preview-camera-problem">
+                <strong>{camera.title}</strong>
+                <span>Viewers stay connected; the picture resumes when the camera is back.</span>
+              </div>
             ) : (
-              <span className="preview__badge">LIVE</span>
+              <span className="preview__badge" data-testid="preview-live-badge">
+                LIVE
+              </span>
             )}
           </div>
           {live && status ? <LivePanel status={status} /> : null}

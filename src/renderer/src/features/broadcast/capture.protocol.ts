@@ -8,28 +8,35 @@ export interface EncodeSettings {
   quality: number
 }
 
+/** The capture pipeline's counters, as the worker reports them with every frame. */
+export interface PipelineCounters {
+  skippedBusy: number
+  skippedPace: number
+}
+
 export type ToWorker =
   /** Frames come as a stream of VideoFrames (MediaStreamTrackProcessor): the worker paces, guards and encodes. */
   | ({ type: 'start-stream'; readable: ReadableStream<VideoFrame> } & EncodeSettings)
-  /** Frames come one by one from the window (ImageBitmaps): the window paces and guards. */
+  /** Frames come one by one from the window (ImageBitmaps): the window paces and guards, the worker encodes. */
   | ({ type: 'start-bitmaps' } & EncodeSettings)
-  | { type: 'bitmap'; bitmap: ImageBitmap; capturedAtUs: number; seq: number }
+  | { type: 'bitmap'; bitmap: ImageBitmap; id: number }
   /** Main took the last frame; the next may go. */
   | { type: 'ack' }
   | { type: 'quality'; quality: number }
   | { type: 'stop' }
 
 export type FromWorker =
-  | {
+  /** Stream mode: a JPEG for main; the worker sends no other until it gets an 'ack'. */
+  | ({
       type: 'frame'
       seq: number
       capturedAtUs: number
       encodeMs: number
       jpeg: ArrayBuffer
-      skippedBusy: number
-      skippedPace: number
-    }
-  /** A bitmap-mode frame could not be encoded; the window may send the next. */
-  | { type: 'failed'; seq: number; message: string }
+    } & PipelineCounters)
+  /** Bitmap mode: the JPEG for the bitmap with this id. */
+  | { type: 'encoded'; id: number; encodeMs: number; jpeg: ArrayBuffer }
+  /** Bitmap mode: the bitmap with this id could not be encoded. */
+  | { type: 'failed'; id: number; message: string }
   | { type: 'ended' }
   | { type: 'error'; message: string }

@@ -36,6 +36,16 @@ export interface CaptureSessionOptions {
 
 export type CaptureSource = 'track-processor' | 'video-frames'
 
+interface Encoded {
+  jpeg: ArrayBuffer
+  encodeMs: number
+}
+
+/** A presented preview frame (fallback mode): its media timestamp in µs when the browser gives one. */
+interface PreviewTick {
+  timestampUs: number | null
+}
+
 export class CaptureSession {
   private readonly worker: Worker
   private readonly encodeMs = new RecentSamples(120)
@@ -45,8 +55,9 @@ export class CaptureSession {
   private workerSkippedPace = 0
   private statsTimer: ReturnType<typeof setInterval> | null = null
   private stopped = false
-  private bitmapLoop: CaptureLoop<null> | null = null
+  private bitmapLoop: CaptureLoop<PreviewTick, Encoded> | null = null
   private readonly pendingBitmaps = new Map<number, (m: FromWorker) => void>()
+  private nextBitmapId = 0
   private videoCallback: number | null = null
   readonly source: CaptureSource
 
@@ -80,10 +91,12 @@ export class CaptureSession {
     if (this.statsTimer) clearInterval(this.statsTimer)
     this.bitmapLoop?.stop()
     if (this.videoCallback !== null) this.o.video.cancelVideoFrameCallback(this.videoCallback)
-    for (const resolve of this.pendingBitmaps.values()) resolve({ type: 'failed', seq: -1, message: 'stopped' })
+    for (const [id, resolve] of this.pendingBitmaps) resolve({ type: 'failed', id, message: 'stopped' })
     this.pendingBitmaps.clear()
     this.post({ type: 'stop' })
     this.worker.terminate()
+    // Nothing is captured any more: say so instead of leaving the last second's rate on screen.
+    this.reportStats(0)
   }
 
   private post(message: ToWorker, transfer: Transferable[] = []): void {
@@ -93,22 +106,16 @@ export class CaptureSession {
   private onWorkerMessage(m: FromWorker): void {
     if (this.stopped) return
     switch (m.type) {
-      case 'frame': {
+      case 'frame':
         this.workerSkippedBusy = m.skippedBusy
         this.workerSkippedPace = m.skippedPace
         this.encodeMs.add(m.encodeMs)
-        const waiting = this.pendingBitmaps.get(m.seq)
-        if (waiting) {
-          this.pendingBitmaps.delete(m.seq)
-          waiting(m)
-        } else {
-          void this.deliver(m).finally(() => this.post({ type: 'ack' }))
-        }
+        void this.deliver(m.seq, m.capturedAtUs, m.jpeg).finally(() => this.post({ type: 'ack' }))
         break
-      }
+      case 'encoded':
       case 'failed': {
-        const waiting = this.pendingBitmaps.get(m.seq)
-        this.pendingBitmaps.delete(m.seq)
+        const waiting = this.pendingBitmaps.get(m.id)
+        this.pendingBitmaps.delete(m.id)
         waiting?.(m)
         break
       }
@@ -121,9 +128,9 @@ export class CaptureSession {
     }
   }
 
-  private async deliver(m: Extract<FromWorker, { type: 'frame' }>): Promise<void> {
+  private async deliver(seq: number, capturedAtUs: number, jpeg: ArrayBuffer): Promise<void> {
     try {
-      await this.o.send({ seq: m.seq, capturedAtUs: m.capturedAtUs, jpeg: new Uint8Array(m.jpeg) })
+      await this.o.send({ seq, capturedAtUs, jpeg: new Uint8Array(jpeg) })
       this.sent++
       this.rate.tick(performance.now())
     } catch (e) {
@@ -131,32 +138,37 @@ export class CaptureSession {
     }
   }
 
-  /** Fallback: grab an ImageBitmap from the preview each time the camera presents a frame. */
+  /** Fallback: grab an ImageBitmap from the preview each time the camera presents a frame; the worker encodes it. */
   private startVideoFrames(): void {
     const video = this.o.video
-    this.bitmapLoop = new CaptureLoop<null>({
+    this.bitmapLoop = new CaptureLoop<PreviewTick, Encoded>({
       fps: this.o.settings.fps,
+      timestampUs: (tick) => tick.timestampUs,
       release: () => undefined,
-      process: async (_frame, capturedAtUs, seq) => {
+      encode: async () => {
         const bitmap = await createImageBitmap(video)
-        const reply = new Promise<FromWorker>((resolve) => this.pendingBitmaps.set(seq, resolve))
-        this.post({ type: 'bitmap', bitmap, capturedAtUs, seq }, [bitmap])
+        const id = this.nextBitmapId++
+        const reply = new Promise<FromWorker>((resolve) => this.pendingBitmaps.set(id, resolve))
+        this.post({ type: 'bitmap', bitmap, id }, [bitmap])
         const m = await reply
-        if (m.type === 'frame') await this.deliver(m)
-      }
+        if (m.type !== 'encoded') throw new Error(m.type === 'failed' ? m.message : 'no JPEG from the capture worker')
+        this.encodeMs.add(m.encodeMs)
+        return { jpeg: m.jpeg, encodeMs: m.encodeMs }
+      },
+      send: ({ jpeg }, { seq, capturedAtUs }) => this.deliver(seq, capturedAtUs, jpeg)
     })
-    const onFrame = (): void => {
+    const onFrame = (_now: number, meta: VideoFrameCallbackMetadata): void => {
       if (this.stopped) return
-      this.bitmapLoop?.offer(null)
+      this.bitmapLoop?.offer({ timestampUs: Number.isFinite(meta.mediaTime) ? Math.round(meta.mediaTime * 1e6) : null })
       this.videoCallback = video.requestVideoFrameCallback(onFrame)
     }
     this.videoCallback = video.requestVideoFrameCallback(onFrame)
   }
 
-  private reportStats(): void {
+  private reportStats(fps?: number): void {
     const local = this.bitmapLoop?.stats
     this.o.onStats({
-      fps: this.rate.rate(performance.now()),
+      fps: fps ?? this.rate.rate(performance.now()),
       encodeMs: this.encodeMs.mean(),
       encodeMsP95: this.encodeMs.percentile(95),
       skippedBusy: local ? local.skippedBusy : this.workerSkippedBusy,

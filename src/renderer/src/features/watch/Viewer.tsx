@@ -4,6 +4,7 @@ import { nowUs } from '../../../../shared/protocol'
 import { api } from '../../lib/api'
 import { fitRect } from '../../lib/fit'
 import { RateMeter } from '../../lib/stats'
+import { decodeJpeg, type Picture } from './decodeJpeg'
 import { FrameScheduler } from './frameScheduler'
 import { StatsOverlay, type ViewerLocalStats } from './StatsOverlay'
 
@@ -14,12 +15,30 @@ interface Incoming {
 }
 
 interface Painted {
-  picture: ImageBitmap
+  picture: Picture
   seq: number
 }
 
-function decode(f: Incoming): Promise<ImageBitmap> {
-  return createImageBitmap(new Blob([f.frame.jpeg as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }))
+/** What the viewer says while it has no picture to show (null: nothing). */
+export function emptyViewerText(state: WatchState): string | null {
+  switch (state) {
+    case 'idle':
+      return 'The picture appears here.'
+    case 'connecting':
+    case 'live':
+    case 'stalled':
+      return 'Waiting for the first picture…'
+    case 'lost':
+    case 'reconnecting':
+      return 'Connection lost — reconnecting…'
+    case 'error':
+      return null
+  }
+}
+
+/** What the viewer says over the last picture, dimmed, while the stream is interrupted (null: nothing). */
+export function interruptedViewerText(state: WatchState): string | null {
+  return state === 'lost' || state === 'reconnecting' ? 'Connection lost — reconnecting…' : null
 }
 
 export function Viewer({ state, label }: { state: WatchState; label: string }) {
@@ -38,17 +57,23 @@ export function Viewer({ state, label }: { state: WatchState; label: string }) {
     const paintRate = new RateMeter(1000)
     let frameLatencyMs: number | null = null
 
-    const draw = (picture: ImageBitmap): void => {
+    let lastRect = ''
+    const draw = (picture: Picture): void => {
       const r = fitRect(picture.width, picture.height, canvas.width, canvas.height)
-      ctx.fillStyle = '#000'
-      if (r.x > 0 || r.y > 0) ctx.fillRect(0, 0, canvas.width, canvas.height)
-      ctx.drawImage(picture, r.x, r.y, r.w, r.h)
-      canvas.dataset.drawRect = `${r.x},${r.y},${r.w},${r.h}`
+      const rect = `${r.x},${r.y},${r.w},${r.h}`
+      // The letterbox bars only need painting when the picture's place changes.
+      if (rect !== lastRect && (r.x > 0 || r.y > 0)) {
+        ctx.fillStyle = '#000'
+        ctx.fillRect(0, 0, canvas.width, canvas.height)
+      }
+      lastRect = rect
+      ctx.drawImage(picture.source, r.x, r.y, r.w, r.h)
+      if (canvas.dataset.drawRect !== rect) canvas.dataset.drawRect = rect
     }
 
-    const scheduler = new FrameScheduler<Incoming, ImageBitmap>({
-      decode,
-      requestPaint: (paint) => requestAnimationFrame(paint),
+    // Painted as soon as it is decoded: the canvas reaches the screen at the next display refresh.
+    const scheduler = new FrameScheduler<Incoming, Picture>({
+      decode: (f) => decodeJpeg(f.frame.jpeg),
       discard: (picture) => picture.close(),
       paint: (picture, f) => {
         draw(picture)
@@ -56,6 +81,7 @@ export function Viewer({ state, label }: { state: WatchState; label: string }) {
         const previous = lastRef.current
         if (previous && previous.picture !== picture) previous.picture.close()
         lastRef.current = { picture, seq: f.frame.seq }
+        if (!previous) setLocal((l) => (l.hasPicture ? l : { ...l, hasPicture: true }))
         const d = canvas.dataset
         d.seq = String(f.frame.seq)
         d.capturedAtUs = String(f.frame.capturedAtUs)
@@ -76,6 +102,7 @@ export function Viewer({ state, label }: { state: WatchState; label: string }) {
       if (canvas.width === w && canvas.height === h) return
       canvas.width = w
       canvas.height = h
+      lastRect = ''
       ctx.fillStyle = '#000'
       ctx.fillRect(0, 0, w, h)
       if (lastRef.current) draw(lastRef.current.picture)
@@ -125,7 +152,10 @@ export function Viewer({ state, label }: { state: WatchState; label: string }) {
     ctx.fillStyle = '#000'
     ctx.fillRect(0, 0, canvas.width, canvas.height)
     for (const k of ['seq', 'capturedAtUs', 'paintedAtUs', 'latencyMs']) delete canvas.dataset[k]
+    setLocal((l) => (l.hasPicture ? { ...l, hasPicture: false } : l))
   }, [state])
+
+  const message = local.hasPicture ? interruptedViewerText(state) : emptyViewerText(state)
 
   function fullscreen(): void {
     const wrap = wrapRef.current
@@ -140,7 +170,7 @@ export function Viewer({ state, label }: { state: WatchState; label: string }) {
     const c = document.createElement('canvas')
     c.width = last.picture.width
     c.height = last.picture.height
-    c.getContext('2d')?.drawImage(last.picture, 0, 0)
+    c.getContext('2d')?.drawImage(last.picture.source, 0, 0)
     c.toBlob((blob) => {
       if (!blob) return
       const url = URL.createObjectURL(blob)
@@ -156,8 +186,10 @@ export function Viewer({ state, label }: { state: WatchState; label: string }) {
   return (
     <div className="viewer" ref={wrapRef} data-state={state}>
       <canvas className="viewer__canvas" ref={canvasRef} data-testid="viewer-canvas" />
-      {!local.hasPicture ? (
-        <div className="viewer__empty">{state === 'idle' ? 'The picture appears here.' : 'Waiting for the first picture…'}</div>
+      {message ? (
+        <div className={local.hasPicture ? 'viewer__empty viewer__empty--over' : 'viewer__empty'} data-testid="viewer-message">
+          {message}
+        </div>
       ) : null}
       {showStats && (local.hasPicture || state === 'live' || state === 'stalled') ? <StatsOverlay local={local} /> : null}
       <div className="viewer__tools">

@@ -1,14 +1,12 @@
 /**
- * Newest-frame-only painting. At most one frame is decoding and at most one decoded picture waits for paint;
- * a frame that arrives while one is decoding replaces the frame waiting its turn, and a picture decoded before the
- * previous one was painted replaces it. Nothing ever queues up behind the display.
+ * Newest-frame-only painting. At most one frame is decoding; a frame that arrives meanwhile waits as the pending one,
+ * and a newer arrival replaces it (counted as skipped). A decoded picture is painted at once — the canvas is shown at
+ * the next display refresh anyway, so waiting for requestAnimationFrame first would only add up to a frame of delay.
  */
 export interface FrameSchedulerDeps<F, D> {
   decode: (frame: F) => Promise<D>
-  /** Ask for `paint` at the next display refresh (requestAnimationFrame). */
-  requestPaint: (paint: () => void) => void
   paint: (picture: D, frame: F) => void
-  /** Free a decoded picture that will never be painted (ImageBitmap.close()). */
+  /** Free a decoded picture that will never be painted (ImageBitmap.close(), VideoFrame.close()). */
   discard: (picture: D) => void
   onDecodeError?: (e: unknown, frame: F) => void
 }
@@ -16,7 +14,7 @@ export interface FrameSchedulerDeps<F, D> {
 export interface FrameSchedulerStats {
   received: number
   painted: number
-  /** replaced while waiting to be decoded or painted: skipped in the viewer */
+  /** replaced while waiting to be decoded: skipped in the viewer */
   skipped: number
   decodeErrors: number
 }
@@ -24,8 +22,6 @@ export interface FrameSchedulerStats {
 export class FrameScheduler<F, D> {
   private decoding = false
   private pending: F | null = null
-  private ready: { picture: D; frame: F } | null = null
-  private paintRequested = false
   private disposed = false
   private readonly counters: FrameSchedulerStats = { received: 0, painted: 0, skipped: 0, decodeErrors: 0 }
 
@@ -58,8 +54,6 @@ export class FrameScheduler<F, D> {
   dispose(): void {
     this.disposed = true
     this.pending = null
-    if (this.ready) this.deps.discard(this.ready.picture)
-    this.ready = null
   }
 
   private startDecode(frame: F): void {
@@ -74,7 +68,7 @@ export class FrameScheduler<F, D> {
       (picture) => this.onDecoded(picture, frame),
       (e: unknown) => {
         this.counters.decodeErrors++
-        this.deps.onDecodeError?.(e, frame)
+        if (!this.disposed) this.deps.onDecodeError?.(e, frame)
         this.next()
       }
     )
@@ -86,16 +80,12 @@ export class FrameScheduler<F, D> {
       this.decoding = false
       return
     }
-    if (this.ready) {
-      this.counters.skipped++
-      this.deps.discard(this.ready.picture)
+    this.counters.painted++
+    try {
+      this.deps.paint(picture, frame)
+    } finally {
+      this.next()
     }
-    this.ready = { picture, frame }
-    if (!this.paintRequested) {
-      this.paintRequested = true
-      this.deps.requestPaint(() => this.paintNow())
-    }
-    this.next()
   }
 
   private next(): void {
@@ -103,14 +93,5 @@ export class FrameScheduler<F, D> {
     const p = this.pending
     this.pending = null
     if (p !== null && !this.disposed) this.startDecode(p)
-  }
-
-  private paintNow(): void {
-    this.paintRequested = false
-    const r = this.ready
-    this.ready = null
-    if (!r || this.disposed) return
-    this.counters.painted++
-    this.deps.paint(r.picture, r.frame)
   }
 }

@@ -1,0 +1,73 @@
+// @vitest-environment jsdom
+import { act, cleanup, render, screen, waitFor } from '@testing-library/react'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { WatchFrame, WatchState } from '../../../src/shared/ipc'
+import { emptyViewerText, interruptedViewerText, Viewer } from '../../../src/renderer/src/features/watch/Viewer'
+
+class FakeResizeObserver {
+  observe(): void {}
+  disconnect(): void {}
+}
+
+let frameListeners: ((f: WatchFrame) => void)[] = []
+const drawn: unknown[] = []
+
+beforeEach(() => {
+  frameListeners = []
+  drawn.length = 0
+  vi.stubGlobal('ResizeObserver', FakeResizeObserver)
+  vi.stubGlobal('createImageBitmap', async () => ({ width: 640, height: 480, close() {} }))
+  HTMLCanvasElement.prototype.getContext = (() => ({
+    fillStyle: '',
+    fillRect() {},
+    drawImage: (source: unknown) => drawn.push(source)
+  })) as never
+  ;(window as unknown as { api: unknown }).api = {
+    onWatchFrame: (l: (f: WatchFrame) => void) => {
+      frameListeners.push(l)
+      return () => (frameListeners = frameListeners.filter((x) => x !== l))
+    }
+  }
+})
+afterEach(() => {
+  cleanup()
+  vi.unstubAllGlobals()
+  delete (window as { api?: unknown }).api
+})
+
+const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xd9])
+
+describe('viewer', () => {
+  it('says the connection is lost, not that it waits for a first picture, when a stream drops', () => {
+    expect(emptyViewerText('idle')).toBe('The picture appears here.')
+    expect(emptyViewerText('connecting')).toBe('Waiting for the first picture…')
+    for (const state of ['lost', 'reconnecting'] as WatchState[]) {
+      expect(emptyViewerText(state)).toBe('Connection lost — reconnecting…')
+      expect(interruptedViewerText(state)).toBe('Connection lost — reconnecting…')
+    }
+    expect(interruptedViewerText('live')).toBeNull()
+    expect(interruptedViewerText('stalled')).toBeNull()
+  })
+
+  it('paints a frame as soon as it is decoded and stamps the paint on the canvas', async () => {
+    render(<Viewer state="live" label="x" />)
+    expect(screen.getByTestId('viewer-message').textContent).toBe('Waiting for the first picture…')
+    act(() => frameListeners.forEach((l) => l({ seq: 7, capturedAtUs: 1_000, latencyMs: 3, jpeg })))
+    const canvas = screen.getByTestId('viewer-canvas')
+    await waitFor(() => expect(canvas.dataset.seq).toBe('7'))
+    expect(Number(canvas.dataset.paintedAtUs)).toBeGreaterThan(0)
+    expect(drawn).toHaveLength(1)
+    // The picture is there at once: no "waiting" text over it.
+    await waitFor(() => expect(screen.queryByTestId('viewer-message')).toBeNull())
+  })
+
+  it('writes "Connection lost — reconnecting…" over the last picture when the stream drops', async () => {
+    const { rerender } = render(<Viewer state="live" label="x" />)
+    act(() => frameListeners.forEach((l) => l({ seq: 1, capturedAtUs: 1_000, latencyMs: null, jpeg })))
+    await waitFor(() => expect(screen.queryByTestId('viewer-message')).toBeNull())
+    rerender(<Viewer state="reconnecting" label="x" />)
+    expect(screen.getByTestId('viewer-message').textContent).toBe('Connection lost — reconnecting…')
+    rerender(<Viewer state="live" label="x" />)
+    expect(screen.queryByTestId('viewer-message')).toBeNull()
+  })
+})
