@@ -1,6 +1,6 @@
 // What a 150 KB JPEG frame costs to clone, the way Electron IPC (V8 ValueSerializer / structured clone) would.
 // Prints one JSON line per case: median microseconds per frame; `baseline` is a plain memcpy of the same bytes.
-// Run: npx tsx bench/ipc-clone.ts
+// Run: npm run bench:ipc
 import { deserialize, serialize } from 'node:v8'
 
 const FRAME_BYTES = 150 * 1024
@@ -34,17 +34,18 @@ const view = slab.subarray(4096, 4096 + FRAME_BYTES)
 
 const baseline = time(() => void tight.slice())
 const cases: Record<string, () => void> = {
-  'structuredClone(Uint8Array)': () => void structuredClone(tight),
-  'structuredClone(ArrayBuffer)': () => void structuredClone(tight.buffer),
-  'structuredClone(Uint8Array, {transfer})': () => {
+  uint8array: () => void structuredClone(tight),
+  arraybuffer: () => void structuredClone(tight.buffer),
+  uint8array_transferred: () => {
     const f = frame()
     void structuredClone(f, { transfer: [f.buffer as ArrayBuffer] })
   },
-  'fresh frame alloc only (transfer baseline)': () => void frame(),
-  'v8 serialize+deserialize(Uint8Array)': () => void deserialize(serialize(tight)),
-  'structuredClone(150 KB view of a 1 MB buffer)': () => void structuredClone(view),
-  'copy view to tight + structuredClone': () => void structuredClone(view.slice())
+  fresh_frame_alloc_only: () => void frame(),
+  v8_serialize_roundtrip: () => void deserialize(serialize(tight)),
+  view_of_1mb_buffer: () => void structuredClone(view),
+  view_copied_then_cloned: () => void structuredClone(view.slice())
 }
 for (const [name, run] of Object.entries(cases)) {
-  console.log(JSON.stringify({ bench: 'ipc-clone', case: name, frameBytes: FRAME_BYTES, medianUs: time(run), baseline: { case: 'memcpy (Uint8Array.slice)', medianUs: baseline } }))
+  const value = time(run)
+  console.log(JSON.stringify({ name: `ipc_clone_${name}_us`, value, unit: 'µs per 150 KB frame', baseline, goal: 'info (baseline: memcpy)' }))
 }
