@@ -210,8 +210,13 @@ export function takeCameraRecords(name: string): ProbeRecord[] {
 export function probeViewer(o: { centres: Centre[] }): void {
   const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="viewer-canvas"]')
   if (!canvas) throw new Error('no viewer canvas')
-  const ctx = canvas.getContext('2d')
-  if (!ctx) throw new Error('no 2d context on the viewer canvas')
+  // The viewer canvas is a 'bitmaprenderer' canvas (no getImageData): each 3×3 patch around a cell centre is copied
+  // onto a small scratch canvas and read there.
+  const scratch = document.createElement('canvas')
+  scratch.width = 3 * o.centres.length
+  scratch.height = 3
+  const ctx = scratch.getContext('2d', { willReadFrequently: true })
+  if (!ctx) throw new Error('no 2d context for reading the viewer canvas')
   const g = window as unknown as {
     __fcProbe?: Record<string, ProbeRecord[]>
     __fcArrivals?: ArrivalRecord[]
@@ -232,11 +237,19 @@ export function probeViewer(o: { centres: Centre[] }): void {
     let lumas: number[] | null = null
     if (rect.length === 4 && rect.every((n) => Number.isFinite(n))) {
       const [x, y, w, h] = rect as [number, number, number, number]
-      lumas = o.centres.map(({ fx, fy }) => {
-        const d = ctx.getImageData(Math.round(x + fx * w) - 1, Math.round(y + fy * h) - 1, 3, 3).data
+      o.centres.forEach(({ fx, fy }, i) =>
+        ctx.drawImage(canvas, Math.round(x + fx * w) - 1, Math.round(y + fy * h) - 1, 3, 3, 3 * i, 0, 3, 3)
+      )
+      const d = ctx.getImageData(0, 0, scratch.width, 3).data
+      lumas = o.centres.map((_, i) => {
         let sum = 0
-        for (let i = 0; i < d.length; i += 4) sum += 0.299 * d[i]! + 0.587 * d[i + 1]! + 0.114 * d[i + 2]!
-        return sum / (d.length / 4)
+        for (let row = 0; row < 3; row++) {
+          for (let col = 3 * i; col < 3 * i + 3; col++) {
+            const k = (row * scratch.width + col) * 4
+            sum += 0.299 * d[k]! + 0.587 * d[k + 1]! + 0.114 * d[k + 2]!
+          }
+        }
+        return sum / 9
       })
     }
     records.push({

@@ -4,24 +4,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { WatchFrame, WatchState } from '../../../src/shared/ipc'
 import { emptyViewerText, interruptedViewerText, Viewer } from '../../../src/renderer/src/features/watch/Viewer'
 
-class FakeResizeObserver {
-  observe(): void {}
-  disconnect(): void {}
-}
-
 let frameListeners: ((f: WatchFrame) => void)[] = []
 const drawn: unknown[] = []
 
 beforeEach(() => {
   frameListeners = []
   drawn.length = 0
-  vi.stubGlobal('ResizeObserver', FakeResizeObserver)
   vi.stubGlobal('createImageBitmap', async () => ({ width: 640, height: 480, close() {} }))
-  HTMLCanvasElement.prototype.getContext = (() => ({
-    fillStyle: '',
-    fillRect() {},
-    drawImage: (source: unknown) => drawn.push(source)
-  })) as never
+  HTMLCanvasElement.prototype.getContext = ((kind: string) =>
+    kind === 'bitmaprenderer' ? { transferFromImageBitmap: (bitmap: unknown) => drawn.push(bitmap) } : null) as never
   ;(window as unknown as { api: unknown }).api = {
     onWatchFrame: (l: (f: WatchFrame) => void) => {
       frameListeners.push(l)
@@ -57,6 +48,9 @@ describe('viewer', () => {
     await waitFor(() => expect(canvas.dataset.seq).toBe('7'))
     expect(Number(canvas.dataset.paintedAtUs)).toBeGreaterThan(0)
     expect(drawn).toHaveLength(1)
+    // The canvas holds the picture at its own size; CSS letterboxes it.
+    expect([canvas.getAttribute('width'), canvas.getAttribute('height')]).toEqual(['640', '480'])
+    expect(canvas.dataset.drawRect).toBe('0,0,640,480')
     // The picture is there at once: no "waiting" text over it.
     await waitFor(() => expect(screen.queryByTestId('viewer-message')).toBeNull())
   })
@@ -69,5 +63,17 @@ describe('viewer', () => {
     expect(screen.getByTestId('viewer-message').textContent).toBe('Connection lost — reconnecting…')
     rerender(<Viewer state="live" label="x" />)
     expect(screen.queryByTestId('viewer-message')).toBeNull()
+  })
+
+  it('clears the picture and its stamps when the window goes back to idle', async () => {
+    const { rerender } = render(<Viewer state="live" label="x" />)
+    act(() => frameListeners.forEach((l) => l({ seq: 3, capturedAtUs: 1_000, latencyMs: null, jpeg })))
+    const canvas = screen.getByTestId('viewer-canvas')
+    await waitFor(() => expect(canvas.dataset.seq).toBe('3'))
+    rerender(<Viewer state="idle" label="x" />)
+    expect(drawn.at(-1)).toBeNull()
+    expect(canvas.dataset.seq).toBeUndefined()
+    expect(canvas.dataset.drawRect).toBeUndefined()
+    expect(screen.getByTestId('viewer-message').textContent).toBe('The picture appears here.')
   })
 })

@@ -2,9 +2,8 @@ import { useEffect, useRef, useState } from 'react'
 import type { WatchFrame, WatchState } from '../../../../shared/ipc'
 import { nowUs } from '../../../../shared/protocol'
 import { api } from '../../lib/api'
-import { fitRect } from '../../lib/fit'
 import { RateMeter } from '../../lib/stats'
-import { decodeJpeg, type Picture } from './decodeJpeg'
+import { decodeJpeg } from './decodeJpeg'
 import { FrameScheduler } from './frameScheduler'
 import { StatsOverlay, type ViewerLocalStats } from './StatsOverlay'
 
@@ -15,7 +14,6 @@ interface Incoming {
 }
 
 interface Painted {
-  picture: Picture
   seq: number
 }
 
@@ -50,44 +48,35 @@ export function Viewer({ state, label }: { state: WatchState; label: string }) {
 
   useEffect(() => {
     const canvas = canvasRef.current
-    const wrap = wrapRef.current
-    if (!canvas || !wrap) return
-    const ctx = canvas.getContext('2d', { alpha: false })
+    if (!canvas) return
+    // The canvas holds each picture 1:1 and CSS (object-fit: contain) letterboxes it: handing a decoded bitmap over
+    // costs no copy and no scaling pass on this thread.
+    const ctx = canvas.getContext('bitmaprenderer')
     if (!ctx) return
     const paintRate = new RateMeter(1000)
     let frameLatencyMs: number | null = null
 
-    let lastRect = ''
-    const draw = (picture: Picture): void => {
-      const r = fitRect(picture.width, picture.height, canvas.width, canvas.height)
-      const rect = `${r.x},${r.y},${r.w},${r.h}`
-      // The letterbox bars only need painting when the picture's place changes.
-      if (rect !== lastRect && (r.x > 0 || r.y > 0)) {
-        ctx.fillStyle = '#000'
-        ctx.fillRect(0, 0, canvas.width, canvas.height)
-      }
-      lastRect = rect
-      ctx.drawImage(picture.source, r.x, r.y, r.w, r.h)
-      if (canvas.dataset.drawRect !== rect) canvas.dataset.drawRect = rect
-    }
-
     // Painted as soon as it is decoded: the canvas reaches the screen at the next display refresh.
-    const scheduler = new FrameScheduler<Incoming, Picture>({
+    const scheduler = new FrameScheduler<Incoming, ImageBitmap>({
       decode: (f) => decodeJpeg(f.frame.jpeg),
-      discard: (picture) => picture.close(),
-      paint: (picture, f) => {
-        draw(picture)
+      discard: (bitmap) => bitmap.close(),
+      paint: (bitmap, f) => {
+        const { width, height } = bitmap
+        if (canvas.width !== width) canvas.width = width
+        if (canvas.height !== height) canvas.height = height
+        ctx.transferFromImageBitmap(bitmap)
         const paintedAtUs = nowUs()
         const previous = lastRef.current
-        if (previous && previous.picture !== picture) previous.picture.close()
-        lastRef.current = { picture, seq: f.frame.seq }
+        lastRef.current = { seq: f.frame.seq }
         if (!previous) setLocal((l) => (l.hasPicture ? l : { ...l, hasPicture: true }))
         const d = canvas.dataset
+        const rect = `0,0,${width},${height}`
+        if (d.drawRect !== rect) d.drawRect = rect
         d.seq = String(f.frame.seq)
         d.capturedAtUs = String(f.frame.capturedAtUs)
         d.paintedAtUs = String(paintedAtUs)
-        d.frameWidth = String(picture.width)
-        d.frameHeight = String(picture.height)
+        d.frameWidth = String(width)
+        d.frameHeight = String(height)
         paintRate.tick(paintedAtUs / 1000)
         frameLatencyMs = f.frame.latencyMs === null ? null : f.frame.latencyMs + (paintedAtUs - f.arrivedAtUs) / 1000
         if (frameLatencyMs !== null) d.latencyMs = frameLatencyMs.toFixed(1)
@@ -95,30 +84,6 @@ export function Viewer({ state, label }: { state: WatchState; label: string }) {
     })
 
     const unsubscribe = api.onWatchFrame((frame) => scheduler.push({ frame, arrivedAtUs: nowUs() }))
-
-    const resize = (width: number, height: number): void => {
-      const w = Math.max(1, Math.round(width))
-      const h = Math.max(1, Math.round(height))
-      if (canvas.width === w && canvas.height === h) return
-      canvas.width = w
-      canvas.height = h
-      lastRect = ''
-      ctx.fillStyle = '#000'
-      ctx.fillRect(0, 0, w, h)
-      if (lastRef.current) draw(lastRef.current.picture)
-    }
-    const observer = new ResizeObserver((entries) => {
-      const e = entries[entries.length - 1]
-      if (!e) return
-      const device = e.devicePixelContentBoxSize?.[0]
-      if (device) resize(device.inlineSize, device.blockSize)
-      else resize(e.contentRect.width * devicePixelRatio, e.contentRect.height * devicePixelRatio)
-    })
-    try {
-      observer.observe(canvas, { box: 'device-pixel-content-box' })
-    } catch {
-      observer.observe(canvas)
-    }
 
     const timer = setInterval(() => {
       const s = scheduler.stats
@@ -134,24 +99,20 @@ export function Viewer({ state, label }: { state: WatchState; label: string }) {
 
     return () => {
       unsubscribe()
-      observer.disconnect()
       clearInterval(timer)
       scheduler.dispose()
-      lastRef.current?.picture.close()
       lastRef.current = null
     }
   }, [])
 
   useEffect(() => {
-    if (state !== 'idle') return
+    if (state !== 'idle' || !lastRef.current) return
     const canvas = canvasRef.current
-    const ctx = canvas?.getContext('2d', { alpha: false })
+    const ctx = canvas?.getContext('bitmaprenderer')
     if (!canvas || !ctx) return
-    lastRef.current?.picture.close()
     lastRef.current = null
-    ctx.fillStyle = '#000'
-    ctx.fillRect(0, 0, canvas.width, canvas.height)
-    for (const k of ['seq', 'capturedAtUs', 'paintedAtUs', 'latencyMs']) delete canvas.dataset[k]
+    ctx.transferFromImageBitmap(null)
+    for (const k of ['seq', 'capturedAtUs', 'paintedAtUs', 'latencyMs', 'drawRect']) delete canvas.dataset[k]
     setLocal((l) => (l.hasPicture ? { ...l, hasPicture: false } : l))
   }, [state])
 
@@ -165,13 +126,10 @@ export function Viewer({ state, label }: { state: WatchState; label: string }) {
   }
 
   function snapshot(): void {
-    const last = lastRef.current
-    if (!last) return
-    const c = document.createElement('canvas')
-    c.width = last.picture.width
-    c.height = last.picture.height
-    c.getContext('2d')?.drawImage(last.picture.source, 0, 0)
-    c.toBlob((blob) => {
+    // The canvas holds the last picture at its own size: it is the snapshot.
+    const canvas = canvasRef.current
+    if (!canvas || !lastRef.current) return
+    canvas.toBlob((blob) => {
       if (!blob) return
       const url = URL.createObjectURL(blob)
       const a = document.createElement('a')
