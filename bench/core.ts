@@ -14,7 +14,7 @@ import { Broadcaster, frameWireBytes } from '../src/main/net/broadcaster'
 import { encodeFrameHead, encodePreamble } from '../src/main/net/codec'
 import { Watcher } from '../src/main/net/watcher'
 import type { StreamInfo } from '../src/shared/protocol'
-import { percentile } from '../src/main/net/stats'
+import { percentile } from '../src/shared/stats'
 import { monotonicMs, type ReceiverReply, type ReceiverRequest } from './latency-receivers'
 
 const HOST = '127.0.0.1'

@@ -5,11 +5,12 @@
 import { networkInterfaces } from 'node:os'
 import { Broadcaster, type BroadcastFrame } from './net/broadcaster'
 import { ClassicBroadcaster } from './net/classic/classic-broadcaster'
-import { FramecastError, formatHostPort, isFramecastError } from './net/errors'
+import { FramecastError, isFramecastError } from './net/errors'
 import { MjpegServer } from './net/mjpeg'
 import { Watcher } from './net/watcher'
 import {
   channelRoles,
+  formatHostPort,
   isRequestChannel,
   parseRequest,
   type BroadcastStatus,

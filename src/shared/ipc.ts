@@ -48,6 +48,11 @@ export function isHost(s: string): boolean {
   return isIPv4(s) || isIPv6(s) || isHostname(s)
 }
 
+/** "host:port", with IPv6 hosts in brackets: "[fe80::1]:9999". */
+export function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+}
+
 export function stripBrackets(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
 }

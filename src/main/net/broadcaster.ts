@@ -28,9 +28,10 @@ import {
 } from '../../shared/protocol'
 import type { ViewerStats } from '../../shared/ipc'
 import { Decoder, encodeBye, encodeError, encodeFrameHead, encodeInfo, encodePong, encodePreamble } from './codec'
-import { FramecastError, formatHostPort, fromSocketError } from './errors'
+import { formatHostPort } from '../../shared/ipc'
+import { FramecastError, fromSocketError } from './errors'
 import { encodeClassicHeader } from './classic/framing'
-import { monoMs, RateMeter } from './stats'
+import { monoMs, RateMeter } from '../../shared/stats'
 
 /**
  * A viewer whose socket has not drained for this long is cut off with STALLED: it has read less than one frame plus

@@ -1,3 +1,4 @@
+import { formatHostPort } from '../../shared/ipc'
 import type { ErrorCode } from '../../shared/protocol'
 
 export type { ErrorCode } from '../../shared/protocol'
@@ -49,8 +50,4 @@ export function fromSocketError(err: unknown, where: { host?: string; port?: num
     default:
       return new FramecastError('INTERNAL', `${e?.message ?? String(err)}`, { cause: err })
   }
-}
-
-export function formatHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
 }

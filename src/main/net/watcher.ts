@@ -28,8 +28,9 @@ import type { IpcError, WatchMode, WatchState, WatchStats, WatchStatus } from '.
 import { ClassicReceiver, type ClassicFrame } from './classic/classic-receiver'
 import { SNIFF_BYTES, sniffStream } from './classic/framing'
 import { Decoder, encodeBye, encodeError, encodePing, encodePreamble } from './codec'
-import { FramecastError, formatHostPort, fromSocketError } from './errors'
-import { ClockOffset, monoMs, RateMeter, RecentSamples } from './stats'
+import { formatHostPort } from '../../shared/ipc'
+import { FramecastError, fromSocketError } from './errors'
+import { ClockOffset, monoMs, RateMeter, RecentSamples } from '../../shared/stats'
 
 export interface WatcherOptions {
   host: string

@@ -1,9 +1,6 @@
 import { isIPv6 } from '../../../shared/ipc'
 
-/** "host:port", with IPv6 hosts in brackets: "[fe80::1]:9999". */
-export function formatHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
-}
+export { formatHostPort } from '../../../shared/ipc'
 
 /**
  * Split an address a person pasted into the host field: "192.168.1.20:9999", "studio.local:8000" or

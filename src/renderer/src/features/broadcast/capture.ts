@@ -1,7 +1,7 @@
 // The Broadcast window's side of the capture pipeline: feeds camera frames to the worker and hands the worker's
 // JPEGs to main, one at a time.
 
-import { RateMeter, RecentSamples } from '../../lib/stats'
+import { RateMeter, RecentSamples } from '../../../../shared/stats'
 import type { CaptureStats } from '../../store/broadcast'
 import type { EncodeSettings, FromWorker, ToWorker } from './capture.protocol'
 import { CaptureLoop } from './captureLoop'
@@ -132,7 +132,7 @@ export class CaptureSession {
     try {
       await this.o.send({ seq, capturedAtUs, jpeg: new Uint8Array(jpeg) })
       this.sent++
-      this.rate.tick(performance.now())
+      this.rate.record(0, performance.now())
     } catch (e) {
       if (!this.stopped) this.o.onError(e instanceof Error ? e.message : String(e))
     }

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react'
 import type { WatchFrame, WatchState } from '../../../../shared/ipc'
 import { nowUs } from '../../../../shared/protocol'
 import { api } from '../../lib/api'
-import { RateMeter } from '../../lib/stats'
+import { RateMeter } from '../../../../shared/stats'
 import { decodeJpeg } from './decodeJpeg'
 import { FrameScheduler } from './frameScheduler'
 import { StatsOverlay, type ViewerLocalStats } from './StatsOverlay'
@@ -77,7 +77,7 @@ export function Viewer({ state, label }: { state: WatchState; label: string }) {
         d.paintedAtUs = String(paintedAtUs)
         d.frameWidth = String(width)
         d.frameHeight = String(height)
-        paintRate.tick(paintedAtUs / 1000)
+        paintRate.record(0, paintedAtUs / 1000)
         frameLatencyMs = f.frame.latencyMs === null ? null : f.frame.latencyMs + (paintedAtUs - f.arrivedAtUs) / 1000
         if (frameLatencyMs !== null) d.latencyMs = frameLatencyMs.toFixed(1)
       }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ClockOffset, percentile, RateMeter, RecentSamples } from '../../../src/main/net/stats'
+import { ClockOffset, percentile, RateMeter, RecentSamples } from '../../src/shared/stats'
 
 describe('RateMeter', () => {
   it('counts events and bits over the last second only', () => {
@@ -67,5 +67,28 @@ describe('ClockOffset', () => {
     expect(c.add(100, 50, 40, 200)).toBeNull()
     expect(c.add(100, 0, 0, 50)).toBeNull()
     expect(c.best()).toBeNull()
+  })
+})
+
+describe('stats as the windows use them', () => {
+  it('computes nearest-rank percentiles', () => {
+    const values = Array.from({ length: 100 }, (_, i) => 100 - i)
+    expect(percentile(values, 50)).toBe(50)
+    expect(percentile(values, 95)).toBe(95)
+    expect(percentile([], 50)).toBeNull()
+  })
+
+  it('keeps only the most recent samples', () => {
+    const s = new RecentSamples(3)
+    for (const v of [100, 1, 2, 3]) s.add(v)
+    expect(s.mean()).toBe(2)
+    expect(s.percentile(100)).toBe(3)
+  })
+
+  it('counts events in the last second', () => {
+    const r = new RateMeter(1000)
+    for (let t = 0; t < 2000; t += 40) r.record(0, t)
+    expect(r.rate(1999)).toBe(25)
+    expect(r.rate(5000)).toBe(0)
   })
 })

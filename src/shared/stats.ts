@@ -1,5 +1,5 @@
-// Small rolling statistics used by the broadcaster and the watcher: event rates over a sliding window, recent
-// percentiles, and an NTP-style clock offset estimate. Bounded memory whatever the event rate.
+// Small rolling statistics used by the broadcaster, the watcher and the windows: event rates over a sliding window,
+// recent means and percentiles, and an NTP-style clock offset estimate. Bounded memory whatever the event rate.
 
 /** Monotonic milliseconds (never jumps with the wall clock). */
 export function monoMs(): number {
@@ -99,6 +99,13 @@ export class RecentSamples {
 
   get size(): number {
     return this.filled
+  }
+
+  mean(): number | null {
+    if (this.filled === 0) return null
+    let sum = 0
+    for (let i = 0; i < this.filled; i++) sum += this.values[i]!
+    return sum / this.filled
   }
 
   percentile(p: number): number | null {
