@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util'
 import { type Browser, type BrowserContext, chromium, type Page } from '@playwright/test'
 import { percentile } from '../src/shared/stats'
 import { CHROMIUM, chromiumArgs, CLIP_720P, FIXTURE_DIR } from '../e2e/camera'
-import { type HostProcess, launchHost } from '../e2e/host'
+import { freePort, type HostProcess, launchHost } from '../e2e/host'
 import { cellCentre, COUNTER_CELLS, counterFromLumas, ensureY4m } from '../tools/make-y4m'
 import { defaultSettings } from '../src/renderer/src/store/settings'
 import {
@@ -122,16 +122,6 @@ async function newContext(browser: Browser, settings?: Record<string, unknown>):
     })
   }
   return context
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net')
-  return new Promise((resolvePort) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address()
-      s.close(() => resolvePort(typeof a === 'object' && a ? a.port : 0))
-    })
-  })
 }
 
 async function waitAttr(page: Page, testId: string, attr: string, value: RegExp, timeoutMs = 20_000): Promise<void> {

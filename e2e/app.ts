@@ -1,13 +1,14 @@
 /// <reference lib="dom" />
 // Playwright fixtures and helpers for driving Framecast's real UI in Chromium through the browser host.
 
-import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { test as base, type Browser, type BrowserContext, expect, type Page } from '@playwright/test'
 import type { WindowRole } from '../src/shared/ipc'
 import { cellCentre, type ClipSpec, COUNTER_CELLS, counterFromLumas } from '../tools/make-y4m'
 import { ARTIFACT_DIR, CLIP_480P } from './camera'
-import { type HostProcess, launchHost } from './host'
+import { freePort, type HostProcess, launchHost } from './host'
+
+export { freePort }
 
 /** The settings key the renderer persists under (src/renderer/src/store/index.ts). */
 const SETTINGS_KEY = 'framecast.settings'
@@ -67,17 +68,6 @@ export const test = base.extend<{ app: App }, { host: HostProcess }>({
 export { expect }
 
 /** A TCP port nothing listens on right now (on 127.0.0.1). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo
-      s.close(() => resolve(port))
-    })
-  })
-}
-
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACT_DIR, `${name}.png`), fullPage: true })
 }

@@ -2,10 +2,23 @@
 
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { type AddressInfo, createServer } from 'node:net'
 import { resolve } from 'node:path'
 import type { WindowRole } from '../src/shared/ipc'
 
 const ROOT = resolve(__dirname, '..')
+
+/** A port that was free a moment ago on 127.0.0.1 (bind 0, read the port, close). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo
+      s.close(() => resolve(port))
+    })
+  })
+}
 
 export interface HostProcess {
   /** http://127.0.0.1:PORT */

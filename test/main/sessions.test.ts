@@ -2,6 +2,7 @@ import net from 'node:net'
 import sharp from 'sharp'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { partnerAddresses, Sessions, type Peer } from '../../src/main/sessions'
+import { freePort } from './net/net-helpers'
 import type { BroadcastStatus, EventChannel, EventMap, NetInterface, Result, WatchFrame, WatchStatus, WindowRole } from '../../src/shared/ipc'
 import { nowUs } from '../../src/shared/protocol'
 
@@ -42,17 +43,6 @@ class RecordingPeer implements Peer {
       if (!look()) this.waiters.add(tryNow)
     })
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo
-      s.close(() => resolve(port))
-    })
-  })
 }
 
 function value<T>(r: Result<unknown>): T {

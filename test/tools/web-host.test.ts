@@ -1,13 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { mkdirSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
-import { connect, createServer, type AddressInfo } from 'node:net'
+import { connect } from 'node:net'
 import { networkInterfaces, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { Sessions } from '../../src/main/sessions'
+import { freePort } from '../main/net/net-helpers'
 import type { BroadcastStatus, Result, WatchFrame, WindowRole } from '../../src/shared/ipc'
 import { decodeBinary, encodeBinary, type EnvelopeHeader, parseHeader, splitBinary } from '../../tools/web-envelope'
 import { injectClient, startWebHost, type WebHost } from '../../tools/web-host'
@@ -121,15 +122,6 @@ class PageClient {
   close(): void {
     this.ws.close()
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo
-      s.close(() => resolve(port))
-    })
-  })
 }
 
 function startRequest(port: number): Record<string, unknown> {
