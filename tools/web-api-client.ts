@@ -6,10 +6,10 @@
 // The per-run token comes from this script's own URL (/web-api.js?token=...); the window's role from the page's hash.
 
 import {
-  apiEvents,
-  apiRequests,
+  createApi,
   type EventChannel,
   type FramecastApi,
+  type RequestChannel,
   type Result,
   roleFromHash,
   type Unsubscribe
@@ -67,7 +67,7 @@ function install(): void {
     }
   })
 
-  async function call(channel: string, payload: unknown): Promise<Result<unknown>> {
+  async function call(channel: RequestChannel, payload: unknown): Promise<Result<unknown>> {
     await opened.catch(() => undefined)
     if (closed || socket.readyState !== WebSocket.OPEN) return LOST
     const id = nextId++
@@ -84,32 +84,30 @@ function install(): void {
     return u.toString()
   }
 
-  const api: Record<string, unknown> = {}
-  for (const [method, channel] of Object.entries(apiRequests)) {
-    api[method] = async (payload: unknown): Promise<Result<unknown>> => {
-      const result = await call(channel, payload)
-      // The host checks the request like Electron's main does; opening the window is the page's job here.
-      if (channel === 'app:open' && result.ok) {
-        const target = pageUrl((payload as { role: string }).role)
-        const opened = window.open(target, '_blank')
-        if (!opened) {
-          location.assign(target)
-          location.reload()
-        }
+  async function request(channel: RequestChannel, payload: unknown): Promise<Result<unknown>> {
+    const result = await call(channel, payload)
+    // The host checks the request like Electron's main does; opening the window is the page's job here.
+    if (channel === 'app:open' && result.ok) {
+      const target = pageUrl((payload as { role: string }).role)
+      const opened = window.open(target, '_blank')
+      if (!opened) {
+        location.assign(target)
+        location.reload()
       }
-      return result
     }
+    return result
   }
-  for (const [method, channel] of Object.entries(apiEvents)) {
-    api[method] = (listener: (payload: unknown) => void): Unsubscribe => {
-      let set = listeners.get(channel)
-      if (!set) listeners.set(channel, (set = new Set()))
-      const own = (p: unknown): void => listener(p)
-      set.add(own)
-      return () => void set.delete(own)
-    }
+
+  function subscribe(channel: EventChannel, listener: (payload: unknown) => void): Unsubscribe {
+    let set = listeners.get(channel)
+    if (!set) listeners.set(channel, (set = new Set()))
+    const own = (p: unknown): void => listener(p)
+    set.add(own)
+    return () => void set.delete(own)
   }
-  Object.defineProperty(window, 'api', { value: Object.freeze(api as FramecastApi), enumerable: true })
+
+  const api: FramecastApi = createApi(request, subscribe)
+  Object.defineProperty(window, 'api', { value: api, enumerable: true })
 }
 
 install()

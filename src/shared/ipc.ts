@@ -282,6 +282,23 @@ export type FramecastApi = {
   [M in keyof typeof apiEvents]: (listener: (payload: EventMap[(typeof apiEvents)[M]]) => void) => Unsubscribe
 }
 
+/**
+ * Build the window.api object from the two maps above. `request` carries one request to main and resolves with its
+ * Result; `subscribe` listens to one event channel. Electron's preload and the browser host's client both use it, so
+ * the page sees the same object whatever the transport.
+ */
+export function createApi(
+  request: (channel: RequestChannel, payload: unknown) => Promise<Result<unknown>>,
+  subscribe: (channel: EventChannel, listener: (payload: unknown) => void) => Unsubscribe
+): FramecastApi {
+  const api: Record<string, unknown> = {}
+  for (const [method, channel] of Object.entries(apiRequests)) api[method] = (payload: unknown) => request(channel, payload)
+  for (const [method, channel] of Object.entries(apiEvents)) {
+    api[method] = (listener: (payload: unknown) => void) => subscribe(channel, listener)
+  }
+  return Object.freeze(api) as FramecastApi
+}
+
 /** Windows are told their role by the URL hash: index.html#broadcast, #watch, or none for the start window. */
 export function roleFromHash(hash: string): WindowRole {
   const h = hash.replace(/^#\/?/, '')
