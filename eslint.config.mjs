@@ -23,10 +23,47 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' }
   },
   {
-    // Networking and shared code are plain Node / plain TypeScript: they run in tests and the web host unchanged.
-    files: ['src/main/net/**', 'src/shared/**'],
+    // Only src/main and src/preload run inside Electron. The core, the session services, the browser host and the CLI
+    // are plain Node: they run unchanged in the app, the browser host, the CLI and the tests.
+    files: ['src/core/**', 'src/service/**', 'src/web-host/**', 'src/cli/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'src/main/net and src/shared never import electron.' }] }]
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'Only src/main and src/preload import electron.' }],
+          patterns: [{ group: ['electron/*'], message: 'Only src/main and src/preload import electron.' }]
+        }
+      ]
+    }
+  },
+  {
+    // The domain core never depends on the IPC contract: the contract imports domain types, not the reverse.
+    files: ['src/core/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'Only src/main and src/preload import electron.' }],
+          patterns: [
+            { group: ['electron/*'], message: 'Only src/main and src/preload import electron.' },
+            { group: ['**/shared/ipc'], message: 'src/core does not import the IPC contract; use src/shared/status or address.' }
+          ]
+        }
+      ]
+    }
+  },
+  {
+    // The browser host's page script runs in the page, like the renderer.
+    files: ['src/web-host/page-client.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'The page client runs in the browser.' }],
+          patterns: [{ group: nodeBuiltins, message: 'The page client runs in the browser: no Node built-ins.' }]
+        }
+      ]
     }
   },
   {
@@ -36,7 +73,10 @@ export default tseslint.config(
         'error',
         {
           paths: [{ name: 'electron', message: 'src/shared is pure TypeScript.' }],
-          patterns: [{ group: nodeBuiltins, message: 'src/shared is pure TypeScript: no Node built-ins.' }]
+          patterns: [
+            { group: ['electron/*'], message: 'src/shared is pure TypeScript.' },
+            { group: nodeBuiltins, message: 'src/shared is pure TypeScript: no Node built-ins.' }
+          ]
         }
       ]
     }

@@ -2,7 +2,7 @@ import { defineConfig } from '@playwright/test'
 import { CHROMIUM, chromiumArgs, CLIP_480P } from './e2e/camera'
 
 // End-to-end specs: the real renderer build and the real session services and TCP core, driven in Debian's
-// Chromium through the browser host (tools/web-host.ts), with a generated fake camera (e2e/global-setup.ts).
+// Chromium through the browser host (src/web-host/server.ts), with a generated fake camera (e2e/global-setup.ts).
 export default defineConfig({
   testDir: 'e2e',
   outputDir: 'test-results',

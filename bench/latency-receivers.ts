@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import v8 from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { parentPort } from 'node:worker_threads'
-import { Watcher, type WatchedFrame } from '../src/main/net/watcher'
+import { Watcher, type WatchedFrame } from '../src/core/watch/watcher'
 
 export type ReceiverRequest =
   | { type: 'start'; relayPort: number; rawPort: number; viewers: number; messageBytes: number }

@@ -1,4 +1,4 @@
-// Run the browser host (tools/web-host.ts) as its own process, the way `npm run web` does, on a free port.
+// Run the browser host (src/web-host/server.ts) as its own process, the way `npm run web` does, on a free port.
 
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -33,7 +33,7 @@ export interface HostProcess {
 export async function launchHost(options: { timeoutMs?: number } = {}): Promise<HostProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
-    [resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'), resolve(ROOT, 'tools/web-host.ts'), '--port', '0'],
+    [resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'), resolve(ROOT, 'src/web-host/server.ts'), '--port', '0'],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } }
   )
   let log = ''

@@ -12,7 +12,14 @@ const SOURCE_FILE = /\.(?:[cm]?[jt]sx?)$/
 
 interface Violation {
   file: string
-  rule: 'electron-in-core' | 'node-in-shared' | 'electron-in-renderer' | 'node-in-renderer' | 'ipcMain-outside-ipc'
+  rule:
+    | 'electron-outside-shell'
+    | 'node-in-shared'
+    | 'electron-in-renderer'
+    | 'node-in-renderer'
+    | 'node-in-page-client'
+    | 'contract-in-core'
+    | 'ipcMain-outside-ipc'
   what: string
 }
 
@@ -68,6 +75,12 @@ function importsOf(code: string): string[] {
   return patterns.flatMap((p) => [...code.matchAll(p)].map((m) => m[1]!))
 }
 
+/** Only src/main and src/preload run inside Electron; everything else runs in plain Node or a plain page. */
+const ELECTRON_FREE = ['src/core/', 'src/service/', 'src/shared/', 'src/web-host/', 'src/cli/']
+/** The browser host's page script runs in the page, like the renderer. */
+const PAGE_CLIENT = 'src/web-host/page-client.ts'
+/** The IPC contract: the domain core never depends on it (the contract imports domain types, not the reverse). */
+const isContract = (spec: string): boolean => /(^|\/)shared\/ipc$/.test(spec)
 const isElectron = (spec: string): boolean => spec === 'electron' || spec.startsWith('electron/')
 const isNodeBuiltin = (spec: string): boolean => spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0]!)
 
@@ -77,9 +90,11 @@ function violations(root: string): { files: string[]; found: Violation[] } {
   for (const file of files) {
     const code = withoutComments(readFileSync(join(root, file), 'utf8'))
     const specs = importsOf(code)
-    const core = file.startsWith('src/main/net/') || file.startsWith('src/shared/')
+    const electronFree = ELECTRON_FREE.some((dir) => file.startsWith(dir))
     for (const spec of specs) {
-      if (core && isElectron(spec)) found.push({ file, rule: 'electron-in-core', what: spec })
+      if (electronFree && isElectron(spec)) found.push({ file, rule: 'electron-outside-shell', what: spec })
+      if (file.startsWith('src/core/') && isContract(spec)) found.push({ file, rule: 'contract-in-core', what: spec })
+      if (file === PAGE_CLIENT && isNodeBuiltin(spec)) found.push({ file, rule: 'node-in-page-client', what: spec })
       if (file.startsWith('src/shared/') && isNodeBuiltin(spec)) found.push({ file, rule: 'node-in-shared', what: spec })
       if (file.startsWith('src/renderer/') && isElectron(spec)) found.push({ file, rule: 'electron-in-renderer', what: spec })
       if (file.startsWith('src/renderer/') && isNodeBuiltin(spec)) found.push({ file, rule: 'node-in-renderer', what: spec })
@@ -99,11 +114,20 @@ describe('layering', () => {
 
   it('reads the real source tree', () => {
     expect(tree.files).toContain('src/shared/protocol.ts')
-    expect(tree.files).toContain('src/main/net/codec.ts')
+    expect(tree.files).toContain('src/core/codec/codec.ts')
+    expect(tree.files).toContain('src/service/sessions.ts')
   })
 
-  it('keeps electron out of src/main/net and src/shared', () => {
-    expect(broken('electron-in-core')).toEqual([])
+  it('keeps electron out of everything but src/main and src/preload', () => {
+    expect(broken('electron-outside-shell')).toEqual([])
+  })
+
+  it('keeps the IPC contract out of src/core', () => {
+    expect(broken('contract-in-core')).toEqual([])
+  })
+
+  it('keeps Node built-ins out of the browser host page client', () => {
+    expect(broken('node-in-page-client')).toEqual([])
   })
 
   it('keeps Node built-ins out of src/shared', () => {
@@ -129,8 +153,14 @@ describe('the layering scan', () => {
   }
 
   it('flags each kind of violating file as soon as it appears', () => {
-    write('src/main/net/tray.ts', "import { Tray } from 'electron'\n")
-    write('src/main/net/deep/late.ts', "export async function f() { return import('electron') }\n")
+    write('src/core/tray.ts', "import { Tray } from 'electron'\n")
+    write('src/core/deep/late.ts', "export async function f() { return import('electron') }\n")
+    write('src/service/dialog.ts', "import { dialog } from 'electron'\n")
+    write('src/web-host/shell.ts', "const { shell } = require('electron')\n")
+    write('src/cli/notify.ts', "import { Notification } from 'electron/main'\n")
+    write('src/core/watch/status.ts', "import type { WatchStatus } from '../../shared/ipc'\n")
+    write('src/web-host/page-client.ts', "import { readFileSync } from 'node:fs'\n")
+    write('src/main/uses-contract.ts', "import { parseRequest } from '../shared/ipc'\n")
     write('src/shared/disk.ts', "import {\n  readFileSync\n} from 'node:fs'\nexport * from 'path'\n")
     write('src/shared/legacy.js', "const os = require('os')\nmodule.exports = os\n")
     write('src/renderer/src/features/watch/x.tsx', "import type { IpcRenderer } from 'electron'\nimport 'fs/promises'\n")
@@ -146,8 +176,13 @@ describe('the layering scan', () => {
     const { found } = violations(root)
     expect(describeViolations(found).sort()).toEqual(
       [
-        'src/main/net/tray.ts: electron-in-core (electron)',
-        'src/main/net/deep/late.ts: electron-in-core (electron)',
+        'src/core/tray.ts: electron-outside-shell (electron)',
+        'src/core/deep/late.ts: electron-outside-shell (electron)',
+        'src/service/dialog.ts: electron-outside-shell (electron)',
+        'src/web-host/shell.ts: electron-outside-shell (electron)',
+        'src/cli/notify.ts: electron-outside-shell (electron/main)',
+        'src/core/watch/status.ts: contract-in-core (../../shared/ipc)',
+        'src/web-host/page-client.ts: node-in-page-client (node:fs)',
         'src/shared/disk.ts: node-in-shared (node:fs)',
         'src/shared/disk.ts: node-in-shared (path)',
         'src/shared/legacy.js: node-in-shared (os)',

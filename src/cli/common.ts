@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream'
-import { FramecastError } from '../main/net/errors'
+import { FramecastError } from '../core/errors'
 
 /** Exit codes of the `framecast` command (also listed in --help). */
 export const Exit = {

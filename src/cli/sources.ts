@@ -5,8 +5,8 @@ import { createReadStream } from 'node:fs'
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
-import { FramecastError } from '../main/net/errors'
-import { JpegSplitter } from './jpeg-splitter'
+import { FramecastError } from '../core/errors'
+import { JpegSplitter } from '../core/jpeg/jpeg-splitter'
 
 export interface FrameSource {
   /** What it is, for messages. */

@@ -5,8 +5,9 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import * as v from 'valibot'
-import { HostSchema, PortSchema, type WatchMode } from '../shared/ipc'
-import { Watcher, type WatchedFrame } from '../main/net/watcher'
+import { HostSchema, PortSchema } from '../shared/address'
+import type { WatchMode } from '../shared/status'
+import { Watcher, type WatchedFrame } from '../core/watch/watcher'
 import { EXIT_CODES_HELP, Exit, type Io, parseNumber, StatusLine, UsageError } from './common'
 
 export const WATCH_HELP = `Usage: framecast watch HOST:PORT [options]

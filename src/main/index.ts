@@ -4,7 +4,7 @@
 import { app, BrowserWindow, Menu, session } from 'electron'
 import { registerIpc } from './ipc'
 import { buildMenu } from './menu'
-import { Sessions } from './sessions'
+import { Sessions } from '../service/sessions'
 import { blockRemoteRequests, createWindow, installPermissionHandlers, windowsWithRole } from './windows'
 
 /** Quitting waits this long at most for BYE to reach every peer. */

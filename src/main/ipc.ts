@@ -7,7 +7,7 @@
 
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron'
 import { IPC_REQUEST_CHANNEL, type EventChannel, type EventMap, type IpcError, type Result } from '../shared/ipc'
-import type { Peer, Sessions } from './sessions'
+import type { Peer, Sessions } from '../service/sessions'
 import { isAppUrl, onWindowGone, windowRole } from './windows'
 
 export interface IpcOptions {

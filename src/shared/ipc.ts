@@ -1,81 +1,27 @@
 // The IPC contract between a window (renderer) and the main process — the only IPC vocabulary.
 // Both transports use it unchanged: Electron IPC (src/main/ipc.ts + src/preload) and the browser host's WebSocket
-// (tools/web-host.ts). Every request payload is validated with the schemas below on the main side.
+// (src/web-host/server.ts). Every request payload is validated with the schemas below on the main side.
 
 import * as v from 'valibot'
-import { DEFAULT_MAX_MESSAGE_BYTES, type ErrorCode, isJpeg, type StreamInfo } from './protocol'
+import { BindHostSchema, HostSchema, PortSchema } from './address'
+import { DEFAULT_MAX_MESSAGE_BYTES, isJpeg } from './protocol'
+import {
+  type BroadcastStatus,
+  ClassicModeSchema,
+  type ErrorInfo,
+  type NetInterface,
+  type WatchStats,
+  type WatchStatus,
+  WatchModeSchema
+} from './status'
+
+export type { BroadcastStatus, ClassicMode, NetInterface, ViewerStats, WatchMode, WatchState, WatchStats, WatchStatus } from './status'
+/** An error carried in a Result or an event. */
+export type IpcError = ErrorInfo
 
 // ---------------------------------------------------------------------------------------------------------------
 // Values
 // ---------------------------------------------------------------------------------------------------------------
-
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/
-const HOSTNAME = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\.?$/
-
-export function isIPv4(s: string): boolean {
-  return IPV4.test(s)
-}
-
-/** RFC 4291 text forms, with an optional zone (fe80::1%eth0) and an optional embedded IPv4 tail. */
-export function isIPv6(s: string): boolean {
-  const pct = s.indexOf('%')
-  const addr = pct < 0 ? s : s.slice(0, pct)
-  if (pct >= 0 && !/^[\w.-]{1,32}$/.test(s.slice(pct + 1))) return false
-  const halves = addr.split('::')
-  if (halves.length > 2) return false
-  const groupsOf = (half: string): string[] => (half === '' ? [] : half.split(':'))
-  const head = groupsOf(halves[0]!)
-  const tail = halves.length === 2 ? groupsOf(halves[1]!) : []
-  const last = halves.length === 2 ? tail : head
-  let max = 8
-  if (last.length > 0 && last[last.length - 1]!.includes('.')) {
-    if (!isIPv4(last.pop()!)) return false
-    max = 6
-  }
-  const groups = [...head, ...tail]
-  if (!groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return false
-  // "::" stands for one or more zero groups.
-  return halves.length === 2 ? groups.length < max : groups.length === max
-}
-
-export function isHostname(s: string): boolean {
-  return HOSTNAME.test(s) && !/^[\d.]+$/.test(s)
-}
-
-/** An IP address (v4 or v6, brackets allowed around v6 only) or a host name. */
-export function isHost(s: string): boolean {
-  if (s.startsWith('[') && s.endsWith(']')) return isIPv6(s.slice(1, -1))
-  return isIPv4(s) || isIPv6(s) || isHostname(s)
-}
-
-/** "host:port", with IPv6 hosts in brackets: "[fe80::1]:9999". */
-export function formatHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
-}
-
-export function stripBrackets(host: string): string {
-  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
-}
-
-export const HostSchema = v.pipe(
-  v.string(),
-  v.trim(),
-  v.nonEmpty('Enter the partner’s IP address or host name'),
-  v.maxLength(255, 'That address is too long'),
-  v.check(isHost, 'That is not an IP address or a host name'),
-  v.transform(stripBrackets)
-)
-export const PortSchema = v.pipe(
-  v.number('The port must be a number'),
-  v.integer('The port must be a whole number'),
-  v.minValue(1, 'The port must be between 1 and 65535'),
-  v.maxValue(65535, 'The port must be between 1 and 65535')
-)
-/** Where the broadcaster listens: an address of this machine, or a wildcard ('0.0.0.0' or '::'). */
-export const BindHostSchema = v.pipe(
-  v.string(),
-  v.check((s) => isIPv4(s) || isIPv6(s), 'Choose one of this machine’s network interfaces')
-)
 
 export const MAX_JPEG_BYTES = DEFAULT_MAX_MESSAGE_BYTES - 64
 
@@ -88,11 +34,6 @@ export const JpegSchema = v.pipe(
 // ---------------------------------------------------------------------------------------------------------------
 // Requests: renderer -> main, each answered with a Result
 // ---------------------------------------------------------------------------------------------------------------
-
-export const ClassicModeSchema = v.picklist(['off', 'pickle', 'jpeg'])
-export type ClassicMode = v.InferOutput<typeof ClassicModeSchema>
-export const WatchModeSchema = v.picklist(['auto', 'native', 'classic'])
-export type WatchMode = v.InferOutput<typeof WatchModeSchema>
 
 export const requestSchemas = {
   'broadcast:start': v.strictObject({
@@ -125,13 +66,6 @@ export type RequestChannel = keyof typeof requestSchemas
 export type RequestOf<C extends RequestChannel> = v.InferInput<(typeof requestSchemas)[C]>
 export type ValidRequestOf<C extends RequestChannel> = v.InferOutput<(typeof requestSchemas)[C]>
 
-export interface NetInterface {
-  name: string
-  address: string
-  family: 'IPv4' | 'IPv6'
-  internal: boolean
-}
-
 export interface ResponseMap {
   'broadcast:start': BroadcastStatus
   'broadcast:stop': null
@@ -143,10 +77,6 @@ export interface ResponseMap {
   'app:open': null
 }
 
-export interface IpcError {
-  code: ErrorCode
-  message: string
-}
 export type Result<T> = { ok: true; value: T } | { ok: false; error: IpcError }
 
 /** Which kind of window may use which request channel. */
@@ -180,57 +110,6 @@ export function parseRequest<C extends RequestChannel>(
 // ---------------------------------------------------------------------------------------------------------------
 // Events: main -> renderer
 // ---------------------------------------------------------------------------------------------------------------
-
-export interface ViewerStats {
-  id: number
-  address: string
-  /** ms since epoch when the viewer joined */
-  since: number
-  fps: number
-  kbps: number
-  frames: number
-  dropped: number
-}
-
-export interface BroadcastStatus {
-  state: 'idle' | 'live' | 'error'
-  port: number | null
-  host: string | null
-  /** host:port strings a partner can type (non-internal interfaces) */
-  addresses: string[]
-  viewers: ViewerStats[]
-  totals: { frames: number; bytes: number; dropped: number; viewersEver: number; refused: number }
-  fps: number
-  kbps: number
-  classic: ClassicMode
-  mjpegPort: number | null
-  error: IpcError | null
-}
-
-export type WatchState = 'idle' | 'connecting' | 'live' | 'stalled' | 'lost' | 'reconnecting' | 'error'
-
-export interface WatchStatus {
-  state: WatchState
-  host: string
-  port: number
-  /** 1-based connection attempt since the last time the stream was live */
-  attempt: number
-  /** 'native' Framecast or 'classic' (OpenCV script) once known */
-  format: 'native' | 'classic' | null
-  info: StreamInfo | null
-  error: IpcError | null
-}
-
-export interface WatchStats {
-  fps: number
-  kbps: number
-  frames: number
-  /** frames the broadcaster skipped for us (sequence gaps) */
-  dropped: number
-  latencyP50Ms: number | null
-  latencyP95Ms: number | null
-  rttMs: number | null
-}
 
 export interface WatchFrame {
   seq: number

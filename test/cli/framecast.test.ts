@@ -11,7 +11,7 @@ import sharp from 'sharp'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { PassThrough } from 'node:stream'
 import { main } from '../../src/cli/framecast'
-import { jpegSize } from '../../src/main/net/jpeg'
+import { jpegSize } from '../../src/core/jpeg/jpeg'
 
 const BIN = resolve(__dirname, '../../bin/framecast.mjs')
 const dir = mkdtempSync(join(tmpdir(), 'framecast-cli-'))

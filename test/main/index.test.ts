@@ -4,7 +4,7 @@ import type { MenuItemConstructorOptions } from 'electron'
 vi.mock('electron', () => import('./fake-electron'))
 
 type Fake = typeof import('./fake-electron')
-type SessionsModule = typeof import('../../src/main/sessions')
+type SessionsModule = typeof import('../../src/service/sessions')
 
 /** Load the main process from scratch (it starts itself on import), with a fresh fake Electron. */
 async function launch(
@@ -16,7 +16,7 @@ async function launch(
   fake.resetFake()
   fake.app.gotLock = options.gotLock ?? true
   fake.app.isPackaged = options.isPackaged ?? false
-  const sessions = await import('../../src/main/sessions')
+  const sessions = await import('../../src/service/sessions')
   options.beforeImport?.(sessions)
   await import('../../src/main/index')
   return fake

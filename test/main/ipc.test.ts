@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { BrowserWindow, FakeWebContents, ipcMain, type FakeFrame } from './fake-electron'
 import { ownBytes, registerIpc } from '../../src/main/ipc'
-import { Sessions, type Peer } from '../../src/main/sessions'
+import { Sessions, type Peer } from '../../src/service/sessions'
 import { createWindow } from '../../src/main/windows'
 import { IPC_REQUEST_CHANNEL, type Result, type WindowRole } from '../../src/shared/ipc'
 

@@ -1,6 +1,6 @@
-import { isIPv6 } from '../../../shared/ipc'
+import { isIPv6 } from '../../../shared/address'
 
-export { formatHostPort } from '../../../shared/ipc'
+export { formatHostPort } from '../../../shared/address'
 
 /**
  * Split an address a person pasted into the host field: "192.168.1.20:9999", "studio.local:8000" or

@@ -1,6 +1,7 @@
 import * as v from 'valibot'
 import type { StateCreator } from 'zustand'
-import { BindHostSchema, ClassicModeSchema, PortSchema, WatchModeSchema } from '../../../shared/ipc'
+import { BindHostSchema, PortSchema } from '../../../shared/address'
+import { ClassicModeSchema, WatchModeSchema } from '../../../shared/status'
 import { DEFAULT_PORT } from '../../../shared/protocol'
 import type { State } from './index'
 

@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react'
 import * as v from 'valibot'
 import { useShallow } from 'zustand/react/shallow'
-import { type ClassicMode, type NetInterface, PortSchema } from '../../../../shared/ipc'
+import { PortSchema } from '../../../../shared/address'
+import type { ClassicMode, NetInterface } from '../../../../shared/status'
 import { api } from '../../lib/api'
 import { useStore } from '../../store'
 import {

@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { HostSchema, PortSchema } from '../../../../shared/ipc'
+import { HostSchema, PortSchema } from '../../../../shared/address'
 import { formatHostPort, splitHostPort } from '../../lib/address'
 
 export type PartnerCheck =

@@ -1,0 +1,213 @@
+// An HTTP MJPEG endpoint, so a browser, VLC, ffmpeg or cv2.VideoCapture(url) can watch a broadcast.
+//   GET /stream.mjpg   multipart/x-mixed-replace, one JPEG per part, newest frame wins per client
+//   GET /snapshot.jpg  the newest frame
+// Only GET and HEAD; anything else is 404 or 405. A client that stops reading holds at most one pending frame and is
+// cut off once it has been blocked for stallTimeoutMs; the others never wait for it.
+
+import { EventEmitter } from 'node:events'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { DEFAULT_MAX_VIEWERS } from '../../shared/protocol'
+import { fromSocketError } from '../errors'
+
+export const MJPEG_BOUNDARY = 'framecast-frame'
+export const MJPEG_STREAM_PATH = '/stream.mjpg'
+export const MJPEG_SNAPSHOT_PATH = '/snapshot.jpg'
+const DEFAULT_STALL_TIMEOUT_MS = 5_000
+
+export interface MjpegServerOptions {
+  host?: string
+  port?: number
+  /** Concurrent /stream.mjpg clients; the next one gets 503. */
+  maxClients?: number
+  /** A client whose socket stays full this long is disconnected. */
+  stallTimeoutMs?: number
+}
+
+export interface MjpegClientStats {
+  id: number
+  address: string
+  since: number
+  frames: number
+  dropped: number
+  bytes: number
+}
+
+interface Client extends MjpegClientStats {
+  res: ServerResponse
+  socket: Socket
+  pending: Uint8Array | null
+  blockedSince: number | null
+}
+
+/** Events: 'client-joined' (MjpegClientStats), 'client-left' ({ client, reason }), 'refused' ({ address }). */
+export class MjpegServer extends EventEmitter {
+  readonly host: string
+  readonly port: number
+  private readonly clientsById = new Map<number, Client>()
+  private latest: Uint8Array | null = null
+  private nextId = 1
+  private readonly sweep: NodeJS.Timeout
+  private closed = false
+  private readonly totals = { frames: 0, dropped: 0, refused: 0, clientsEver: 0 }
+
+  private constructor(
+    private readonly server: Server,
+    private readonly maxClients: number,
+    private readonly stallTimeoutMs: number
+  ) {
+    super()
+    const a = server.address() as AddressInfo
+    this.host = a.address
+    this.port = a.port
+    this.sweep = setInterval(() => this.cutStalled(), Math.max(50, Math.floor(stallTimeoutMs / 4)))
+    this.sweep.unref()
+  }
+
+  static async listen(options: MjpegServerOptions = {}): Promise<MjpegServer> {
+    const server = createServer({ requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000 })
+    const port = options.port ?? 0
+    await new Promise<void>((resolve, reject) => {
+      const onError = (e: unknown): void => reject(fromSocketError(e, { port }))
+      server.once('error', onError)
+      server.listen({ host: options.host ?? '0.0.0.0', port }, () => {
+        server.off('error', onError)
+        resolve()
+      })
+    })
+    const m = new MjpegServer(server, options.maxClients ?? DEFAULT_MAX_VIEWERS, options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS)
+    server.on('request', (req, res) => m.onRequest(req, res))
+    server.on('error', (e) => m.emit('error', fromSocketError(e, { port: m.port })))
+    server.on('clientError', (_e, socket) => socket.destroy())
+    return m
+  }
+
+  /** Offer the newest JPEG to every client. */
+  send(jpeg: Uint8Array): void {
+    if (this.closed) return
+    this.latest = jpeg
+    this.totals.frames++
+    for (const c of this.clientsById.values()) this.offer(c, jpeg)
+  }
+
+  clients(): MjpegClientStats[] {
+    return [...this.clientsById.values()].map(({ id, address, since, frames, dropped, bytes }) => ({ id, address, since, frames, dropped, bytes }))
+  }
+
+  stats(): { frames: number; dropped: number; refused: number; clientsEver: number; clients: number } {
+    return { ...this.totals, clients: this.clientsById.size }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    clearInterval(this.sweep)
+    for (const c of this.clientsById.values()) this.drop(c, 'closed')
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve())
+      this.server.closeAllConnections()
+    })
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0]
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return plain(res, 405, 'Only GET and HEAD are served here.\n', { Allow: 'GET, HEAD' })
+    }
+    if (path === MJPEG_SNAPSHOT_PATH) return this.snapshot(req, res)
+    if (path === MJPEG_STREAM_PATH) return this.stream(req, res)
+    return plain(res, 404, `Not found. Try ${MJPEG_STREAM_PATH} or ${MJPEG_SNAPSHOT_PATH}.\n`)
+  }
+
+  private snapshot(req: IncomingMessage, res: ServerResponse): void {
+    const jpeg = this.latest
+    if (jpeg === null) return plain(res, 503, 'No frame yet.\n', { 'Retry-After': '1' })
+    res.writeHead(200, { 'Content-Type': 'image/jpeg', 'Content-Length': jpeg.length, 'Cache-Control': 'no-store' })
+    res.end(req.method === 'HEAD' ? undefined : jpeg)
+  }
+
+  private stream(req: IncomingMessage, res: ServerResponse): void {
+    const socket = req.socket
+    const address = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`
+    if (this.clientsById.size >= this.maxClients) {
+      this.totals.refused++
+      this.emit('refused', { address })
+      return plain(res, 503, `This broadcast already has ${this.maxClients} MJPEG viewers.\n`, { 'Retry-After': '5', Connection: 'close' })
+    }
+    // A stream has no length and no end: no chunked framing, the body ends when the connection does.
+    res.useChunkedEncodingByDefault = false
+    res.shouldKeepAlive = false
+    res.writeHead(200, {
+      'Content-Type': `multipart/x-mixed-replace; boundary=${MJPEG_BOUNDARY}`,
+      'Cache-Control': 'no-store, no-cache, must-revalidate',
+      Pragma: 'no-cache',
+      Connection: 'close',
+      'X-Content-Type-Options': 'nosniff'
+    })
+    if (req.method === 'HEAD') {
+      res.end()
+      return
+    }
+    socket.setNoDelay(true)
+    const c: Client = { id: this.nextId++, address, since: Date.now(), frames: 0, dropped: 0, bytes: 0, res, socket, pending: null, blockedSince: null }
+    this.clientsById.set(c.id, c)
+    this.totals.clientsEver++
+    res.on('drain', () => this.onDrain(c))
+    res.on('close', () => this.drop(c, 'disconnected'))
+    this.emit('client-joined', this.clients().find((x) => x.id === c.id))
+    if (this.latest !== null) this.offer(c, this.latest)
+  }
+
+  private offer(c: Client, jpeg: Uint8Array): void {
+    if (c.blockedSince !== null) {
+      if (c.pending !== null) {
+        c.dropped++
+        this.totals.dropped++
+      }
+      c.pending = jpeg
+      return
+    }
+    this.write(c, jpeg)
+  }
+
+  private write(c: Client, jpeg: Uint8Array): void {
+    const head = Buffer.from(`--${MJPEG_BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\n\r\n`, 'latin1')
+    c.res.cork()
+    c.res.write(head)
+    c.res.write(jpeg)
+    const more = c.res.write('\r\n')
+    c.res.uncork()
+    c.frames++
+    c.bytes += head.length + jpeg.length + 2
+    if (!more) c.blockedSince = Date.now()
+  }
+
+  private onDrain(c: Client): void {
+    c.blockedSince = null
+    const next = c.pending
+    c.pending = null
+    if (next !== null) this.write(c, next)
+  }
+
+  private cutStalled(): void {
+    const now = Date.now()
+    for (const c of this.clientsById.values()) {
+      if (c.blockedSince !== null && now - c.blockedSince >= this.stallTimeoutMs) this.drop(c, 'stalled')
+    }
+  }
+
+  private drop(c: Client, reason: 'disconnected' | 'stalled' | 'closed'): void {
+    if (!this.clientsById.delete(c.id)) return
+    c.pending = null
+    if (reason === 'disconnected') c.res.destroy()
+    else c.socket.destroy()
+    const { res: _res, socket: _socket, pending: _pending, blockedSince: _b, ...client } = c
+    this.emit('client-left', { client, reason })
+  }
+}
+
+function plain(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), ...headers })
+  res.end(res.req.method === 'HEAD' ? undefined : body)
+}
+

@@ -1,0 +1,74 @@
+// What a broadcast and a watch report about themselves: the domain's status and statistics types. The networking
+// core produces them, the session services forward them, and the IPC contract (ipc.ts) carries them to the windows.
+
+import * as v from 'valibot'
+import type { ErrorCode, StreamInfo } from './protocol'
+
+export const ClassicModeSchema = v.picklist(['off', 'pickle', 'jpeg'])
+export type ClassicMode = v.InferOutput<typeof ClassicModeSchema>
+export const WatchModeSchema = v.picklist(['auto', 'native', 'classic'])
+export type WatchMode = v.InferOutput<typeof WatchModeSchema>
+
+export interface NetInterface {
+  name: string
+  address: string
+  family: 'IPv4' | 'IPv6'
+  internal: boolean
+}
+
+/** An error as data: a stable code and a sentence for people. */
+export interface ErrorInfo {
+  code: ErrorCode
+  message: string
+}
+export interface ViewerStats {
+  id: number
+  address: string
+  /** ms since epoch when the viewer joined */
+  since: number
+  fps: number
+  kbps: number
+  frames: number
+  dropped: number
+}
+
+export interface BroadcastStatus {
+  state: 'idle' | 'live' | 'error'
+  port: number | null
+  host: string | null
+  /** host:port strings a partner can type (non-internal interfaces) */
+  addresses: string[]
+  viewers: ViewerStats[]
+  totals: { frames: number; bytes: number; dropped: number; viewersEver: number; refused: number }
+  fps: number
+  kbps: number
+  classic: ClassicMode
+  mjpegPort: number | null
+  error: ErrorInfo | null
+}
+
+export type WatchState = 'idle' | 'connecting' | 'live' | 'stalled' | 'lost' | 'reconnecting' | 'error'
+
+export interface WatchStatus {
+  state: WatchState
+  host: string
+  port: number
+  /** 1-based connection attempt since the last time the stream was live */
+  attempt: number
+  /** 'native' Framecast or 'classic' (OpenCV script) once known */
+  format: 'native' | 'classic' | null
+  info: StreamInfo | null
+  error: ErrorInfo | null
+}
+
+export interface WatchStats {
+  fps: number
+  kbps: number
+  frames: number
+  /** frames the broadcaster skipped for us (sequence gaps) */
+  dropped: number
+  latencyP50Ms: number | null
+  latencyP95Ms: number | null
+  rttMs: number | null
+}
+

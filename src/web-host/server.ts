@@ -1,0 +1,331 @@
+// The browser host: runs Framecast's session services (the same Sessions the Electron main process uses) in plain
+// Node, serves the renderer build on 127.0.0.1 only, and provides `window.api` to the page over a WebSocket that
+// speaks src/shared/ipc.ts. It is how the app runs where Electron cannot, and what the end-to-end specs drive.
+//
+//   npm run web [-- --port 5199]     then open the printed URL in Chromium (127.0.0.1 only)
+//
+// Only the page this process served may connect: the page URL carries a random per-run token, the injected client
+// script passes it on the WebSocket URL, and the WebSocket's Origin and Host must be this server's own.
+
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { readFile, realpath } from 'node:fs/promises'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { extname, join, resolve, sep } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { parseArgs } from 'node:util'
+import { type RawData, WebSocket, WebSocketServer } from 'ws'
+import type { EventChannel, EventMap, Result, WindowRole } from '../shared/ipc'
+import { MAX_JPEG_BYTES } from '../shared/ipc'
+import type { Peer, Sessions } from '../service/sessions'
+import { decodeBinary, encodeBinary, type EventMessage, MAX_HEADER_BYTES, parseHeader, type ResponseMessage, splitBinary } from './envelope'
+
+export const DEFAULT_WEB_PORT = 5199
+const LOOPBACK = '127.0.0.1'
+const ROLES: readonly WindowRole[] = ['start', 'broadcast', 'watch']
+/** A frame event is dropped (newest wins) while this many bytes are still waiting to go out to the page. */
+const FRAME_BACKLOG_BYTES = 256 * 1024
+
+/** What the host needs from the session services (Sessions from src/service/sessions.ts fits). */
+export type SessionService = Pick<Sessions, 'handle' | 'release' | 'closeAll'>
+
+export interface WebHostOptions {
+  /** TCP port on 127.0.0.1; 0 picks a free one. */
+  port?: number
+  /** The renderer build to serve (index.html + assets). Default: out/renderer. */
+  rendererDir?: string
+  /** Session services; default: a new Sessions. */
+  sessions?: SessionService
+  /** Per-run secret; default: 32 random bytes, base64url. */
+  token?: string
+  log?: (line: string) => void
+}
+
+export interface WebHost {
+  readonly port: number
+  /** http://127.0.0.1:PORT */
+  readonly origin: string
+  readonly token: string
+  /** The URL to open for a window role (start window when omitted). */
+  pageUrl(role?: WindowRole): string
+  /** Open WebSocket connections (one per page). */
+  connections(): number
+  close(): Promise<void>
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.wasm': 'application/wasm',
+  '.map': 'application/json'
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Cache-Control': 'no-store',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'X-Frame-Options': 'DENY',
+  'Content-Security-Policy': "frame-ancestors 'none'"
+}
+
+function sameSecret(given: string | null, token: string): boolean {
+  if (given === null) return false
+  const a = Buffer.from(given)
+  const b = Buffer.from(token)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+/** Insert the client script before the page's first script, so `window.api` exists when the app starts. */
+export function injectClient(html: string, token: string): string {
+  const tag = `<script src="/web-api.js?token=${encodeURIComponent(token)}"></script>`
+  const at = html.search(/<script\b/i)
+  if (at >= 0) return html.slice(0, at) + tag + '\n    ' + html.slice(at)
+  return html.replace(/<\/head>/i, `${tag}\n</head>`)
+}
+
+let clientScript: Promise<string> | undefined
+
+/** The injected client (src/web-host/page-client.ts), bundled once per process. */
+export function buildClientScript(): Promise<string> {
+  clientScript ??= (async () => {
+    const { build } = await import('vite')
+    const result = await build({
+      configFile: false,
+      logLevel: 'silent',
+      root: resolve(__dirname, '../..'),
+      build: {
+        write: false,
+        minify: false,
+        sourcemap: false,
+        emptyOutDir: false,
+        lib: { entry: resolve(__dirname, 'page-client.ts'), formats: ['iife'], name: 'framecastWebApi' }
+      }
+    })
+    const output = (Array.isArray(result) ? result[0] : result) as { output?: { type: string; code?: string }[] }
+    const chunk = output.output?.find((o) => o.type === 'chunk')
+    if (!chunk?.code) throw new Error('bundling the web api client produced no code')
+    return chunk.code
+  })()
+  return clientScript
+}
+
+async function defaultSessions(log: (line: string) => void, origin: () => string): Promise<SessionService> {
+  const { Sessions } = await import('../service/sessions')
+  return new Sessions({
+    log,
+    openWindow: (role) => log(`open ${origin()}/#${role} in a new tab`)
+  })
+}
+
+export async function startWebHost(options: WebHostOptions = {}): Promise<WebHost> {
+  const log = options.log ?? ((line: string) => console.error(`[web-host] ${line}`))
+  const rendererDir = resolve(options.rendererDir ?? resolve(__dirname, '../../out/renderer'))
+  const token = options.token ?? randomBytes(32).toString('base64url')
+  let port = 0
+  const origin = (): string => `http://${LOOPBACK}:${port}`
+  const hostHeader = (): string => `${LOOPBACK}:${port}`
+  const sessions = options.sessions ?? (await defaultSessions(log, origin))
+  void buildClientScript().catch((e: unknown) => log(`cannot bundle the client script: ${String(e)}`))
+
+  const rootReal = await realpath(rendererDir).catch(() => rendererDir)
+
+  async function serveFile(res: ServerResponse, pathname: string, head: boolean): Promise<void> {
+    const file = resolve(rootReal, '.' + decodeURIComponent(pathname))
+    const real = await realpath(file).catch(() => null)
+    if (real === null || (real !== rootReal && !real.startsWith(rootReal + sep))) return send(res, 404, 'Not found')
+    const body = await readFile(real).catch(() => null)
+    if (body === null) return send(res, 404, 'Not found')
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': CONTENT_TYPES[extname(real).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Length': body.byteLength
+    })
+    res.end(head ? undefined : body)
+  }
+
+  function send(res: ServerResponse, status: number, text: string, type = 'text/plain; charset=utf-8'): void {
+    const body = Buffer.from(text)
+    res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': body.byteLength })
+    res.end(res.req.method === 'HEAD' ? undefined : body)
+  }
+
+  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.headers.host !== hostHeader()) return send(res, 403, 'Open this page as ' + origin())
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed')
+    const url = new URL(req.url ?? '/', origin())
+    const head = req.method === 'HEAD'
+    const authorised = sameSecret(url.searchParams.get('token'), token)
+    if (url.pathname === '/' || url.pathname === '/index.html') {
+      if (!authorised) return send(res, 401, 'Open the URL that `npm run web` printed (it carries a token).')
+      const html = await readFile(join(rendererDir, 'index.html'), 'utf8').catch(() => null)
+      if (html === null) return send(res, 500, `No renderer build in ${rendererDir}: run npx electron-vite build`)
+      return send(res, 200, injectClient(html, token), CONTENT_TYPES['.html'])
+    }
+    if (url.pathname === '/web-api.js') {
+      if (!authorised) return send(res, 401, 'Missing or wrong token')
+      return send(res, 200, await buildClientScript(), CONTENT_TYPES['.js'])
+    }
+    return serveFile(res, url.pathname, head)
+  }
+
+  const server: Server = createServer((req, res) => {
+    onRequest(req, res).catch((e: unknown) => {
+      log(`request ${req.url ?? ''} failed: ${String(e)}`)
+      if (!res.headersSent) send(res, 500, 'Internal error')
+      else res.destroy()
+    })
+  })
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 4 + MAX_HEADER_BYTES + MAX_JPEG_BYTES,
+    perMessageDeflate: false
+  })
+  let peerCount = 0
+
+  function refuse(socket: Socket, status: 400 | 401 | 403 | 404, reason: string): void {
+    log(`refused a WebSocket: ${reason}`)
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+    socket.destroy()
+  }
+
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const url = new URL(req.url ?? '/', origin())
+    if (url.pathname !== '/api') return refuse(socket, 404, 'Not Found')
+    if (req.headers.host !== hostHeader()) return refuse(socket, 403, 'Forbidden')
+    if (req.headers.origin !== origin()) return refuse(socket, 403, 'Forbidden')
+    if (!sameSecret(url.searchParams.get('token'), token)) return refuse(socket, 401, 'Unauthorized')
+    const role = url.searchParams.get('role') as WindowRole | null
+    if (role === null || !ROLES.includes(role)) return refuse(socket, 400, 'Bad Request')
+    wss.handleUpgrade(req, socket, head, (ws) => connect(ws, role))
+  })
+
+  function connect(ws: WebSocket, role: WindowRole): void {
+    let droppedFrames = 0
+    const peer: Peer = {
+      id: `web-${++peerCount}`,
+      role,
+      send<E extends EventChannel>(channel: E, payload: EventMap[E]): void {
+        if (ws.readyState !== WebSocket.OPEN) return
+        const { json, bin, bytes } = splitBinary(payload)
+        const header: EventMessage = { kind: 'event', channel, payload: json, ...(bin ? { bin } : {}) }
+        if (!bytes) return ws.send(JSON.stringify(header))
+        // Newest frame wins: never let frames queue up behind a page that is not keeping up.
+        if (ws.bufferedAmount > FRAME_BACKLOG_BYTES) {
+          droppedFrames++
+          return
+        }
+        ws.send(encodeBinary(header, bytes))
+      }
+    }
+    log(`${peer.id} connected as ${role}`)
+
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      let request
+      try {
+        const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)
+        const header = isBinary ? decodeBinary(buf) : parseHeader(buf.toString('utf8'))
+        if (header.kind !== 'request') throw new Error(`unexpected ${header.kind} message`)
+        request = header
+      } catch (e) {
+        log(`${peer.id}: unreadable message: ${e instanceof Error ? e.message : String(e)}`)
+        return
+      }
+      const { id, channel, payload } = request
+      sessions
+        .handle(peer, channel, payload)
+        .catch((e: unknown): Result<unknown> => ({ ok: false, error: { code: 'INTERNAL', message: String(e) } }))
+        .then((result) => {
+          if (ws.readyState !== WebSocket.OPEN) return
+          const response: ResponseMessage = { kind: 'response', id, result }
+          ws.send(JSON.stringify(response))
+        })
+    })
+    ws.on('close', () => {
+      log(`${peer.id} disconnected${droppedFrames ? ` (${droppedFrames} frames skipped for a slow page)` : ''}`)
+      sessions.release(peer).catch((e: unknown) => log(`${peer.id}: release failed: ${String(e)}`))
+    })
+    ws.on('error', (e) => log(`${peer.id}: ${e.message}`))
+  }
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? DEFAULT_WEB_PORT, LOOPBACK, () => {
+      server.off('error', reject)
+      resolveListen()
+    })
+  })
+  port = (server.address() as AddressInfo).port
+
+  let closing: Promise<void> | undefined
+  return {
+    port,
+    origin: origin(),
+    token,
+    pageUrl: (role?: WindowRole) =>
+      `${origin()}/?token=${encodeURIComponent(token)}${role && role !== 'start' ? `#${role}` : ''}`,
+    connections: () => wss.clients.size,
+    close: () =>
+      (closing ??= (async () => {
+        await sessions.closeAll().catch((e: unknown) => log(`closing sessions failed: ${String(e)}`))
+        for (const ws of wss.clients) ws.close(1001, 'host shutting down')
+        wss.close()
+        server.closeAllConnections()
+        await new Promise<void>((r) => server.close(() => r()))
+      })())
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: String(DEFAULT_WEB_PORT) },
+      renderer: { type: 'string' }
+    }
+  })
+  const port = Number(values.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, not ${values.port}`)
+  const rendererDir = resolve(values.renderer ?? resolve(__dirname, '../../out/renderer'))
+  if (!existsSync(join(rendererDir, 'index.html'))) {
+    throw new Error(`No renderer build in ${rendererDir}: run \`npx electron-vite build\` first`)
+  }
+  const host = await startWebHost({ port, rendererDir })
+  await buildClientScript()
+  // The host relays every frame; its event loop must stay responsive. Reported when it stops.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+  loopDelay.enable()
+  console.log(`Framecast browser host on ${host.origin} (Ctrl+C to stop)`)
+  console.log(`  start:     ${host.pageUrl()}`)
+  console.log(`  broadcast: ${host.pageUrl('broadcast')}`)
+  console.log(`  watch:     ${host.pageUrl('watch')}`)
+  const stop = (): void => {
+    loopDelay.disable()
+    // The histogram holds each 10 ms timer's actual interval; what matters is how late it was.
+    const late = (ns: number): string => Math.max(0, ns / 1e6 - 10).toFixed(1)
+    console.error(
+      `[web-host] event loop delay: p50 ${late(loopDelay.percentile(50))} ms, p99 ${late(loopDelay.percentile(99))} ms, max ${late(loopDelay.max)} ms`
+    )
+    host.close().then(
+      () => process.exit(0),
+      () => process.exit(1)
+    )
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+}
+
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e)
+    process.exit(1)
+  })
+}

@@ -1,0 +1,301 @@
+// Interop over loopback with the classic Python scripts (test/fixtures/classic), which follow the classic tutorial's
+// wire handling exactly: our classic broadcaster -> their receiver, their sender -> our watcher.
+
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { connect, createServer, type Server, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import sharp from 'sharp'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { WatchMode, WatchStatus } from '../../../src/shared/ipc'
+import { nowUs, type StreamInfo } from '../../../src/shared/protocol'
+import { Broadcaster } from '../../../src/core/fanout/broadcaster'
+import { ClassicBroadcaster } from '../../../src/core/classic/classic-broadcaster'
+import { encodeClassicMessage } from '../../../src/core/classic/framing'
+import { Watcher, type WatchedFrame } from '../../../src/core/watch/watcher'
+import { FIXTURES, hasCv2, PYTHON } from '../../support/python'
+
+const SCRIPTS = join(FIXTURES, '../classic')
+const info: StreamInfo = { codec: 'jpeg', width: 320, height: 240, fps: 30, name: 'interop' }
+
+interface ReceiverReport {
+  frames: Array<{ type: string; dtype: string; shape: number[]; mean: number[] }>
+  fps: number
+}
+
+const cleanups: Array<() => unknown> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+function solidJpeg(rgb: [number, number, number], width = 320, height = 240): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).jpeg({ quality: 95 }).toBuffer()
+}
+
+function near(got: number[], want: number[], tolerance = 4): void {
+  expect(got.length, `${got} vs ${want}`).toBe(want.length)
+  got.forEach((g, i) => expect(Math.abs(g - want[i]!), `channel ${i}: ${got} vs ${want}`).toBeLessThanOrEqual(tolerance))
+}
+
+function python(args: string[]): ChildProcessWithoutNullStreams {
+  const p = spawn(PYTHON, args)
+  const kill = setTimeout(() => p.kill('SIGKILL'), 15_000)
+  p.on('exit', () => clearTimeout(kill))
+  cleanups.push(() => p.kill('SIGKILL'))
+  return p
+}
+
+async function runReceiver(port: number, frames: number, variant: 'pickle' | 'jpeg'): Promise<ReceiverReport> {
+  const p = python([join(SCRIPTS, 'receiver.py'), '127.0.0.1', String(port), String(frames), variant])
+  let out = ''
+  let err = ''
+  p.stdout.on('data', (c: Buffer) => (out += c.toString()))
+  p.stderr.on('data', (c: Buffer) => (err += c.toString()))
+  const code = await new Promise((r) => p.on('exit', r))
+  expect(code, err).toBe(0)
+  return JSON.parse(out) as ReceiverReport
+}
+
+/** Start sender.py; resolves with its port once it listens. */
+async function startSender(variant: 'pickle' | 'jpeg', frames: number, protocol?: number): Promise<number> {
+  const args = [join(SCRIPTS, 'sender.py'), variant, '160', '120', String(frames), '30']
+  if (protocol !== undefined) args.push('-', String(protocol))
+  const p = python(args)
+  const first = await createInterface({ input: p.stdout })[Symbol.asyncIterator]().next()
+  return Number(first.value)
+}
+
+function watch(port: number, mode: WatchMode): { watcher: Watcher; frames: WatchedFrame[]; states: WatchStatus[] } {
+  const watcher = new Watcher({ host: '127.0.0.1', port, mode, reconnect: false })
+  const frames: WatchedFrame[] = []
+  const states: WatchStatus[] = []
+  watcher.on('frame', (f) => frames.push(f))
+  watcher.on('state', (s) => states.push(s))
+  cleanups.push(() => watcher.stop())
+  watcher.start()
+  return { watcher, frames, states }
+}
+
+async function rgbOf(jpeg: Uint8Array): Promise<number[]> {
+  const { channels } = await sharp(jpeg).stats()
+  return channels.slice(0, 3).map((c) => Math.round(c.mean))
+}
+
+/** Read at most 64 KiB every 10 ms (about 6 MB/s) from a paused socket; `bytes` counts what was read. */
+function readSlowly(socket: Socket): { bytes: number } {
+  socket.pause()
+  const reader = { bytes: 0 }
+  const timer = setInterval(() => {
+    for (let n = 0; n < 64 * 1024; ) {
+      const c = socket.read() as Buffer | null
+      if (c === null) break
+      n += c.length
+      reader.bytes += c.length
+    }
+  }, 10)
+  cleanups.push(() => clearInterval(timer))
+  return reader
+}
+
+function feed(send: () => void, fps = 30): void {
+  const t = setInterval(send, 1000 / fps)
+  cleanups.push(() => clearInterval(t))
+}
+
+describe.skipIf(!hasCv2)('our classic broadcaster and the unmodified classic receiver', () => {
+  it('delivers our camera as uint8 (H, W, 3) BGR arrays through pickle.loads', async () => {
+    const b = await ClassicBroadcaster.listen({ host: '127.0.0.1', port: 0, info, payload: 'pickle' })
+    cleanups.push(() => b.close())
+    const jpeg = await solidJpeg([200, 100, 30])
+    feed(() => b.send({ capturedAtUs: nowUs(), payload: jpeg }))
+    const report = await runReceiver(b.port, 5, 'pickle')
+    expect(report.frames).toHaveLength(5)
+    for (const f of report.frames) {
+      expect(f).toMatchObject({ type: 'ndarray', dtype: 'uint8', shape: [240, 320, 3] })
+      near(f.mean, [30, 100, 200])
+    }
+  })
+
+  it('delivers our JPEG frames to the cv2.imdecode variant', async () => {
+    const b = await ClassicBroadcaster.listen({ host: '127.0.0.1', port: 0, info, payload: 'jpeg' })
+    cleanups.push(() => b.close())
+    const jpeg = await solidJpeg([10, 220, 120])
+    feed(() => b.send({ capturedAtUs: nowUs(), payload: jpeg }))
+    const report = await runReceiver(b.port, 5, 'jpeg')
+    for (const f of report.frames) {
+      expect(f).toMatchObject({ dtype: 'uint8', shape: [240, 320, 3] })
+      near(f.mean, [120, 220, 10])
+    }
+  })
+})
+
+describe('classic broadcaster limits', () => {
+  it('closes a viewer beyond the limit without writing anything to it', async () => {
+    const b = await ClassicBroadcaster.listen({ host: '127.0.0.1', port: 0, info, payload: 'jpeg', maxViewers: 1 })
+    cleanups.push(() => b.close())
+    const first = connect(b.port, '127.0.0.1')
+    cleanups.push(() => first.destroy())
+    await expect.poll(() => b.net.viewers().length).toBe(1)
+    const second = connect(b.port, '127.0.0.1')
+    const received: Buffer[] = []
+    second.on('data', (c: Buffer) => received.push(c))
+    await new Promise((r) => second.on('close', r))
+    expect(Buffer.concat(received).length).toBe(0)
+    expect(b.net.stats().refused).toBe(1)
+  })
+
+  it('keeps a receiver that reads slower than the stream but keeps reading', async () => {
+    const b = await ClassicBroadcaster.listen({ host: '127.0.0.1', port: 0, info, payload: 'jpeg', stallTimeoutMs: 1000 })
+    cleanups.push(() => b.close())
+    const slow = connect(b.port, '127.0.0.1')
+    cleanups.push(() => slow.destroy())
+    // About 6 MB/s: each 3 MB frame takes half a second, so the socket never drains between frames.
+    const reader = readSlowly(slow)
+    await expect.poll(() => b.net.viewers().length).toBe(1)
+    let left = false
+    b.net.on('viewer-left', () => (left = true))
+    const big = Buffer.alloc(3 * 1024 * 1024, 0x55)
+    big.set([0xff, 0xd8, 0xff])
+    feed(() => b.send({ capturedAtUs: nowUs(), payload: big }), 30)
+    await new Promise((r) => setTimeout(r, 3000))
+    expect(left).toBe(false)
+    expect(b.net.stats().dropped).toBeGreaterThan(0)
+    expect(reader.bytes).toBeGreaterThan(3 * big.length)
+  })
+
+  it('in pickle mode decodes only frames a viewer can take, instead of decoding frames to drop them', async () => {
+    const b = await ClassicBroadcaster.listen({ host: '127.0.0.1', port: 0, info, payload: 'pickle' })
+    cleanups.push(() => b.close())
+    const slow = connect(b.port, '127.0.0.1')
+    cleanups.push(() => slow.destroy())
+    const reader = readSlowly(slow)
+    await expect.poll(() => b.net.viewers().length).toBe(1)
+    const jpeg = await solidJpeg([90, 90, 90], 1280, 720)
+    let offered = 0
+    feed(() => {
+      offered++
+      b.send({ capturedAtUs: nowUs(), payload: jpeg })
+    }, 30)
+    await new Promise((r) => setTimeout(r, 2000))
+    const { frames, dropped } = b.net.stats()
+    expect(reader.bytes).toBeGreaterThan(2 * 1280 * 720 * 3)
+    expect(b.skipped).toBeGreaterThan(offered / 2)
+    expect(dropped).toBeLessThanOrEqual(2)
+    expect(frames).toBeLessThan(offered / 2)
+  })
+
+  it('cuts off a classic receiver that stops reading while another keeps up', async () => {
+    const b = await ClassicBroadcaster.listen({ host: '127.0.0.1', port: 0, info, payload: 'jpeg', stallTimeoutMs: 400 })
+    cleanups.push(() => b.close())
+    const stalled = connect(b.port, '127.0.0.1')
+    stalled.pause()
+    const healthy = connect(b.port, '127.0.0.1')
+    cleanups.push(() => stalled.destroy(), () => healthy.destroy())
+    let healthyBytes = 0
+    healthy.on('data', (c: Buffer) => (healthyBytes += c.length))
+    await expect.poll(() => b.net.viewers().length).toBe(2)
+    const left = new Promise<{ code: string | null }>((r) => b.net.on('viewer-left', r))
+    const noise = Buffer.alloc(320 * 240 * 3)
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24
+    const jpeg = await sharp(noise, { raw: { width: 320, height: 240, channels: 3 } }).jpeg({ quality: 95 }).toBuffer()
+    feed(() => b.send({ capturedAtUs: nowUs(), payload: jpeg }), 60)
+    expect((await left).code).toBe('STALLED')
+    const before = healthyBytes
+    await expect.poll(() => healthyBytes).toBeGreaterThan(before + 10 * jpeg.length)
+  })
+})
+
+describe.skipIf(!hasCv2)('our watcher and the unmodified classic sender', () => {
+  it.each([
+    ['pickle', 'auto'],
+    ['pickle', 'classic'],
+    ['jpeg', 'auto'],
+    ['jpeg', 'classic']
+  ] as const)('shows %s frames in %s mode with the sender’s colours', async (variant, mode) => {
+    const port = await startSender(variant, 40)
+    const { watcher, frames } = watch(port, mode)
+    await expect.poll(() => frames.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(6)
+    expect(watcher.status.format).toBe('classic')
+    expect(watcher.status.info).toMatchObject({ codec: 'jpeg', width: 160, height: 120 })
+    const f = frames[5]!
+    expect(f.latencyMs).toBeNull()
+    // Frame i is BGR (i, 50, 200): red 200, green 50, blue the frame number.
+    const [red, green, blue] = await rgbOf(f.payload)
+    near([red!, green!], [200, 50], 6)
+    expect(blue).toBeGreaterThanOrEqual(2)
+  })
+
+  it.each([2, 3, 4, 5])('reads pickle protocol %i from the sender', async (protocol) => {
+    const port = await startSender('pickle', 20, protocol)
+    const { frames } = watch(port, 'auto')
+    await expect.poll(() => frames.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3)
+    near((await rgbOf(frames[0]!.payload)).slice(0, 2), [200, 50], 6)
+  })
+})
+
+describe('watching a classic stream', () => {
+  it('round-trips our classic pickle broadcast through our own watcher', async () => {
+    const b = await ClassicBroadcaster.listen({ host: '127.0.0.1', port: 0, info, payload: 'pickle' })
+    cleanups.push(() => b.close())
+    const jpeg = await solidJpeg([250, 10, 90])
+    feed(() => b.send({ capturedAtUs: nowUs(), payload: jpeg }))
+    const { watcher, frames } = watch(b.port, 'auto')
+    await expect.poll(() => frames.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3)
+    expect(watcher.status.format).toBe('classic')
+    near(await rgbOf(frames[2]!.payload), [250, 10, 90])
+  })
+
+  it('still recognises a native broadcaster in auto mode', async () => {
+    const b = await Broadcaster.listen({ host: '127.0.0.1', port: 0, info })
+    cleanups.push(() => b.close())
+    const jpeg = await solidJpeg([1, 2, 3])
+    feed(() => b.send({ capturedAtUs: nowUs(), payload: jpeg }))
+    const { watcher, frames } = watch(b.port, 'auto')
+    await expect.poll(() => frames.length).toBeGreaterThanOrEqual(2)
+    expect(watcher.status.format).toBe('native')
+    expect(Buffer.from(frames[1]!.payload).equals(jpeg)).toBe(true)
+  })
+
+  it('names the mismatch when classic mode meets a native broadcaster, and the reverse', async () => {
+    const native = await Broadcaster.listen({ host: '127.0.0.1', port: 0, info })
+    const classic = await ClassicBroadcaster.listen({ host: '127.0.0.1', port: 0, info, payload: 'jpeg' })
+    cleanups.push(() => native.close(), () => classic.close())
+    const jpeg = await solidJpeg([1, 2, 3])
+    feed(() => classic.send({ capturedAtUs: nowUs(), payload: jpeg }))
+    const a = watch(native.port, 'classic')
+    const b = watch(classic.port, 'native')
+    await expect.poll(() => a.watcher.status.state).toBe('error')
+    await expect.poll(() => b.watcher.status.state).toBe('error')
+    expect(a.watcher.status.error?.message).toMatch(/Framecast broadcaster/)
+    expect(b.watcher.status.error?.message).toMatch(/classic/i)
+    expect(a.frames.length + b.frames.length).toBe(0)
+  })
+
+  describe.skipIf(!hasCv2)('from a hostile sender', () => {
+    let server: Server | undefined
+    afterEach(() => server?.close())
+
+    it('refuses a pickle that would run code, stops with UNSUPPORTED_PICKLE, and runs nothing', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'framecast-hostile-'))
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+      const marker = join(dir, 'executed')
+      const made = await new Promise<number | null>((r) => python([join(FIXTURES, 'make.py'), dir, marker]).on('exit', r))
+      expect(made).toBe(0)
+      const hostile = readFileSync(join(dir, 'hostile-os-system-p4.pkl'))
+      const good = readFileSync(join(dir, 'bgr-np1-p4.pkl'))
+      server = createServer((s: Socket) => {
+        s.on('error', () => {})
+        s.write(Buffer.concat([...encodeClassicMessage(good), ...encodeClassicMessage(hostile)]))
+      })
+      await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r))
+      const port = (server.address() as { port: number }).port
+      const { watcher, frames } = watch(port, 'auto')
+      await expect.poll(() => watcher.status.state).toBe('error')
+      expect(watcher.status.error?.code).toBe('UNSUPPORTED_PICKLE')
+      expect(frames.length).toBeLessThanOrEqual(1)
+      expect(existsSync(marker)).toBe(false)
+    })
+  })
+})

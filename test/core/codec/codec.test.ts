@@ -1,0 +1,476 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import {
+  Decoder,
+  encodeBye,
+  encodeError,
+  encodeFrame,
+  encodeFrameHead,
+  encodeInfo,
+  encodeMessage,
+  encodePing,
+  encodePong,
+  encodePreamble,
+  utf8Bounded
+} from '../../../src/core/codec/codec'
+import { FramecastError } from '../../../src/core/errors'
+import {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  HEADER_BYTES,
+  INFO_MAX_NAME_BYTES,
+  type Message,
+  MessageType,
+  PreambleFlag,
+  UNKNOWN_MAX_BYTES
+} from '../../../src/shared/protocol'
+
+const jpeg = (n: number, fill = 0x42): Buffer => {
+  const b = Buffer.alloc(n, fill)
+  b.set([0xff, 0xd8, 0xff].slice(0, n))
+  return b
+}
+
+/** A raw header, for messages the encoder would never produce. */
+function rawHeader(type: number, length: number): Buffer {
+  const h = Buffer.alloc(HEADER_BYTES)
+  h[0] = type
+  h.writeUInt32BE(length, 4)
+  return h
+}
+
+/** Payload bytes compared by value, whatever view they arrive in. */
+function plain(messages: Message[]): unknown[] {
+  return messages.map((m) => (m.type === 'frame' ? { ...m, payload: Buffer.from(m.payload).toString('hex') } : m))
+}
+
+function decodeChunks(chunks: Uint8Array[], decoder = new Decoder()): { messages: Message[]; decoder: Decoder } {
+  const messages: Message[] = []
+  for (const c of chunks) messages.push(...decoder.push(c))
+  return { messages, decoder }
+}
+
+const stream = (...parts: Uint8Array[]): Buffer => Buffer.concat([encodePreamble('broadcaster'), ...parts])
+
+const preambleMessage = { type: 'preamble', version: 1, role: 'broadcaster', flags: 0 }
+
+afterEach(() => {
+  vi.restoreAllMocks()
+})
+
+describe('encoder', () => {
+  it('writes the preamble as magic, version, role and flags', () => {
+    expect([...encodePreamble('broadcaster')]).toEqual([0x46, 0x43, 0x53, 0x54, 1, 1, 0, 0])
+    expect([...encodePreamble('viewer', PreambleFlag.tls)]).toEqual([0x46, 0x43, 0x53, 0x54, 1, 2, 0, 1])
+  })
+
+  it('writes a frame header and prefix big-endian, with the payload left uncopied', () => {
+    const payload = jpeg(3)
+    const [head, body] = encodeFrame(0x01020304, 0x0102030405, payload)
+    expect([...head]).toEqual([2, 0, 0, 0, 0, 0, 0, 15, 1, 2, 3, 4, 0, 0, 0, 1, 2, 3, 4, 5])
+    expect(body).toBe(payload)
+    expect(encodeFrameHead(0x01020304, 0x0102030405, 3)).toEqual(head)
+  })
+
+  it('writes INFO with the codec, size, fps × 100 and the name at offset 10', () => {
+    const b = encodeInfo({ codec: 'jpeg', width: 1280, height: 720, fps: 29.97, name: 'Lab' })
+    expect([...b]).toEqual([1, 0, 0, 0, 0, 0, 0, 13, 1, 0, 0x05, 0x00, 0x02, 0xd0, 0x0b, 0xb5, 0, 0, 0x4c, 0x61, 0x62])
+  })
+
+  it('writes PING, PONG, BYE and ERROR with their documented sizes', () => {
+    expect(encodePing(1, 2)).toHaveLength(HEADER_BYTES + 12)
+    expect(encodePong(1, 2, 3, 4)).toHaveLength(HEADER_BYTES + 28)
+    expect([...encodeBye('idle', 'x')]).toEqual([5, 0, 0, 0, 0, 0, 0, 2, 4, 0x78])
+    expect([...encodeError('SERVER_FULL', '')]).toEqual([6, 0, 0, 0, 0, 0, 0, 2, 0, 12])
+  })
+
+  it('caps the INFO name at 64 bytes of UTF-8', () => {
+    const b = encodeInfo({ codec: 'jpeg', width: 1, height: 1, fps: 1, name: 'é'.repeat(40) })
+    expect(b.readUInt32BE(4)).toBe(10 + 64)
+    const [m] = new Decoder().push(Buffer.concat([encodePreamble('broadcaster'), b])).slice(1)
+    expect(m).toMatchObject({ type: 'info', name: 'é'.repeat(32) })
+  })
+})
+
+describe('utf8Bounded', () => {
+  it('never splits a character', () => {
+    const samples = ['€€€', '😀😀', 'aé😀€z', '\u{10FFFF}x', 'e\u0301e\u0301']
+    for (const s of samples) {
+      const full = Buffer.byteLength(s)
+      for (let max = 0; max <= full + 1; max++) {
+        const b = utf8Bounded(s, max)
+        expect(b.length).toBeLessThanOrEqual(max)
+        const text = new TextDecoder('utf-8', { fatal: true }).decode(b)
+        expect(s.startsWith(text)).toBe(true)
+        // Nothing more would have fit: the next character is longer than what was left.
+        if (text.length < s.length) {
+          const next = String.fromCodePoint(s.codePointAt(text.length)!)
+          expect(b.length + Buffer.byteLength(next)).toBeGreaterThan(max)
+        }
+      }
+    }
+  })
+
+  it('keeps a string that already fits unchanged', () => {
+    expect(utf8Bounded('hello', 5).toString()).toBe('hello')
+    expect(utf8Bounded('', 0)).toHaveLength(0)
+  })
+})
+
+describe('Decoder', () => {
+  const messages: Message[] = [
+    { type: 'info', codec: 'jpeg', width: 1920, height: 1080, fps: 29.97, name: 'Kitchen ☕' },
+    { type: 'frame', seq: 7, capturedAtUs: 1_700_000_000_123_456, payload: jpeg(1000) },
+    { type: 'ping', id: 0xffffffff, t1: Number.MAX_SAFE_INTEGER },
+    { type: 'pong', id: 3, t1: 1, t2: 2, t3: 3 },
+    { type: 'bye', reason: 'shutdown', text: 'bye now' },
+    { type: 'error', code: 'SERVER_FULL', text: '16 viewers already' }
+  ]
+
+  for (const m of messages) {
+    it(`round-trips a ${m.type.toUpperCase()} message`, () => {
+      const { messages: out, decoder } = decodeChunks([stream(encodeMessage(m))])
+      expect(plain(out)).toEqual(plain([preambleMessage as Message, m]))
+      expect(decoder.error).toBeUndefined()
+      expect(decoder.end()).toBeUndefined()
+    })
+  }
+
+  it('reads an unknown BYE reason and an unknown ERROR number without failing', () => {
+    const bye = encodeBye('stopped', 'x')
+    bye[HEADER_BYTES] = 200
+    const err = encodeError('INTERNAL', 'y')
+    err.writeUInt16BE(4321, HEADER_BYTES)
+    const { messages: out } = decodeChunks([stream(bye, err)])
+    expect(out.slice(1)).toEqual([
+      { type: 'bye', reason: 'unknown', text: 'x' },
+      { type: 'error', code: 'UNKNOWN', text: 'y' }
+    ])
+  })
+
+  it('hands back a payload that arrived in one chunk as a view of that chunk, not a copy', () => {
+    const chunk = stream(...encodeFrame(1, 2, jpeg(500)))
+    const [, frame] = new Decoder().push(chunk)
+    expect(frame?.type).toBe('frame')
+    if (frame?.type !== 'frame') return
+    expect(frame.payload.buffer).toBe(chunk.buffer)
+  })
+
+  it('parses a frame split across three chunks', () => {
+    const bytes = stream(...encodeFrame(42, 1234, jpeg(300)))
+    const cuts = [5, 13, bytes.length - 100]
+    const { messages: out, decoder } = decodeChunks([
+      bytes.subarray(0, cuts[0]),
+      bytes.subarray(cuts[0], cuts[1]),
+      bytes.subarray(cuts[1], cuts[2]),
+      bytes.subarray(cuts[2])
+    ])
+    expect(plain(out)).toEqual(plain([preambleMessage as Message, { type: 'frame', seq: 42, capturedAtUs: 1234, payload: jpeg(300) }]))
+    expect(decoder.bufferedBytes).toBe(0)
+  })
+
+  it('parses two messages delivered in one chunk', () => {
+    const d = new Decoder()
+    d.push(encodePreamble('viewer'))
+    expect(d.push(Buffer.concat([encodePing(1, 10), encodePing(2, 20)]))).toEqual([
+      { type: 'ping', id: 1, t1: 10 },
+      { type: 'ping', id: 2, t1: 20 }
+    ])
+  })
+
+  it('parses a whole conversation delivered one byte at a time', () => {
+    const bytes = stream(...messages.map(encodeMessage))
+    const d = new Decoder()
+    const out: Message[] = []
+    for (let i = 0; i < bytes.length; i++) out.push(...d.push(bytes.subarray(i, i + 1)))
+    expect(plain(out)).toEqual(plain([preambleMessage as Message, ...messages]))
+    expect(d.end()).toBeUndefined()
+  })
+
+  it('copies a payload spread over many chunks once, not once per chunk', () => {
+    const payload = jpeg(64 * 1024, 7)
+    const bytes = stream(...encodeFrame(1, 1, payload))
+    const chunks: Buffer[] = []
+    for (let i = 0; i < bytes.length; i += 100) chunks.push(bytes.subarray(i, i + 100))
+    const allocated: number[] = []
+    const real = Buffer.allocUnsafe.bind(Buffer)
+    vi.spyOn(Buffer, 'allocUnsafe').mockImplementation((n: number) => {
+      allocated.push(n)
+      return real(n)
+    })
+    const { messages: out } = decodeChunks(chunks)
+    expect(out).toHaveLength(2)
+    expect(allocated.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(payload.length + 12 + 2 * HEADER_BYTES)
+  })
+
+  it('accepts reserved preamble flags other than TLS and reports them', () => {
+    const [m] = new Decoder().push(encodePreamble('viewer', 0x8002))
+    expect(m).toEqual({ type: 'preamble', version: 1, role: 'viewer', flags: 0x8002 })
+  })
+
+  describe('rejects a peer that is not Framecast', () => {
+    const cases: [string, Buffer][] = [
+      ['an HTTP server', Buffer.from('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n')],
+      ['a classic pickle stream', Buffer.concat([Buffer.from([0x95, 0x3a, 0, 0, 0, 0, 0, 0]), Buffer.from([0x80, 0x04, 0x95])])],
+      ['a classic JPEG stream', Buffer.concat([Buffer.from([0x10, 0x27, 0, 0, 0, 0, 0, 0]), jpeg(16)])],
+      ['a bare JPEG', jpeg(16)]
+    ]
+    for (const [what, bytes] of cases) {
+      it(`emits BAD_MAGIC for ${what}`, () => {
+        const d = new Decoder()
+        expect(d.push(bytes)).toEqual([])
+        expect(d.error).toBeInstanceOf(FramecastError)
+        expect(d.error?.code).toBe('BAD_MAGIC')
+      })
+    }
+  })
+
+  it('emits BAD_MAGIC as soon as 8 bytes are in, without waiting for more', () => {
+    const d = new Decoder()
+    d.push(Buffer.from('GET / HT'))
+    expect(d.error?.code).toBe('BAD_MAGIC')
+  })
+
+  it('emits VERSION_MISMATCH for another protocol version', () => {
+    const p = encodePreamble('broadcaster')
+    p[4] = 2
+    const d = new Decoder()
+    d.push(p)
+    expect(d.error?.code).toBe('VERSION_MISMATCH')
+    expect(d.error?.message).toContain('v2')
+  })
+
+  it('emits BAD_ROLE when the peer claims our own role', () => {
+    const d = new Decoder({ expectRole: 'viewer' })
+    expect(d.push(encodePreamble('broadcaster'))).toEqual([])
+    expect(d.error?.code).toBe('BAD_ROLE')
+  })
+
+  it('emits BAD_ROLE for a role byte that is neither 1 nor 2', () => {
+    const p = encodePreamble('viewer')
+    p[5] = 3
+    const d = new Decoder()
+    d.push(p)
+    expect(d.error?.code).toBe('BAD_ROLE')
+    expect(d.error?.message).not.toContain('undefined')
+  })
+
+  it('accepts the expected role', () => {
+    const d = new Decoder({ expectRole: 'broadcaster' })
+    expect(d.push(encodePreamble('broadcaster'))).toEqual([preambleMessage])
+    expect(d.error).toBeUndefined()
+  })
+
+  it('emits UNSUPPORTED_TRANSPORT when the peer asks for TLS', () => {
+    const d = new Decoder()
+    d.push(encodePreamble('viewer', PreambleFlag.tls))
+    expect(d.error?.code).toBe('UNSUPPORTED_TRANSPORT')
+  })
+
+  it('emits MESSAGE_TOO_LARGE if the declared length exceeds the limit', () => {
+    const d = new Decoder()
+    d.push(encodePreamble('broadcaster'))
+    d.push(encodeFrameHead(1, 1, DEFAULT_MAX_MESSAGE_BYTES))
+    expect(d.error?.code).toBe('MESSAGE_TOO_LARGE')
+  })
+
+  it('accepts a declared length exactly at the limit', () => {
+    const d = new Decoder({ maxMessageBytes: 1000 })
+    d.push(encodePreamble('broadcaster'))
+    d.push(encodeFrameHead(1, 1, 1000 - 12))
+    expect(d.error).toBeUndefined()
+    expect(d.end()?.code).toBe('TRUNCATED')
+  })
+
+  it('rejects an oversized message at the header, before buffering or allocating anything', () => {
+    const d = new Decoder({ maxMessageBytes: 4096 })
+    d.push(encodePreamble('broadcaster'))
+    const chunk = Buffer.concat([rawHeader(MessageType.frame, 0xffffffff), Buffer.alloc(64 * 1024)])
+    const spies = [
+      vi.spyOn(Buffer, 'alloc'),
+      vi.spyOn(Buffer, 'allocUnsafe'),
+      vi.spyOn(Buffer, 'allocUnsafeSlow'),
+      vi.spyOn(Buffer, 'concat'),
+      vi.spyOn(Buffer, 'from')
+    ]
+    expect(d.push(chunk)).toEqual([])
+    expect(d.error?.code).toBe('MESSAGE_TOO_LARGE')
+    expect(d.error?.message).toContain('4096')
+    expect(d.bufferedBytes).toBe(0)
+    for (const spy of spies) expect(spy).not.toHaveBeenCalled()
+  })
+
+  it('rejects an oversized message whose header arrives in pieces after allocating only the header', () => {
+    const d = new Decoder()
+    d.push(encodePreamble('broadcaster'))
+    const h = rawHeader(MessageType.frame, DEFAULT_MAX_MESSAGE_BYTES + 1)
+    const last = Buffer.concat([h.subarray(7), Buffer.alloc(1000)])
+    const sizes: number[] = []
+    const real = Buffer.allocUnsafe.bind(Buffer)
+    vi.spyOn(Buffer, 'allocUnsafe').mockImplementation((n: number) => {
+      sizes.push(n)
+      return real(n)
+    })
+    d.push(h.subarray(0, 3))
+    d.push(h.subarray(3, 7))
+    expect(d.bufferedBytes).toBe(7)
+    d.push(last)
+    expect(d.error?.code).toBe('MESSAGE_TOO_LARGE')
+    expect(d.bufferedBytes).toBe(0)
+    expect(Math.max(0, ...sizes)).toBeLessThanOrEqual(HEADER_BYTES)
+  })
+
+  it('applies the limit to every message type, not only FRAME', () => {
+    const d = new Decoder({ maxMessageBytes: 100 })
+    d.push(encodePreamble('broadcaster'))
+    d.push(rawHeader(MessageType.ping, 101))
+    expect(d.error?.code).toBe('MESSAGE_TOO_LARGE')
+  })
+
+  const wrongSizes: [string, number, number][] = [
+    ['PING shorter than 12 bytes', MessageType.ping, 11],
+    ['PING longer than 12 bytes', MessageType.ping, 13],
+    ['PONG shorter than 28 bytes', MessageType.pong, 27],
+    ['PONG longer than 28 bytes', MessageType.pong, 29],
+    ['INFO shorter than 10 bytes', MessageType.info, 9],
+    ['INFO with a name over 64 bytes', MessageType.info, 10 + INFO_MAX_NAME_BYTES + 1],
+    ['FRAME without payload', MessageType.frame, 12],
+    ['BYE without a reason', MessageType.bye, 0],
+    ['BYE with text over 256 bytes', MessageType.bye, 258],
+    ['ERROR without a code', MessageType.error, 1],
+    ['ERROR with text over 256 bytes', MessageType.error, 259]
+  ]
+  for (const [what, type, length] of wrongSizes) {
+    it(`emits MALFORMED_MESSAGE for a ${what}`, () => {
+      const d = new Decoder()
+      d.push(encodePreamble('viewer'))
+      d.push(Buffer.concat([rawHeader(type, length), Buffer.alloc(Math.min(length, 300))]))
+      expect(d.error?.code).toBe('MALFORMED_MESSAGE')
+      expect(d.bufferedBytes).toBe(0)
+    })
+  }
+
+  const badUtf8 = Buffer.from([0x41, 0xc3, 0x28])
+  const badText: [string, Buffer][] = [
+    ['an INFO name', Buffer.concat([rawHeader(MessageType.info, 10 + 3), Buffer.from([1, 0, 0, 1, 0, 1, 0, 0, 0, 0]), badUtf8])],
+    ['a BYE text', Buffer.concat([rawHeader(MessageType.bye, 1 + 3), Buffer.from([1]), badUtf8])],
+    ['an ERROR text', Buffer.concat([rawHeader(MessageType.error, 2 + 3), Buffer.from([0, 1]), badUtf8])],
+    ['an INFO name cut inside a character', Buffer.concat([rawHeader(MessageType.info, 10 + 2), Buffer.from([1, 0, 0, 1, 0, 1, 0, 0, 0, 0]), Buffer.from([0xe2, 0x82])])]
+  ]
+  for (const [what, bytes] of badText) {
+    it(`emits MALFORMED_MESSAGE for invalid UTF-8 in ${what}`, () => {
+      const d = new Decoder()
+      d.push(encodePreamble('broadcaster'))
+      d.push(bytes)
+      expect(d.error?.code).toBe('MALFORMED_MESSAGE')
+    })
+  }
+
+  it('emits MALFORMED_MESSAGE for a zero-sized picture in INFO', () => {
+    const info = encodeInfo({ codec: 'jpeg', width: 640, height: 480, fps: 30, name: '' })
+    info.writeUInt16BE(0, HEADER_BYTES + 2)
+    const d = new Decoder()
+    d.push(stream(info))
+    expect(d.error?.code).toBe('MALFORMED_MESSAGE')
+  })
+
+  it('emits UNSUPPORTED_CODEC for a codec this version does not know', () => {
+    const info = encodeInfo({ codec: 'jpeg', width: 640, height: 480, fps: 30, name: 'x' })
+    info[HEADER_BYTES] = 2
+    const d = new Decoder()
+    d.push(stream(info))
+    expect(d.error?.code).toBe('UNSUPPORTED_CODEC')
+  })
+
+  it('emits MALFORMED_MESSAGE for a timestamp beyond 2^53 − 1', () => {
+    const ping = encodePing(1, 0)
+    ping.writeBigUInt64BE(BigInt(Number.MAX_SAFE_INTEGER) + 1n, HEADER_BYTES + 4)
+    const d = new Decoder()
+    d.push(Buffer.concat([encodePreamble('viewer'), ping]))
+    expect(d.error?.code).toBe('MALFORMED_MESSAGE')
+  })
+
+  it('skips unknown message types and keeps decoding after them', () => {
+    const d = new Decoder()
+    const out = [
+      ...d.push(Buffer.concat([encodePreamble('broadcaster'), rawHeader(0x7f, 5), Buffer.from('abcde'), rawHeader(0x00, 0)])),
+      ...d.push(encodePing(9, 99))
+    ]
+    expect(out).toEqual([
+      preambleMessage,
+      { type: 'unknown', typeByte: 0x7f, length: 5 },
+      { type: 'unknown', typeByte: 0x00, length: 0 },
+      { type: 'ping', id: 9, t1: 99 }
+    ])
+    expect(d.error).toBeUndefined()
+  })
+
+  it('holds none of an unknown message while skipping it', () => {
+    const d = new Decoder()
+    d.push(Buffer.concat([encodePreamble('broadcaster'), rawHeader(0xee, UNKNOWN_MAX_BYTES)]))
+    for (let i = 0; i < 64; i++) {
+      d.push(Buffer.alloc(UNKNOWN_MAX_BYTES / 64))
+      expect(d.bufferedBytes).toBe(0)
+    }
+    expect(d.push(encodePong(1, 2, 3, 4))).toEqual([{ type: 'pong', id: 1, t1: 2, t2: 3, t3: 4 }])
+  })
+
+  it('emits MESSAGE_TOO_LARGE for an unknown message over 64 KiB', () => {
+    const d = new Decoder()
+    d.push(Buffer.concat([encodePreamble('broadcaster'), rawHeader(0xee, UNKNOWN_MAX_BYTES + 1)]))
+    expect(d.error?.code).toBe('MESSAGE_TOO_LARGE')
+  })
+
+  it('reports TRUNCATED when the stream ends in the middle of a message', () => {
+    const bytes = stream(...encodeFrame(1, 1, jpeg(100)))
+    const d = new Decoder()
+    d.push(bytes.subarray(0, bytes.length - 1))
+    expect(d.error).toBeUndefined()
+    expect(d.end()?.code).toBe('TRUNCATED')
+  })
+
+  it('reports TRUNCATED when the stream ends inside the preamble, a header or a skipped message', () => {
+    const inPreamble = new Decoder()
+    inPreamble.push(encodePreamble('viewer').subarray(0, 5))
+    expect(inPreamble.end()?.code).toBe('TRUNCATED')
+
+    const inHeader = new Decoder()
+    inHeader.push(stream(encodePing(1, 1).subarray(0, 3)))
+    expect(inHeader.end()?.code).toBe('TRUNCATED')
+
+    const inSkip = new Decoder()
+    inSkip.push(stream(rawHeader(0x99, 10), Buffer.alloc(4)))
+    expect(inSkip.end()?.code).toBe('TRUNCATED')
+  })
+
+  it('reports nothing when the stream ends between messages', () => {
+    const d = new Decoder()
+    d.push(stream(encodePong(1, 2, 3, 4)))
+    expect(d.end()).toBeUndefined()
+  })
+
+  it('returns nothing after an error, and keeps the first error', () => {
+    const d = new Decoder()
+    d.push(Buffer.from('HTTP/1.1 200 OK\r\n'))
+    const first = d.error
+    expect(first?.code).toBe('BAD_MAGIC')
+    expect(d.push(stream(encodePing(1, 1)))).toEqual([])
+    expect(d.error).toBe(first)
+    expect(d.end()).toBe(first)
+    expect(d.bufferedBytes).toBe(0)
+  })
+
+  it('still returns the messages decoded before an error in the same chunk', () => {
+    const d = new Decoder()
+    const out = d.push(Buffer.concat([encodePreamble('viewer'), encodePing(1, 5), rawHeader(MessageType.ping, 13), Buffer.alloc(13)]))
+    expect(out).toEqual([
+      { type: 'preamble', version: 1, role: 'viewer', flags: 0 },
+      { type: 'ping', id: 1, t1: 5 }
+    ])
+    expect(d.error?.code).toBe('MALFORMED_MESSAGE')
+  })
+
+  it('ignores empty chunks', () => {
+    const d = new Decoder()
+    expect(d.push(new Uint8Array(0))).toEqual([])
+    expect(d.end()).toBeUndefined()
+  })
+})

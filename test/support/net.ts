@@ -1,0 +1,101 @@
+// Helpers shared by the networking tests: real loopback sockets, waiting on events, raw protocol peers.
+
+import { once } from 'node:events'
+import type { EventEmitter } from 'node:events'
+import net from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Decoder, encodePreamble } from '../../src/core/codec/codec'
+import type { Message, RoleName } from '../../src/shared/protocol'
+
+export { sleep }
+
+/** A JPEG-looking payload of `size` bytes whose content depends on `seed`. */
+export function fakeJpeg(size: number, seed = 0): Uint8Array {
+  const b = Buffer.allocUnsafe(size)
+  b.fill(seed & 0xff)
+  b[0] = 0xff
+  b[1] = 0xd8
+  b[2] = 0xff
+  return b
+}
+
+/** Resolve with the first `event` whose argument satisfies `accept`, or reject after `timeoutMs`. */
+export function waitFor<T = unknown>(
+  emitter: EventEmitter,
+  event: string,
+  accept: (value: T) => boolean = () => true,
+  timeoutMs = 5_000
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      emitter.off(event, listener)
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for '${event}'`))
+    }, timeoutMs)
+    const listener = (value: T): void => {
+      if (!accept(value)) return
+      clearTimeout(timer)
+      emitter.off(event, listener)
+      resolve(value)
+    }
+    emitter.on(event, listener)
+  })
+}
+
+/** Poll `check` every 10 ms until it returns true, or reject after `timeoutMs`. */
+export async function waitUntil(check: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+  const deadline = performance.now() + timeoutMs
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await sleep(10)
+  }
+}
+
+export interface RawPeer {
+  socket: net.Socket
+  messages: Message[]
+  decoder: Decoder
+  closed: Promise<void>
+}
+
+/** A bare TCP client that decodes what it receives; optionally sends a preamble as `role` once connected. */
+export async function rawClient(port: number, host = '127.0.0.1', role: RoleName | null = 'viewer'): Promise<RawPeer> {
+  const socket = net.connect({ host, port })
+  const decoder = new Decoder({ expectRole: 'broadcaster' })
+  const messages: Message[] = []
+  socket.on('data', (chunk: Buffer) => messages.push(...decoder.push(chunk)))
+  socket.on('error', () => {})
+  const closed = once(socket, 'close').then(() => undefined)
+  await once(socket, 'connect')
+  if (role !== null) socket.write(encodePreamble(role))
+  return { socket, messages, decoder, closed }
+}
+
+/** A plain TCP server whose connections are handled by `onConnection`; closes every socket on close(). */
+export async function rawServer(onConnection: (socket: net.Socket) => void, host = '127.0.0.1'): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets = new Set<net.Socket>()
+  const server = net.createServer((socket) => {
+    sockets.add(socket)
+    socket.on('error', () => {})
+    socket.on('close', () => sockets.delete(socket))
+    onConnection(socket)
+  })
+  server.listen(0, host)
+  await once(server, 'listening')
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: async () => {
+      for (const s of sockets) s.destroy()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  }
+}
+
+/** A port that was free a moment ago (bound and released). */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const server = net.createServer()
+  server.listen(0, host)
+  await once(server, 'listening')
+  const port = (server.address() as net.AddressInfo).port
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
