@@ -13,8 +13,11 @@ import {
   type ErrorCode,
   ErrorCodes,
   HEADER_BYTES,
+  HELLO_MAX_NAME_BYTES,
   INFO_MAX_NAME_BYTES,
+  INFO_MAX_PARAMS_BYTES,
   type Message,
+  MessageType,
   PREAMBLE_BYTES,
   type RoleName
 } from '../../../src/shared/protocol'
@@ -46,16 +49,38 @@ const infoCase = fc
     width: fc.integer({ min: 1, max: 0xffff }),
     height: fc.integer({ min: 1, max: 0xffff }),
     fpsHundredths: fc.integer({ min: 0, max: 0xffff }),
-    name: fc.string({ unit: 'binary', maxLength: 80 })
+    name: fc.string({ unit: 'binary', maxLength: 80 }),
+    codec: fc.constantFrom('jpeg' as const, 'h264' as const),
+    params: fc.option(fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: INFO_MAX_PARAMS_BYTES }), { nil: undefined })
   })
-  .map(({ width, height, fpsHundredths, name }) => {
-    const m: Message = { type: 'info', codec: 'jpeg', width, height, fps: fpsHundredths / 100, name }
+  .map(({ width, height, fpsHundredths, name, codec, params }) => {
+    const m: Message = { type: 'info', codec, width, height, fps: fpsHundredths / 100, name, ...(params === undefined ? {} : { params }) }
     return caseOf(m, { ...m, name: bounded(name, INFO_MAX_NAME_BYTES) })
   })
 
 const frameCase = fc
-  .record({ seq: u32, capturedAtUs: time, payload: fc.uint8Array({ minLength: 1, maxLength: 3000 }) })
+  .record({
+    seq: u32,
+    capturedAtUs: time,
+    keyframe: fc.boolean(),
+    quality: fc.integer({ min: 0, max: 100 }),
+    payload: fc.uint8Array({ minLength: 1, maxLength: 3000 })
+  })
   .map((f) => caseOf({ type: 'frame', ...f }))
+
+const ackCase = fc.record({ seq: u32, spanUs: u32 }).map((a) => caseOf({ type: 'ack', ...a }))
+
+const keyframeRequestCase = u32.map((lastSeq) => caseOf({ type: 'keyframeRequest', lastSeq }))
+
+const helloCase = fc
+  .string({ unit: 'binary', maxLength: 80 })
+  .map((name) => caseOf({ type: 'hello', name }, { type: 'hello', name: bounded(name, HELLO_MAX_NAME_BYTES) }))
+
+const pairingCase = fc.oneof(
+  fc.constant(caseOf({ type: 'pairRequest' })),
+  fc.uint8Array({ minLength: 32, maxLength: 32 }).map((element) => caseOf({ type: 'pakeShare', element })),
+  fc.uint8Array({ minLength: 32, maxLength: 32 }).map((tag) => caseOf({ type: 'pakeConfirm', tag }))
+)
 
 const pingCase = fc.record({ id: u32, t1: time }).map((p) => caseOf({ type: 'ping', ...p }))
 
@@ -69,10 +94,11 @@ const errorCase = fc
   .record({ code: fc.constantFrom(...(Object.keys(ErrorCodes) as ErrorCode[])), text: anyText })
   .map((e) => caseOf({ type: 'error', ...e }, { type: 'error', code: e.code, text: bounded(e.text, ERROR_MAX_TEXT_BYTES) }))
 
-/** Message types v1 does not know: skipped, reported as 'unknown'. */
+/** Message types v2 does not know: skipped, reported as 'unknown'. */
+const firstUnknownType = Math.max(...Object.values(MessageType)) + 1
 const unknownCase = fc
   .record({
-    typeByte: fc.oneof(fc.constant(0), fc.integer({ min: 0x07, max: 0xff })),
+    typeByte: fc.oneof(fc.constant(0), fc.integer({ min: firstUnknownType, max: 0xff })),
     body: fc.uint8Array({ maxLength: 200 })
   })
   .map(({ typeByte, body }): Case => {
@@ -86,7 +112,19 @@ const unknownCase = fc
     }
   })
 
-const messageCase = fc.oneof(infoCase, frameCase, pingCase, pongCase, byeCase, errorCase, unknownCase)
+const messageCase = fc.oneof(
+  infoCase,
+  frameCase,
+  pingCase,
+  pongCase,
+  byeCase,
+  errorCase,
+  ackCase,
+  keyframeRequestCase,
+  helloCase,
+  pairingCase,
+  unknownCase
+)
 
 interface Conversation {
   bytes: Buffer
@@ -109,7 +147,7 @@ const conversation = fc
     }
     return {
       bytes: Buffer.concat([encodePreamble(role), ...cases.map((c) => c.bytes)]),
-      expected: [{ type: 'preamble', version: 1, role, flags: 0 }, ...cases.map((c) => c.expected)],
+      expected: [{ type: 'preamble', version: 2, role, flags: 0 }, ...cases.map((c) => c.expected)],
       boundaries,
       emitted
     }
@@ -131,7 +169,13 @@ function split(bytes: Uint8Array, fractions: number[]): Uint8Array[] {
 
 /** Compare payloads by value, whatever view they arrive in. */
 function plain(messages: Message[]): unknown[] {
-  return messages.map((m) => (m.type === 'frame' ? { ...m, payload: Buffer.from(m.payload).toString('hex') } : m))
+  const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+  return messages.map((m) => {
+    if (m.type === 'frame') return { ...m, payload: hex(m.payload) }
+    if (m.type === 'pakeShare') return { ...m, element: hex(m.element) }
+    if (m.type === 'pakeConfirm') return { ...m, tag: hex(m.tag) }
+    return m
+  })
 }
 
 function decode(chunks: Uint8Array[], decoder = new Decoder()): { messages: Message[]; error: FramecastError | undefined } {
@@ -306,7 +350,7 @@ describe('codec properties', () => {
             })
             const out = [...d.push(first), ...d.push(rest)]
             spy.mockRestore()
-            expect(out).toEqual([{ type: 'preamble', version: 1, role: 'broadcaster', flags: 0 }])
+            expect(out).toEqual([{ type: 'preamble', version: 2, role: 'broadcaster', flags: 0 }])
             expect(d.error).toBeInstanceOf(FramecastError)
             expect(d.error?.code).toBe('MESSAGE_TOO_LARGE')
             expect(d.bufferedBytes).toBeLessThan(HEADER_BYTES)

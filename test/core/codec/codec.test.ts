@@ -1,12 +1,18 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   Decoder,
+  encodeAck,
   encodeBye,
   encodeError,
   encodeFrame,
   encodeFrameHead,
+  encodeHello,
   encodeInfo,
+  encodeKeyframeRequest,
   encodeMessage,
+  encodePakeConfirm,
+  encodePakeShare,
+  encodePairRequest,
   encodePing,
   encodePong,
   encodePreamble,
@@ -39,7 +45,13 @@ function rawHeader(type: number, length: number): Buffer {
 
 /** Payload bytes compared by value, whatever view they arrive in. */
 function plain(messages: Message[]): unknown[] {
-  return messages.map((m) => (m.type === 'frame' ? { ...m, payload: Buffer.from(m.payload).toString('hex') } : m))
+  const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+  return messages.map((m) => {
+    if (m.type === 'frame') return { ...m, payload: hex(m.payload) }
+    if (m.type === 'pakeShare') return { ...m, element: hex(m.element) }
+    if (m.type === 'pakeConfirm') return { ...m, tag: hex(m.tag) }
+    return m
+  })
 }
 
 function decodeChunks(chunks: Uint8Array[], decoder = new Decoder()): { messages: Message[]; decoder: Decoder } {
@@ -50,7 +62,7 @@ function decodeChunks(chunks: Uint8Array[], decoder = new Decoder()): { messages
 
 const stream = (...parts: Uint8Array[]): Buffer => Buffer.concat([encodePreamble('broadcaster'), ...parts])
 
-const preambleMessage = { type: 'preamble', version: 1, role: 'broadcaster', flags: 0 }
+const preambleMessage = { type: 'preamble', version: 2, role: 'broadcaster', flags: 0 }
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -58,16 +70,46 @@ afterEach(() => {
 
 describe('encoder', () => {
   it('writes the preamble as magic, version, role and flags', () => {
-    expect([...encodePreamble('broadcaster')]).toEqual([0x46, 0x43, 0x53, 0x54, 1, 1, 0, 0])
-    expect([...encodePreamble('viewer', PreambleFlag.tls)]).toEqual([0x46, 0x43, 0x53, 0x54, 1, 2, 0, 1])
+    expect([...encodePreamble('broadcaster')]).toEqual([0x46, 0x43, 0x53, 0x54, 2, 1, 0, 0])
+    expect([...encodePreamble('viewer', PreambleFlag.tls)]).toEqual([0x46, 0x43, 0x53, 0x54, 2, 2, 0, 1])
   })
 
   it('writes a frame header and prefix big-endian, with the payload left uncopied', () => {
     const payload = jpeg(3)
     const [head, body] = encodeFrame(0x01020304, 0x0102030405, payload)
-    expect([...head]).toEqual([2, 0, 0, 0, 0, 0, 0, 15, 1, 2, 3, 4, 0, 0, 0, 1, 2, 3, 4, 5])
+    // type, flags (keyframe), reserved, length 16 + 3; seq; capturedAt; quality (not stated), reserved
+    expect([...head]).toEqual([2, 1, 0, 0, 0, 0, 0, 19, 1, 2, 3, 4, 0, 0, 0, 1, 2, 3, 4, 5, 0, 0, 0, 0])
     expect(body).toBe(payload)
     expect(encodeFrameHead(0x01020304, 0x0102030405, 3)).toEqual(head)
+  })
+
+  it('writes the keyframe flag in the header and the quality after the capture time', () => {
+    const head = encodeFrameHead(1, 2, 10, { keyframe: false, quality: 45 })
+    expect(head[1]).toBe(0)
+    expect(head[HEADER_BYTES + 12]).toBe(45)
+    expect(encodeFrameHead(1, 2, 10, { quality: 101 })[HEADER_BYTES + 12]).toBe(100)
+  })
+
+  it('writes INFO codec parameters between the fixed fields and the name', () => {
+    const b = encodeInfo({ codec: 'h264', width: 2, height: 3, fps: 30, name: 'n', params: 'avc1.42001f' })
+    expect(b[HEADER_BYTES]).toBe(2)
+    expect(b[HEADER_BYTES + 8]).toBe(11)
+    expect(b.subarray(HEADER_BYTES + 10).toString('latin1')).toBe('avc1.42001fn')
+    expect(() => encodeInfo({ codec: 'h264', width: 2, height: 3, fps: 30, name: '', params: 'avc1\n' })).toThrow(FramecastError)
+    expect(() => encodeInfo({ codec: 'h264', width: 2, height: 3, fps: 30, name: '', params: 'x'.repeat(65) })).toThrow(/64/)
+  })
+
+  it('writes ACK, KEYFRAME_REQUEST, HELLO, PAIR_REQUEST, PAKE_SHARE and PAKE_CONFIRM with their documented sizes', () => {
+    expect([...encodeAck(0x01020304, 0x0a0b0c0d)]).toEqual([7, 0, 0, 0, 0, 0, 0, 8, 1, 2, 3, 4, 0x0a, 0x0b, 0x0c, 0x0d])
+    expect(encodeAck(1, 2 ** 40).readUInt32BE(HEADER_BYTES + 4)).toBe(0xffffffff)
+    expect([...encodeKeyframeRequest(0xffffffff)]).toEqual([8, 0, 0, 0, 0, 0, 0, 4, 0xff, 0xff, 0xff, 0xff])
+    expect([...encodeHello('Tab')]).toEqual([9, 0, 0, 0, 0, 0, 0, 3, 0x54, 0x61, 0x62])
+    expect(encodeHello('é'.repeat(40)).readUInt32BE(4)).toBe(64)
+    expect([...encodePairRequest()]).toEqual([10, 0, 0, 0, 0, 0, 0, 0])
+    expect(encodePakeShare(new Uint8Array(32).fill(5))).toHaveLength(HEADER_BYTES + 32)
+    expect(encodePakeConfirm(new Uint8Array(32))[0]).toBe(12)
+    expect(() => encodePakeShare(new Uint8Array(31))).toThrow(FramecastError)
+    expect(() => encodePakeConfirm(new Uint8Array(33))).toThrow(FramecastError)
   })
 
   it('writes INFO with the codec, size, fps × 100 and the name at offset 10', () => {
@@ -118,15 +160,25 @@ describe('utf8Bounded', () => {
 describe('Decoder', () => {
   const messages: Message[] = [
     { type: 'info', codec: 'jpeg', width: 1920, height: 1080, fps: 29.97, name: 'Kitchen ☕' },
-    { type: 'frame', seq: 7, capturedAtUs: 1_700_000_000_123_456, payload: jpeg(1000) },
+    { type: 'info', codec: 'h264', width: 1280, height: 720, fps: 30, name: 'Desk', params: 'avc1.42001f' },
+    { type: 'frame', seq: 7, capturedAtUs: 1_700_000_000_123_456, keyframe: true, quality: 70, payload: jpeg(1000) },
+    { type: 'frame', seq: 8, capturedAtUs: 1, keyframe: false, quality: 0, payload: Buffer.from([0, 0, 0, 1, 0x41]) },
     { type: 'ping', id: 0xffffffff, t1: Number.MAX_SAFE_INTEGER },
     { type: 'pong', id: 3, t1: 1, t2: 2, t3: 3 },
     { type: 'bye', reason: 'shutdown', text: 'bye now' },
-    { type: 'error', code: 'SERVER_FULL', text: '16 viewers already' }
+    { type: 'bye', reason: 'kicked', text: '' },
+    { type: 'error', code: 'SERVER_FULL', text: '16 viewers already' },
+    { type: 'error', code: 'PAIRING_FAILED', text: '' },
+    { type: 'ack', seq: 7, spanUs: 4_000 },
+    { type: 'keyframeRequest', lastSeq: 6 },
+    { type: 'hello', name: 'Mia’s laptop' },
+    { type: 'pairRequest' },
+    { type: 'pakeShare', element: new Uint8Array(32).fill(0xa5) },
+    { type: 'pakeConfirm', tag: new Uint8Array(32).fill(0x5a) }
   ]
 
   for (const m of messages) {
-    it(`round-trips a ${m.type.toUpperCase()} message`, () => {
+    it(`round-trips a ${m.type} message (${JSON.stringify(m).slice(0, 60)})`, () => {
       const { messages: out, decoder } = decodeChunks([stream(encodeMessage(m))])
       expect(plain(out)).toEqual(plain([preambleMessage as Message, m]))
       expect(decoder.error).toBeUndefined()
@@ -163,7 +215,9 @@ describe('Decoder', () => {
       bytes.subarray(cuts[1], cuts[2]),
       bytes.subarray(cuts[2])
     ])
-    expect(plain(out)).toEqual(plain([preambleMessage as Message, { type: 'frame', seq: 42, capturedAtUs: 1234, payload: jpeg(300) }]))
+    expect(plain(out)).toEqual(
+      plain([preambleMessage as Message, { type: 'frame', seq: 42, capturedAtUs: 1234, keyframe: true, quality: 0, payload: jpeg(300) }])
+    )
     expect(decoder.bufferedBytes).toBe(0)
   })
 
@@ -198,12 +252,45 @@ describe('Decoder', () => {
     })
     const { messages: out } = decodeChunks(chunks)
     expect(out).toHaveLength(2)
-    expect(allocated.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(payload.length + 12 + 2 * HEADER_BYTES)
+    expect(allocated.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(payload.length + 16 + 2 * HEADER_BYTES)
   })
 
-  it('accepts reserved preamble flags other than TLS and reports them', () => {
-    const [m] = new Decoder().push(encodePreamble('viewer', 0x8002))
-    expect(m).toEqual({ type: 'preamble', version: 1, role: 'viewer', flags: 0x8002 })
+  it('accepts preamble flags, TLS and reserved, and reports them for the caller to act on', () => {
+    const [m] = new Decoder().push(encodePreamble('viewer', 0x8002 | PreambleFlag.tls))
+    expect(m).toEqual({ type: 'preamble', version: 2, role: 'viewer', flags: 0x8003 })
+  })
+
+  it('pauses after the preamble when asked, refusing bytes the peer sends before reading the answer', () => {
+    const d = new Decoder({ pauseAfterPreamble: true })
+    expect(d.push(encodePreamble('viewer', PreambleFlag.tls))).toEqual([{ type: 'preamble', version: 2, role: 'viewer', flags: 1 }])
+    expect(d.paused).toBe(true)
+    expect(d.push(Buffer.from([0x16, 0x03, 0x01]))).toEqual([])
+    expect(d.error?.code).toBe('UNEXPECTED_MESSAGE')
+  })
+
+  it('pauses even when the preamble and more arrive in one chunk', () => {
+    const d = new Decoder({ pauseAfterPreamble: true })
+    expect(d.push(Buffer.concat([encodePreamble('viewer'), encodePing(1, 1)]))).toHaveLength(1)
+    expect(d.error?.code).toBe('UNEXPECTED_MESSAGE')
+  })
+
+  it('goes on with messages after resume()', () => {
+    const d = new Decoder({ pauseAfterPreamble: true })
+    d.push(encodePreamble('viewer'))
+    d.resume()
+    expect(d.paused).toBe(false)
+    expect(d.push(encodeHello('x'))).toEqual([{ type: 'hello', name: 'x' }])
+  })
+
+  it('starts at a message header when told there is no preamble (the stream inside TLS)', () => {
+    const d = new Decoder({ preamble: false })
+    expect(d.push(Buffer.concat([encodeHello(''), encodePing(4, 5)]))).toEqual([
+      { type: 'hello', name: '' },
+      { type: 'ping', id: 4, t1: 5 }
+    ])
+    const bad = new Decoder({ preamble: false })
+    bad.push(encodePreamble('viewer'))
+    expect(bad.error).toBeInstanceOf(FramecastError)
   })
 
   describe('rejects a peer that is not Framecast', () => {
@@ -231,11 +318,11 @@ describe('Decoder', () => {
 
   it('emits VERSION_MISMATCH for another protocol version', () => {
     const p = encodePreamble('broadcaster')
-    p[4] = 2
+    p[4] = 1
     const d = new Decoder()
     d.push(p)
     expect(d.error?.code).toBe('VERSION_MISMATCH')
-    expect(d.error?.message).toContain('v2')
+    expect(d.error?.message).toContain('v1')
   })
 
   it('emits BAD_ROLE when the peer claims our own role', () => {
@@ -259,12 +346,6 @@ describe('Decoder', () => {
     expect(d.error).toBeUndefined()
   })
 
-  it('emits UNSUPPORTED_TRANSPORT when the peer asks for TLS', () => {
-    const d = new Decoder()
-    d.push(encodePreamble('viewer', PreambleFlag.tls))
-    expect(d.error?.code).toBe('UNSUPPORTED_TRANSPORT')
-  })
-
   it('emits MESSAGE_TOO_LARGE if the declared length exceeds the limit', () => {
     const d = new Decoder()
     d.push(encodePreamble('broadcaster'))
@@ -275,7 +356,7 @@ describe('Decoder', () => {
   it('accepts a declared length exactly at the limit', () => {
     const d = new Decoder({ maxMessageBytes: 1000 })
     d.push(encodePreamble('broadcaster'))
-    d.push(encodeFrameHead(1, 1, 1000 - 12))
+    d.push(encodeFrameHead(1, 1, 1000 - 16))
     expect(d.error).toBeUndefined()
     expect(d.end()?.code).toBe('TRUNCATED')
   })
@@ -331,8 +412,15 @@ describe('Decoder', () => {
     ['PONG shorter than 28 bytes', MessageType.pong, 27],
     ['PONG longer than 28 bytes', MessageType.pong, 29],
     ['INFO shorter than 10 bytes', MessageType.info, 9],
-    ['INFO with a name over 64 bytes', MessageType.info, 10 + INFO_MAX_NAME_BYTES + 1],
-    ['FRAME without payload', MessageType.frame, 12],
+    ['INFO longer than parameters and name allow', MessageType.info, 10 + 64 + INFO_MAX_NAME_BYTES + 1],
+    ['FRAME without payload', MessageType.frame, 16],
+    ['ACK shorter than 8 bytes', MessageType.ack, 7],
+    ['ACK longer than 8 bytes', MessageType.ack, 9],
+    ['KEYFRAME_REQUEST of 5 bytes', MessageType.keyframeRequest, 5],
+    ['HELLO with a name over 64 bytes', MessageType.hello, 65],
+    ['PAIR_REQUEST with a body', MessageType.pairRequest, 1],
+    ['PAKE_SHARE of 31 bytes', MessageType.pakeShare, 31],
+    ['PAKE_CONFIRM of 33 bytes', MessageType.pakeConfirm, 33],
     ['BYE without a reason', MessageType.bye, 0],
     ['BYE with text over 256 bytes', MessageType.bye, 258],
     ['ERROR without a code', MessageType.error, 1],
@@ -353,7 +441,8 @@ describe('Decoder', () => {
     ['an INFO name', Buffer.concat([rawHeader(MessageType.info, 10 + 3), Buffer.from([1, 0, 0, 1, 0, 1, 0, 0, 0, 0]), badUtf8])],
     ['a BYE text', Buffer.concat([rawHeader(MessageType.bye, 1 + 3), Buffer.from([1]), badUtf8])],
     ['an ERROR text', Buffer.concat([rawHeader(MessageType.error, 2 + 3), Buffer.from([0, 1]), badUtf8])],
-    ['an INFO name cut inside a character', Buffer.concat([rawHeader(MessageType.info, 10 + 2), Buffer.from([1, 0, 0, 1, 0, 1, 0, 0, 0, 0]), Buffer.from([0xe2, 0x82])])]
+    ['an INFO name cut inside a character', Buffer.concat([rawHeader(MessageType.info, 10 + 2), Buffer.from([1, 0, 0, 1, 0, 1, 0, 0, 0, 0]), Buffer.from([0xe2, 0x82])])],
+    ['a HELLO name', Buffer.concat([rawHeader(MessageType.hello, 3), badUtf8])]
   ]
   for (const [what, bytes] of badText) {
     it(`emits MALFORMED_MESSAGE for invalid UTF-8 in ${what}`, () => {
@@ -372,9 +461,27 @@ describe('Decoder', () => {
     expect(d.error?.code).toBe('MALFORMED_MESSAGE')
   })
 
+  const badInfo: [string, (info: Buffer) => Buffer][] = [
+    ['a parameter length over 64', (b) => ((b[HEADER_BYTES + 8] = 65), b)],
+    ['a parameter length past the body', (b) => ((b[HEADER_BYTES + 8] = 5), b)],
+    ['parameters that are not printable ASCII', (b) => ((b[HEADER_BYTES + 8] = 1), (b[HEADER_BYTES + 10] = 0x0a), b)],
+    [
+      'a name over 64 bytes after short parameters',
+      () => Buffer.concat([rawHeader(MessageType.info, 10 + 65), Buffer.from([1, 0, 0, 1, 0, 1, 0, 0, 0, 0]), Buffer.alloc(65, 0x61)])
+    ],
+    ['a quality over 100 in FRAME', () => ((b) => ((b[HEADER_BYTES + 12] = 101), b))(Buffer.concat(encodeFrame(1, 1, jpeg(4))))]
+  ]
+  for (const [what, corrupt] of badInfo) {
+    it(`emits MALFORMED_MESSAGE for ${what}`, () => {
+      const d = new Decoder()
+      d.push(stream(corrupt(encodeInfo({ codec: 'jpeg', width: 640, height: 480, fps: 30, name: 'ab' }))))
+      expect(d.error?.code).toBe('MALFORMED_MESSAGE')
+    })
+  }
+
   it('emits UNSUPPORTED_CODEC for a codec this version does not know', () => {
     const info = encodeInfo({ codec: 'jpeg', width: 640, height: 480, fps: 30, name: 'x' })
-    info[HEADER_BYTES] = 2
+    info[HEADER_BYTES] = 3
     const d = new Decoder()
     d.push(stream(info))
     expect(d.error?.code).toBe('UNSUPPORTED_CODEC')
@@ -462,7 +569,7 @@ describe('Decoder', () => {
     const d = new Decoder()
     const out = d.push(Buffer.concat([encodePreamble('viewer'), encodePing(1, 5), rawHeader(MessageType.ping, 13), Buffer.alloc(13)]))
     expect(out).toEqual([
-      { type: 'preamble', version: 1, role: 'viewer', flags: 0 },
+      { type: 'preamble', version: 2, role: 'viewer', flags: 0 },
       { type: 'ping', id: 1, t1: 5 }
     ])
     expect(d.error?.code).toBe('MALFORMED_MESSAGE')
