@@ -53,8 +53,8 @@ if (fetchElectron()) {
   console.error(
     [
       '',
-      "Electron's binary could not be fetched (see above), so Framecast starts as a browser host instead: the same app,",
-      'served to your browser on 127.0.0.1 only. Open the start URL below in Chrome or Chromium. Ctrl+C stops it.',
+      "Electron's binary could not be fetched (see above), so Framecast runs as a browser host instead: the same app,",
+      'served to Chrome or Chromium on this machine only (127.0.0.1). Ctrl+C stops it.',
       ''
     ].join('\n')
   )
