@@ -3,6 +3,7 @@
 // speaks src/shared/ipc.ts. It is how the app runs where Electron cannot, and what the end-to-end specs drive.
 //
 //   npm run web [-- --port 5199]     then open the printed URL in Chromium (127.0.0.1 only)
+//   npm run web -- --open            ... and open the start page in the default browser (what `npm start` does)
 //
 // Only the page this process served may connect: the page URL carries a random per-run token, the injected client
 // script passes it on the WebSocket URL, and the WebSocket's Origin and Host must be this server's own.
@@ -20,6 +21,7 @@ import type { EventChannel, EventMap, Result, WindowRole } from '../shared/ipc'
 import { MAX_JPEG_BYTES } from '../shared/ipc'
 import type { Peer, Sessions } from '../service/sessions'
 import { decodeBinary, encodeBinary, type EventMessage, MAX_HEADER_BYTES, parseHeader, type ResponseMessage, splitBinary } from './envelope'
+import { openInBrowser } from './open-browser'
 
 export const DEFAULT_WEB_PORT = 5199
 const LOOPBACK = '127.0.0.1'
@@ -289,7 +291,8 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       port: { type: 'string', default: String(DEFAULT_WEB_PORT) },
-      renderer: { type: 'string' }
+      renderer: { type: 'string' },
+      open: { type: 'boolean', default: false }
     }
   })
   const port = Number(values.port)
@@ -321,6 +324,10 @@ async function main(): Promise<void> {
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
+  if (values.open) {
+    const opened = await openInBrowser(host.pageUrl())
+    console.error(`[web-host] ${opened.opened ? `opened the start page with ${opened.command}` : `no browser opened (${opened.reason}): open the start URL above`}`)
+  }
 }
 
 if (require.main === module) {

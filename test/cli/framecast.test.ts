@@ -1,19 +1,22 @@
-// The `framecast` command, run as a real process through its bin launcher, over loopback.
+// The `framecast` command, run as a real process through its bin launcher and the built command (built here from
+// the current source, as `npm run build:cli` builds it), over loopback.
 
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { get } from 'node:http'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import sharp from 'sharp'
+import { build } from 'vite'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { PassThrough } from 'node:stream'
 import { main } from '../../src/cli/framecast'
 import { jpegSize } from '../../src/core/jpeg/jpeg'
 
-const BIN = resolve(__dirname, '../../bin/framecast.mjs')
+const ROOT = resolve(__dirname, '../..')
+const BIN = resolve(ROOT, 'bin/framecast.mjs')
 const dir = mkdtempSync(join(tmpdir(), 'framecast-cli-'))
 const MJPEG = join(dir, 'clip.mjpeg')
 const FRAMES = 12
@@ -73,6 +76,7 @@ async function broadcast(args: string[], input?: Buffer): Promise<{ p: ChildProc
 }
 
 beforeAll(async () => {
+  await build({ configFile: resolve(ROOT, 'vite.cli.config.mts'), logLevel: 'silent' })
   // An MJPEG byte stream of FRAMES distinct 160x120 pictures, as `ffmpeg -f mjpeg` would write one.
   const images: Buffer[] = []
   for (let i = 0; i < FRAMES; i++) {
@@ -97,6 +101,16 @@ describe('framecast --help', () => {
     const bad = await run(['watch'])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain('framecast watch: Give exactly one HOST:PORT')
+  })
+
+  it('says how to build the command when the launcher finds no build', async () => {
+    const bare = join(dir, 'unbuilt')
+    mkdirSync(join(bare, 'bin'), { recursive: true })
+    copyFileSync(BIN, join(bare, 'bin', 'framecast.mjs'))
+    const r = await finish(spawn(process.execPath, [join(bare, 'bin', 'framecast.mjs'), '--help']))
+    expect(r.code).toBe(3)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toContain('npm run build:cli')
   })
 
   it.each([[['--help']], [['broadcast', '--help']], [['watch', '--help']]])('prints usage and the exit codes for %j', async (args) => {
