@@ -414,9 +414,9 @@ export class Watcher extends EventEmitter<WatcherEvents> {
       this.setState('live', null)
     }
     const receiver = this.classicReceiver
-    if (receiver !== null && receiver.dropped > this.classicDropped) {
-      this.dropped += receiver.dropped - this.classicDropped
-      this.classicDropped = receiver.dropped
+    if (receiver !== null && receiver.skippedWhileEncoding > this.classicDropped) {
+      this.dropped += receiver.skippedWhileEncoding - this.classicDropped
+      this.classicDropped = receiver.skippedWhileEncoding
     }
     const seq = this.classicSeq
     this.classicSeq = (this.classicSeq + 1) >>> 0
