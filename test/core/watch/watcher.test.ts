@@ -161,7 +161,7 @@ describe('Watcher', () => {
     expect(seen.map((s) => s.state)).toEqual(['connecting', 'live', 'stalled', 'live'])
   })
 
-  it('counts sequence gaps as dropped frames and reports the frames with their metadata', async () => {
+  it('counts sequence gaps and reports the frames with their metadata', async () => {
     const fake = await fakeBroadcaster()
     const w = watch(fake.port, { pingIntervalMs: 50 })
     const frames: WatchedFrame[] = []
@@ -179,7 +179,7 @@ describe('Watcher', () => {
     expect(frames[2]!.payload[5]).toBe(15)
     expect(frames.every((f) => f.capturedAtUs === capturedAtUs && f.receivedAtUs >= capturedAtUs)).toBe(true)
     expect(frames.every((f) => f.latencyMs !== null && f.latencyMs >= 0 && f.latencyMs < 1_000)).toBe(true)
-    expect(w.stats()).toMatchObject({ frames: 4, dropped: 3 })
+    expect(w.stats()).toMatchObject({ frames: 4, gaps: 3 })
   })
 
   it('reconnects after a frame that arrives before the stream info', async () => {
