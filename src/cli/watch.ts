@@ -20,7 +20,10 @@ Watches a Framecast broadcaster, or a classic OpenCV sender script (pickle or JP
   --frames N          stop after N frames (default: until Ctrl-C)
   --out DIR | -       write each frame as DIR/frame-000001.jpg ..., or - for an MJPEG stream on standard output
   --json              end with one JSON line on standard output:
-                      {"frames","fps","kbps","latencyP50Ms","latencyP95Ms","gaps","format","width","height"}
+                      {"frames","fps","kbps","latencyP50Ms","latencyP95Ms","gaps","skippedWhileEncoding",
+                      "format","width","height"}
+                      gaps: frames the broadcaster skipped (jumps in its sequence numbers);
+                      skippedWhileEncoding: classic pickles skipped while an earlier one was encoded to JPEG
   --timeout SECONDS   give up (exit 1) if not done by then
   --quiet, -q         no status line on standard error
   --help, -h          this text
@@ -104,7 +107,8 @@ export async function watch(argv: string[], io: Io): Promise<number> {
     watcher.on('stats', (s) => {
       const st = watcher.status
       const lat = s.latencyP50Ms === null ? '' : ` · latency p50 ${s.latencyP50Ms} ms p95 ${s.latencyP95Ms} ms`
-      status.update(`${st.state} ${st.format ?? ''} · frames ${frames} · ${s.fps} fps · ${s.kbps} kbps · gaps ${s.dropped}${lat}`)
+      const skipped = s.skippedWhileEncoding > 0 ? ` · skipped while encoding ${s.skippedWhileEncoding}` : ''
+      status.update(`${st.state} ${st.format ?? ''} · frames ${frames} · ${s.fps} fps · ${s.kbps} kbps · gaps ${s.gaps}${skipped}${lat}`)
     })
     watcher.on('state', (s) => {
       if (s.state === 'error') finish(Exit.failed, s.error ? `${s.error.message} (${s.error.code})` : 'the watch failed')
@@ -133,7 +137,8 @@ export async function watch(argv: string[], io: Io): Promise<number> {
       kbps: seconds > 0 ? Math.round((bytes * 8) / seconds / 1000) : 0,
       latencyP50Ms: stats.latencyP50Ms,
       latencyP95Ms: stats.latencyP95Ms,
-      gaps: stats.dropped,
+      gaps: stats.gaps,
+      skippedWhileEncoding: stats.skippedWhileEncoding,
       format,
       width: (size as { width: number } | null)?.width ?? null,
       height: (size as { height: number } | null)?.height ?? null

@@ -25,6 +25,7 @@ import {
   type WindowRole
 } from '../shared/ipc'
 import { formatHostPort } from '../shared/address'
+import { NewestSlot } from '../shared/newest'
 import type { StreamInfo } from '../shared/protocol'
 
 export interface Peer {
@@ -60,11 +61,8 @@ interface BroadcastSession {
 
 interface WatchSession {
   readonly watcher: Watcher
-  /** The newest frame not yet handed to the peer; a newer one replaces it. */
-  pending: WatchFrame | null
-  flushScheduled: boolean
-  /** Frames replaced before they were handed on (the peer could not keep up with a burst). */
-  coalesced: number
+  /** The newest frame not yet handed to the peer; a newer one replaces it. A hand-on is scheduled while it is full. */
+  readonly toPeer: NewestSlot<WatchFrame>
 }
 
 type Handler<C extends RequestChannel> = (peer: Peer, request: ValidRequestOf<C>) => Promise<ResponseMap[C]>
@@ -357,7 +355,7 @@ export class Sessions {
   private async startWatch(peer: Peer, req: ValidRequestOf<'watch:start'>): Promise<void> {
     await this.stopWatch(peer.id, null)
     const watcher = createWatcherFor(req, this.options.maxMessageBytes)
-    const session: WatchSession = { watcher, pending: null, flushScheduled: false, coalesced: 0 }
+    const session: WatchSession = { watcher, toPeer: new NewestSlot() }
     this.watches.set(peer.id, session)
     let sawState = false
     watcher.on('state', (status) => {
@@ -382,14 +380,11 @@ export class Sessions {
    * decoded from one chunk after a network hiccup) replace each other, and only the newest is sent.
    */
   private queueFrame(peer: Peer, s: WatchSession, frame: WatchFrame): void {
-    if (s.pending) s.coalesced++
-    s.pending = frame
-    if (s.flushScheduled) return
-    s.flushScheduled = true
+    const scheduled = s.toPeer.full
+    s.toPeer.offer(frame)
+    if (scheduled) return
     setImmediate(() => {
-      s.flushScheduled = false
-      const f = s.pending
-      s.pending = null
+      const f = s.toPeer.take()
       if (f && this.watches.get(peer.id) === s) safeSend(peer, 'watch:frame', f)
     })
   }
@@ -398,7 +393,7 @@ export class Sessions {
     const s = this.watches.get(id)
     if (!s) return
     this.watches.delete(id)
-    s.pending = null
+    s.toPeer.clear()
     s.watcher.removeAllListeners()
     try {
       await s.watcher.stop()

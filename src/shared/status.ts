@@ -65,8 +65,10 @@ export interface WatchStats {
   fps: number
   kbps: number
   frames: number
-  /** frames the broadcaster skipped for us (sequence gaps) */
-  dropped: number
+  /** frames the broadcaster skipped for us: the jumps in its sequence numbers */
+  gaps: number
+  /** classic streams: pickled images skipped because a newer one arrived while an earlier one was encoded to JPEG */
+  skippedWhileEncoding: number
   latencyP50Ms: number | null
   latencyP95Ms: number | null
   rttMs: number | null

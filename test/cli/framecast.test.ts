@@ -176,8 +176,8 @@ describe('framecast broadcast and watch over loopback', () => {
     const lines = r.stdout.trim().split('\n')
     expect(lines).toHaveLength(1)
     const stats = JSON.parse(lines[0]!) as Record<string, unknown>
-    expect(Object.keys(stats)).toEqual(['frames', 'fps', 'kbps', 'latencyP50Ms', 'latencyP95Ms', 'gaps', 'format', 'width', 'height'])
-    expect(stats).toMatchObject({ frames: 30, format: 'native', width: 160, height: 120, gaps: 0 })
+    expect(Object.keys(stats)).toEqual(['frames', 'fps', 'kbps', 'latencyP50Ms', 'latencyP95Ms', 'gaps', 'skippedWhileEncoding', 'format', 'width', 'height'])
+    expect(stats).toMatchObject({ frames: 30, format: 'native', width: 160, height: 120, gaps: 0, skippedWhileEncoding: 0 })
     expect(stats.fps).toBeGreaterThan(20)
     expect(stats.fps).toBeLessThan(40)
     expect(stats.kbps).toBeGreaterThan(0)

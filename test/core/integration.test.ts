@@ -69,7 +69,7 @@ describe('broadcaster and watchers on loopback', () => {
     for (const w of ws) {
       expect(w.frames.map((f) => f.seq)).toEqual([...Array(60).keys()])
       expect(w.frames.every((f, i) => f.payload.length === 60_000 && f.payload[3] === (i & 0xff))).toBe(true)
-      expect(w.watcher.stats()).toMatchObject({ frames: 60, dropped: 0 })
+      expect(w.watcher.stats()).toMatchObject({ frames: 60, gaps: 0 })
       expect(w.watcher.stats().fps).toBeGreaterThan(20)
     }
     expect(b.stats()).toMatchObject({ frames: 60, dropped: 0, viewersEver: 8 })

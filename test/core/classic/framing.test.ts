@@ -9,21 +9,10 @@ import {
 } from '../../../src/core/classic/framing'
 import { encodePreamble } from '../../../src/core/codec/codec'
 import { FramecastError } from '../../../src/core/errors'
+import { splitAt } from '../../support/chunks'
 import { NUM_RUNS } from '../../support/python'
 
 const wire = (payloads: Uint8Array[]): Buffer => Buffer.concat(payloads.flatMap((p) => encodeClassicMessage(p)))
-
-function splitAt(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)
-  const out: Uint8Array[] = []
-  let last = 0
-  for (const p of points) {
-    out.push(bytes.subarray(last, p))
-    last = p
-  }
-  out.push(bytes.subarray(last))
-  return out
-}
 
 function decodeAll(chunks: Uint8Array[], max?: number): { payloads: Buffer[]; error: FramecastError | undefined } {
   const d = new ClassicDecoder(max === undefined ? {} : { maxMessageBytes: max })

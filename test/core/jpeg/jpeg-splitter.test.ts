@@ -4,6 +4,7 @@ import sharp from 'sharp'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { JpegSplitter } from '../../../src/core/jpeg/jpeg-splitter'
 import { jpegSize } from '../../../src/core/jpeg/jpeg'
+import { splitAt } from '../../support/chunks'
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0
 const NUM_RUNS = Number(process.env.FC_PROPERTY_RUNS ?? 1000)
@@ -32,18 +33,6 @@ function splitAll(chunks: Uint8Array[], maxBytes?: number): { images: Buffer[]; 
   return { images, splitter }
 }
 
-function cut(bytes: Buffer, points: number[]): Buffer[] {
-  const sorted = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b)
-  const out: Buffer[] = []
-  let last = 0
-  for (const p of sorted) {
-    out.push(bytes.subarray(last, p))
-    last = p
-  }
-  out.push(bytes.subarray(last))
-  return out
-}
-
 describe('splitting an MJPEG byte stream', () => {
   let images: Buffer[] = []
   beforeAll(async () => {
@@ -59,7 +48,7 @@ describe('splitting an MJPEG byte stream', () => {
     const stream = Buffer.concat(images)
     fc.assert(
       fc.property(fc.array(fc.nat(), { maxLength: 20 }), (points) => {
-        expect(hex(splitAll(cut(stream, points)).images)).toEqual(hex(images))
+        expect(hex(splitAll(splitAt(stream, points)).images)).toEqual(hex(images))
       }),
       { numRuns: NUM_RUNS }
     )
@@ -83,7 +72,7 @@ describe('splitting an MJPEG byte stream', () => {
   it('drops an image larger than the limit and finds the next one', () => {
     const big = images[4]!
     const small = Buffer.concat([images[0]!, big, images[1]!])
-    const { images: got, splitter } = splitAll(cut(small, [100, 700, 1300]), big.length - 10)
+    const { images: got, splitter } = splitAll(splitAt(small, [100, 700, 1300]), big.length - 10)
     expect(hex(got)).toEqual(hex([images[0], images[1]]))
     expect(splitter.droppedImages).toBeGreaterThan(0)
   })
@@ -103,7 +92,7 @@ describe('splitting an MJPEG byte stream', () => {
       maxBuffer: 64 << 20
     })
     expect(r.status).toBe(0)
-    const { images: got } = splitAll(cut(r.stdout as Buffer, [5, 999, 4000, 4001, 12345]))
+    const { images: got } = splitAll(splitAt(r.stdout as Buffer, [5, 999, 4000, 4001, 12345]))
     expect(got.length).toBe(12)
     for (const g of got) expect(jpegSize(g)).toEqual({ width: 160, height: 120 })
     expect(Buffer.concat(got).equals(r.stdout as Buffer)).toBe(true)

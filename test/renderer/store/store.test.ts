@@ -95,7 +95,7 @@ describe('watch slice', () => {
     const s = useStore.getState()
     const live: WatchStatus = { ...initial.watch.status, state: 'live', host: '10.0.0.9', port: 9999 }
     s.setWatchStatus(live)
-    s.setWatchStats({ fps: 30, kbps: 9000, frames: 90, dropped: 1, latencyP50Ms: 12, latencyP95Ms: 20, rttMs: 1 })
+    s.setWatchStats({ fps: 30, kbps: 9000, frames: 90, gaps: 1, skippedWhileEncoding: 0, latencyP50Ms: 12, latencyP95Ms: 20, rttMs: 1 })
     expect(useStore.getState().watch.status.state).toBe('live')
     expect(useStore.getState().watch.stats?.fps).toBe(30)
     s.setWatchStatus({ ...live, state: 'stalled' })

@@ -1,3 +1,6 @@
+// The Watch window's statistics overlay: what the watcher reports (rates, latency, frames skipped on the way) next to
+// what this window measures itself (paint rate, frames replaced before they were painted).
+
 import { useShallow } from 'zustand/react/shallow'
 import { formatCount, formatFps, formatKbps, formatMs } from '../../lib/format'
 import { useStore } from '../../store'
@@ -11,20 +14,26 @@ export interface ViewerLocalStats {
   hasPicture: boolean
 }
 
+type Row = [key: string, label: string, value: string]
+
 export function StatsOverlay({ local }: { local: ViewerLocalStats }) {
   const stats = useStore(useShallow((s) => s.watch.stats))
-  const rows: [string, string, string][] = [
+  const classic = useStore((s) => s.watch.status.format === 'classic')
+  const rows: Row[] = [
     ['fps', 'Frames/s', `${formatFps(stats?.fps)} in · ${formatFps(local.paintFps)} shown`],
     ['kbps', 'Bitrate', formatKbps(stats?.kbps)],
     ['latency', 'Latency p50 / p95', `${formatMs(stats?.latencyP50Ms)} / ${formatMs(stats?.latencyP95Ms)}`],
     ['frame-latency', 'This frame', formatMs(local.frameLatencyMs)],
-    ['dropped', 'Dropped by sender', stats ? formatCount(stats.dropped) : '–'],
+    ['gaps', 'Dropped by sender', stats ? formatCount(stats.gaps) : '–'],
+    ['skipped-encoding', 'Skipped while encoding', stats ? formatCount(stats.skippedWhileEncoding) : '–'],
     ['skipped', 'Skipped in viewer', formatCount(local.skipped)],
     ['rtt', 'Round trip', formatMs(stats?.rttMs)]
   ]
+  // Only a classic stream is encoded on this side (pickled pixels to JPEG); a Framecast stream never skips for that.
+  const shown = classic ? rows : rows.filter(([key]) => key !== 'skipped-encoding')
   return (
     <dl className="overlay" data-testid="viewer-stats">
-      {rows.map(([key, label, value]) => (
+      {shown.map(([key, label, value]) => (
         <div className="overlay__row" key={key} data-stat={key}>
           <dt>{label}</dt>
           <dd>{value}</dd>
