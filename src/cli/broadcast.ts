@@ -9,7 +9,7 @@ import { ClassicBroadcaster, type ClassicPayload } from '../core/classic/classic
 import { formatHostPort } from '../shared/address'
 import { jpegSize } from '../core/jpeg/jpeg'
 import { MJPEG_STREAM_PATH, MjpegServer } from '../core/mjpeg/mjpeg-server'
-import { EXIT_CODES_HELP, Exit, type Io, parseNumber, StatusLine, UsageError } from './common'
+import { EXIT_CODES_HELP, Exit, type Io, parseNumber, portOption, StatusLine, UsageError } from './common'
 import { openSource } from './sources'
 
 export const BROADCAST_HELP = `Usage: framecast broadcast --source <file.mjpeg | folder | -> [options]
@@ -64,8 +64,8 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
   }
   if (values.source === undefined) throw new UsageError('--source is required (a file, a folder of JPEGs, or - for standard input)')
   const fps = parseNumber('fps', values.fps, 0.1, 120, false) ?? 30
-  const port = parseNumber('port', values.port, 0, 65535) ?? DEFAULT_PORT
-  const mjpegPort = parseNumber('mjpeg-port', values['mjpeg-port'], 0, 65535)
+  const port = portOption('port', values.port) ?? DEFAULT_PORT
+  const mjpegPort = portOption('mjpeg-port', values['mjpeg-port'])
   const maxViewers = parseNumber('max-viewers', values['max-viewers'], 1, 1024) ?? DEFAULT_MAX_VIEWERS
   const classic = values.classic as ClassicPayload | undefined
   if (classic !== undefined && classic !== 'pickle' && classic !== 'jpeg') {

@@ -16,6 +16,7 @@ import { extname, join, resolve, sep } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { type RawData, WebSocket, WebSocketServer } from 'ws'
+import { readPort } from '../shared/address'
 import type { EventChannel, EventMap, Result, WindowRole } from '../shared/ipc'
 import { MAX_JPEG_BYTES } from '../shared/ipc'
 import type { Peer, Sessions } from '../service/sessions'
@@ -292,8 +293,8 @@ async function main(): Promise<void> {
       renderer: { type: 'string' }
     }
   })
-  const port = Number(values.port)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, not ${values.port}`)
+  const { port, problem } = readPort(values.port, { anyFree: true })
+  if (port === null) throw new Error(`--port ${JSON.stringify(values.port)}: ${problem}`)
   const rendererDir = resolve(values.renderer ?? resolve(__dirname, '../../out/renderer'))
   if (!existsSync(join(rendererDir, 'index.html'))) {
     throw new Error(`No renderer build in ${rendererDir}: run \`npx electron-vite build\` first`)

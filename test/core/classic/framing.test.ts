@@ -9,7 +9,7 @@ import {
 } from '../../../src/core/classic/framing'
 import { encodePreamble } from '../../../src/core/codec/codec'
 import { FramecastError } from '../../../src/core/errors'
-import { NUM_RUNS } from '../../support/python'
+import { NUM_RUNS } from '../../support/runs'
 
 const wire = (payloads: Uint8Array[]): Buffer => Buffer.concat(payloads.flatMap((p) => encodeClassicMessage(p)))
 

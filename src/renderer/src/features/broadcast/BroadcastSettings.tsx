@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react'
-import * as v from 'valibot'
 import { useShallow } from 'zustand/react/shallow'
-import { PortSchema } from '../../../../shared/address'
 import type { ClassicMode, NetInterface } from '../../../../shared/status'
+import { controlProps, Field, FieldError } from '../../components/Field'
+import { usePortInput } from '../../components/usePortInput'
 import { api } from '../../lib/api'
 import { useStore } from '../../store'
 import {
@@ -15,11 +15,6 @@ import {
   RESOLUTION_PRESETS
 } from '../../store/settings'
 import type { Camera } from './cameras'
-
-function portMessage(text: string): string | null {
-  const r = v.safeParse(PortSchema, /^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN)
-  return r.success ? null : r.issues[0].message
-}
 
 /** Loopback choices: listen for viewers on this same computer only. */
 export const LOOPBACK_V4 = '127.0.0.1'
@@ -43,6 +38,11 @@ function useInterfaces(): { external: NetInterface[]; hasIpv6Loopback: boolean }
   }
 }
 
+/**
+ * The Broadcast window's settings: camera, size, frame rate, quality, port, interface, and the compatibility
+ * servers. Changes go to the store at once; a port field holding an invalid port says why and leaves the stored
+ * port as it was. `locked` disables everything while a broadcast runs.
+ */
 export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; locked: boolean }) {
   const s = useStore(
     useShallow((st) => ({
@@ -58,10 +58,11 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
   )
   const update = useStore((st) => st.updateSettings)
   const { external: interfaces, hasIpv6Loopback } = useInterfaces()
-  const [portText, setPortText] = useState(String(s.port))
-  const [mjpegText, setMjpegText] = useState(String(s.mjpegPort ?? 8080))
-  const portErr = portMessage(portText)
-  const mjpegErr = s.mjpegPort !== null ? portMessage(mjpegText) : null
+  const port = usePortInput(s.port, (p) => update({ port: p }))
+  const mjpeg = usePortInput(s.mjpegPort ?? 8080, (p) => {
+    if (s.mjpegPort !== null) update({ mjpegPort: p })
+  })
+  const mjpegErr = s.mjpegPort !== null ? mjpeg.problem : null
   const cameraValue = cameras.some((c) => c.deviceId === s.cameraId) ? (s.cameraId ?? '') : (cameras[0]?.deviceId ?? '')
   const knownHost =
     s.bindHost === ALL_INTERFACES ||
@@ -73,8 +74,7 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
   return (
     <fieldset className="card settings" disabled={locked} data-testid="broadcast-settings">
       <legend className="card__title">Camera and stream</legend>
-      <label className="field">
-        <span className="field__label">Camera</span>
+      <Field label="Camera">
         <select
           className="input"
           data-testid="broadcast-camera"
@@ -88,10 +88,9 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
             </option>
           ))}
         </select>
-      </label>
+      </Field>
       <div className="field-row">
-        <label className="field field--grow">
-          <span className="field__label">Resolution</span>
+        <Field label="Resolution" className="field--grow">
           <select
             className="input"
             data-testid="broadcast-resolution"
@@ -104,9 +103,8 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
               </option>
             ))}
           </select>
-        </label>
-        <label className="field">
-          <span className="field__label">Frame rate</span>
+        </Field>
+        <Field label="Frame rate">
           <select
             className="input"
             data-testid="broadcast-fps"
@@ -119,12 +117,16 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
               </option>
             ))}
           </select>
-        </label>
+        </Field>
       </div>
-      <label className="field">
-        <span className="field__label">
-          Picture quality <output className="field__value">{Math.round(s.quality * 100)}%</output>
-        </span>
+      <Field
+        label={
+          <>
+            Picture quality <output className="field__value">{Math.round(s.quality * 100)}%</output>
+          </>
+        }
+        hint="Lower quality sends less data on a busy network."
+      >
         <input
           type="range"
           className="range"
@@ -135,29 +137,12 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
           value={s.quality}
           onChange={(e) => update({ quality: Number(e.target.value) })}
         />
-        <span className="field__hint">Lower quality sends less data on a busy network.</span>
-      </label>
+      </Field>
       <div className="field-row">
-        <label className="field field--port">
-          <span className="field__label">Port</span>
-          <input
-            className={portErr ? 'input input--invalid' : 'input'}
-            data-testid="broadcast-port"
-            inputMode="numeric"
-            value={portText}
-            onChange={(e) => {
-              setPortText(e.target.value)
-              if (!portMessage(e.target.value)) update({ port: Number(e.target.value.trim()) })
-            }}
-          />
-          {portErr ? (
-            <span className="field__error" data-testid="broadcast-port-error" role="alert">
-              {portErr}
-            </span>
-          ) : null}
-        </label>
-        <label className="field field--grow">
-          <span className="field__label">Network interface</span>
+        <Field label="Port" className="field--port" name="broadcast-port" error={port.problem}>
+          {(control) => <input {...control} {...port.input} data-testid="broadcast-port" />}
+        </Field>
+        <Field label="Network interface" className="field--grow">
           <select
             className="input"
             data-testid="broadcast-interface"
@@ -176,12 +161,11 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
               </option>
             ))}
           </select>
-        </label>
+        </Field>
       </div>
       <details className="more">
         <summary>Compatibility</summary>
-        <label className="field">
-          <span className="field__label">Speak to the classic OpenCV receiver script</span>
+        <Field label="Speak to the classic OpenCV receiver script">
           <select
             className="input"
             data-testid="broadcast-classic"
@@ -192,30 +176,19 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
             <option value="pickle">Classic script, pickled NumPy frames</option>
             <option value="jpeg">Classic script, JPEG frames</option>
           </select>
-        </label>
+        </Field>
         <label className="field field--check">
           <input
             type="checkbox"
             data-testid="broadcast-mjpeg"
             checked={s.mjpegPort !== null}
-            onChange={(e) => update({ mjpegPort: e.target.checked && !portMessage(mjpegText) ? Number(mjpegText) : null })}
+            onChange={(e) => update({ mjpegPort: e.target.checked ? mjpeg.port : null })}
           />
           <span>Also serve an MJPEG stream for browsers, VLC and ffmpeg on port</span>
-          <input
-            className={mjpegErr ? 'input input--small input--invalid' : 'input input--small'}
-            data-testid="broadcast-mjpeg-port"
-            inputMode="numeric"
-            value={mjpegText}
-            onChange={(e) => {
-              setMjpegText(e.target.value)
-              if (s.mjpegPort !== null && !portMessage(e.target.value)) update({ mjpegPort: Number(e.target.value.trim()) })
-            }}
-          />
+          <input {...controlProps('broadcast-mjpeg-port', mjpegErr, 'input--small')} {...mjpeg.input} data-testid="broadcast-mjpeg-port" />
         </label>
-        {mjpegErr ? <span className="field__error">{mjpegErr}</span> : null}
+        <FieldError name="broadcast-mjpeg-port" error={mjpegErr} />
       </details>
     </fieldset>
   )
 }
-
-export { portMessage }
