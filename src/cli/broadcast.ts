@@ -3,7 +3,7 @@
 
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_VIEWERS, DEFAULT_PORT, nowUs } from '../shared/protocol'
+import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_VIEWERS, DEFAULT_PORT, INFO_MAX_NAME_BYTES, nowUs } from '../shared/protocol'
 import { Broadcaster } from '../core/fanout/broadcaster'
 import { ClassicBroadcaster, type ClassicPayload } from '../core/classic/classic-broadcaster'
 import { formatHostPort } from '../shared/address'
@@ -72,7 +72,7 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
     throw new UsageError(`--classic takes pickle or jpeg, not "${String(classic)}"`)
   }
   const name = values.name ?? 'framecast'
-  if (Buffer.byteLength(name) > 64) throw new UsageError('--name is longer than 64 bytes')
+  if (Buffer.byteLength(name) > INFO_MAX_NAME_BYTES) throw new UsageError(`--name is longer than ${INFO_MAX_NAME_BYTES} bytes`)
 
   const source = await openSource(values.source, io.stdin, DEFAULT_MAX_MESSAGE_BYTES)
   const frames = source.frames(values.loop ?? false)

@@ -3,7 +3,7 @@
 
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { Decoder, encodeMessage, encodePreamble, utf8Bounded } from '../../../src/core/codec/codec'
+import { Decoder, encodeMessage, encodePreamble } from '../../../src/core/codec/codec'
 import { FramecastError } from '../../../src/core/errors'
 import {
   BYE_MAX_TEXT_BYTES,
@@ -18,13 +18,12 @@ import {
   PREAMBLE_BYTES,
   type RoleName
 } from '../../../src/shared/protocol'
+import { truncateUtf8 } from '../../../src/shared/utf8'
 
 const RUNS = Math.max(1, Number(process.env.FC_PROPERTY_RUNS ?? 1000) || 1000)
 /** Generous per-test time budget that grows with the number of runs. */
 const TIMEOUT_MS = Math.max(20_000, RUNS * 30)
 const params = { numRuns: RUNS }
-
-const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** A message as the encoder takes it, the bytes it becomes, and what a decoder must return for them. */
 interface Case {
@@ -37,7 +36,7 @@ interface Case {
 const u32 = fc.integer({ min: 0, max: 0xffffffff })
 const time = fc.maxSafeNat()
 const anyText = fc.string({ unit: 'binary', maxLength: 300 })
-const bounded = (s: string, max: number): string => utf8.decode(utf8Bounded(s, max))
+
 
 const caseOf = (m: Message, expected: Message = m): Case => ({ bytes: encodeMessage(m), expected })
 
@@ -50,7 +49,7 @@ const infoCase = fc
   })
   .map(({ width, height, fpsHundredths, name }) => {
     const m: Message = { type: 'info', codec: 'jpeg', width, height, fps: fpsHundredths / 100, name }
-    return caseOf(m, { ...m, name: bounded(name, INFO_MAX_NAME_BYTES) })
+    return caseOf(m, { ...m, name: truncateUtf8(name, INFO_MAX_NAME_BYTES) })
   })
 
 const frameCase = fc
@@ -63,11 +62,11 @@ const pongCase = fc.record({ id: u32, t1: time, t2: time, t3: time }).map((p) =>
 
 const byeCase = fc
   .record({ reason: fc.constantFrom(...(Object.keys(ByeReason) as ByeReasonName[])), text: anyText })
-  .map((b) => caseOf({ type: 'bye', ...b }, { type: 'bye', reason: b.reason, text: bounded(b.text, BYE_MAX_TEXT_BYTES) }))
+  .map((b) => caseOf({ type: 'bye', ...b }, { type: 'bye', reason: b.reason, text: truncateUtf8(b.text, BYE_MAX_TEXT_BYTES) }))
 
 const errorCase = fc
   .record({ code: fc.constantFrom(...(Object.keys(ErrorCodes) as ErrorCode[])), text: anyText })
-  .map((e) => caseOf({ type: 'error', ...e }, { type: 'error', code: e.code, text: bounded(e.text, ERROR_MAX_TEXT_BYTES) }))
+  .map((e) => caseOf({ type: 'error', ...e }, { type: 'error', code: e.code, text: truncateUtf8(e.text, ERROR_MAX_TEXT_BYTES) }))
 
 /** Message types v1 does not know: skipped, reported as 'unknown'. */
 const unknownCase = fc
@@ -313,26 +312,6 @@ describe('codec properties', () => {
             expect(Math.max(0, ...allocations)).toBeLessThanOrEqual(HEADER_BYTES)
           }
         ),
-        params
-      )
-    },
-    TIMEOUT_MS
-  )
-
-  it(
-    'bounds any string to the byte limit without splitting a character',
-    () => {
-      fc.assert(
-        fc.property(fc.string({ unit: 'binary', maxLength: 100 }), fc.integer({ min: 0, max: 300 }), (s, max) => {
-          const b = utf8Bounded(s, max)
-          expect(b.length).toBeLessThanOrEqual(max)
-          const text = utf8.decode(b)
-          expect(s.startsWith(text)).toBe(true)
-          if (text.length < s.length) {
-            const next = String.fromCodePoint(s.codePointAt(text.length)!)
-            expect(b.length + Buffer.byteLength(next)).toBeGreaterThan(max)
-          }
-        }),
         params
       )
     },

@@ -9,8 +9,7 @@ import {
   encodeMessage,
   encodePing,
   encodePong,
-  encodePreamble,
-  utf8Bounded
+  encodePreamble
 } from '../../../src/core/codec/codec'
 import { FramecastError } from '../../../src/core/errors'
 import {
@@ -87,31 +86,6 @@ describe('encoder', () => {
     expect(b.readUInt32BE(4)).toBe(10 + 64)
     const [m] = new Decoder().push(Buffer.concat([encodePreamble('broadcaster'), b])).slice(1)
     expect(m).toMatchObject({ type: 'info', name: 'é'.repeat(32) })
-  })
-})
-
-describe('utf8Bounded', () => {
-  it('never splits a character', () => {
-    const samples = ['€€€', '😀😀', 'aé😀€z', '\u{10FFFF}x', 'e\u0301e\u0301']
-    for (const s of samples) {
-      const full = Buffer.byteLength(s)
-      for (let max = 0; max <= full + 1; max++) {
-        const b = utf8Bounded(s, max)
-        expect(b.length).toBeLessThanOrEqual(max)
-        const text = new TextDecoder('utf-8', { fatal: true }).decode(b)
-        expect(s.startsWith(text)).toBe(true)
-        // Nothing more would have fit: the next character is longer than what was left.
-        if (text.length < s.length) {
-          const next = String.fromCodePoint(s.codePointAt(text.length)!)
-          expect(b.length + Buffer.byteLength(next)).toBeGreaterThan(max)
-        }
-      }
-    }
-  })
-
-  it('keeps a string that already fits unchanged', () => {
-    expect(utf8Bounded('hello', 5).toString()).toBe('hello')
-    expect(utf8Bounded('', 0)).toHaveLength(0)
   })
 })
 
