@@ -19,11 +19,12 @@ import {
   type RoleName
 } from '../../../src/shared/protocol'
 import { truncateUtf8 } from '../../../src/shared/utf8'
+import { chunkings } from '../../support/chunks'
+import { NUM_RUNS } from '../../support/runs'
 
-const RUNS = Math.max(1, Number(process.env.FC_PROPERTY_RUNS ?? 1000) || 1000)
 /** Generous per-test time budget that grows with the number of runs. */
-const TIMEOUT_MS = Math.max(20_000, RUNS * 30)
-const params = { numRuns: RUNS }
+const TIMEOUT_MS = Math.max(20_000, NUM_RUNS * 30)
+const params = { numRuns: NUM_RUNS }
 
 /** A message as the encoder takes it, the bytes it becomes, and what a decoder must return for them. */
 interface Case {
@@ -114,20 +115,6 @@ const conversation = fc
     }
   })
 
-/** Cut points as fractions of the stream length, so they fit any stream. */
-const cuts = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 40 })
-
-function split(bytes: Uint8Array, fractions: number[]): Uint8Array[] {
-  const points = [...new Set(fractions.map((f) => Math.floor(f * bytes.length)))].sort((a, b) => a - b)
-  const chunks: Uint8Array[] = []
-  let from = 0
-  for (const p of [...points, bytes.length]) {
-    chunks.push(bytes.subarray(from, p))
-    from = p
-  }
-  return chunks
-}
-
 /** Compare payloads by value, whatever view they arrive in. */
 function plain(messages: Message[]): unknown[] {
   return messages.map((m) => (m.type === 'frame' ? { ...m, payload: Buffer.from(m.payload).toString('hex') } : m))
@@ -153,27 +140,11 @@ afterEach(() => {
 
 describe('codec properties', () => {
   it(
-    'decodes any split of a valid stream to exactly the same messages',
+    'decodes a valid stream to exactly the same messages however it is cut: anywhere, one byte at a time, or whole',
     () => {
       fc.assert(
-        fc.property(conversation, cuts, (c, fractions) => {
-          const { messages, error } = decode(split(c.bytes, fractions))
-          expect(error).toBeUndefined()
-          expect(plain(messages)).toEqual(plain(c.expected))
-        }),
-        params
-      )
-    },
-    TIMEOUT_MS
-  )
-
-  it(
-    'decodes a valid stream delivered one byte at a time',
-    () => {
-      fc.assert(
-        fc.property(conversation, (c) => {
-          const bytes = [...c.bytes].map((b) => Uint8Array.of(b))
-          const { messages, error } = decode(bytes)
+        fc.property(conversation, chunkings(), (c, chunking) => {
+          const { messages, error } = decode(chunking(c.bytes))
           expect(error).toBeUndefined()
           expect(plain(messages)).toEqual(plain(c.expected))
         }),
@@ -210,14 +181,14 @@ describe('codec properties', () => {
         value: fc.integer({ min: 0, max: 255 })
       })
       fc.assert(
-        fc.property(conversation, fc.array(mutation, { minLength: 1, maxLength: 8 }), cuts, (c, mutations, fractions) => {
+        fc.property(conversation, fc.array(mutation, { minLength: 1, maxLength: 8 }), chunkings(), (c, mutations, chunking) => {
           const bytes = Buffer.from(c.bytes)
           for (const { at, kind, value } of mutations) {
             const i = Math.floor(at * bytes.length)
             bytes[i] = kind === 'flip' ? bytes[i]! ^ (1 << (value & 7)) : value
           }
           const d = new Decoder()
-          const result = (): ReturnType<typeof decode> => decode(split(bytes, fractions), d)
+          const result = (): ReturnType<typeof decode> => decode(chunking(bytes), d)
           expect(result).not.toThrow()
           expectTypedErrorOrNone(d.end())
           // After an error the decoder holds nothing and stays failed.
@@ -236,10 +207,10 @@ describe('codec properties', () => {
     'never throws on garbage, alone or after a valid preamble, and ends in no error or one typed error',
     () => {
       fc.assert(
-        fc.property(fc.boolean(), fc.uint8Array({ maxLength: 2000 }), cuts, (afterPreamble, garbage, fractions) => {
+        fc.property(fc.boolean(), fc.uint8Array({ maxLength: 2000 }), chunkings(), (afterPreamble, garbage, chunking) => {
           const bytes = afterPreamble ? Buffer.concat([encodePreamble('viewer'), garbage]) : garbage
           const d = new Decoder()
-          expect(() => decode(split(bytes, fractions), d)).not.toThrow()
+          expect(() => decode(chunking(bytes), d)).not.toThrow()
           const error = d.end()
           expectTypedErrorOrNone(error)
           if (!afterPreamble && garbage.length > 0 && garbage.length < PREAMBLE_BYTES) expect(error?.code).toBe('TRUNCATED')
@@ -254,11 +225,11 @@ describe('codec properties', () => {
     'ends in TRUNCATED when a stream is cut inside a message, and in nothing when cut between messages',
     () => {
       fc.assert(
-        fc.property(conversation, fc.double({ min: 0, max: 1, noNaN: true, minExcluded: true, maxExcluded: true }), cuts, (c, at, fractions) => {
+        fc.property(conversation, fc.double({ min: 0, max: 1, noNaN: true, minExcluded: true, maxExcluded: true }), chunkings(), (c, at, chunking) => {
           const cut = Math.max(1, Math.min(c.bytes.length - 1, Math.floor(at * c.bytes.length)))
           const d = new Decoder()
           let messages: Message[] = []
-          expect(() => (messages = decode(split(c.bytes.subarray(0, cut), fractions), d).messages)).not.toThrow()
+          expect(() => (messages = decode(chunking(c.bytes.subarray(0, cut)), d).messages)).not.toThrow()
           const error = d.end()
           const returned = c.emitted.filter((e) => e <= cut).length
           expect(plain(messages)).toEqual(plain(c.expected.slice(0, returned)))

@@ -21,6 +21,7 @@ import {
   PreambleFlag,
   UNKNOWN_MAX_BYTES
 } from '../../../src/shared/protocol'
+import { chunksOf, oneByteAtATime } from '../../support/chunks'
 
 const jpeg = (n: number, fill = 0x42): Buffer => {
   const b = Buffer.alloc(n, fill)
@@ -151,19 +152,15 @@ describe('Decoder', () => {
   })
 
   it('parses a whole conversation delivered one byte at a time', () => {
-    const bytes = stream(...messages.map(encodeMessage))
-    const d = new Decoder()
-    const out: Message[] = []
-    for (let i = 0; i < bytes.length; i++) out.push(...d.push(bytes.subarray(i, i + 1)))
+    const { messages: out, decoder } = decodeChunks(oneByteAtATime(stream(...messages.map(encodeMessage))))
     expect(plain(out)).toEqual(plain([preambleMessage as Message, ...messages]))
-    expect(d.end()).toBeUndefined()
+    expect(decoder.end()).toBeUndefined()
   })
 
   it('copies a payload spread over many chunks once, not once per chunk', () => {
     const payload = jpeg(64 * 1024, 7)
     const bytes = stream(...encodeFrame(1, 1, payload))
-    const chunks: Buffer[] = []
-    for (let i = 0; i < bytes.length; i += 100) chunks.push(bytes.subarray(i, i + 100))
+    const chunks = chunksOf(bytes, 100)
     const allocated: number[] = []
     const real = Buffer.allocUnsafe.bind(Buffer)
     vi.spyOn(Buffer, 'allocUnsafe').mockImplementation((n: number) => {
