@@ -4,8 +4,8 @@ import { useStore } from '../../store'
 
 export interface ViewerLocalStats {
   paintFps: number
-  /** frames replaced before they could be painted */
-  skipped: number
+  /** frames replaced by a newer one while waiting to be decoded (FrameScheduler's replacedBeforeDecode) */
+  replacedBeforeDecode: number
   /** the last painted frame's capture-to-paint estimate */
   frameLatencyMs: number | null
   hasPicture: boolean
@@ -19,7 +19,7 @@ export function StatsOverlay({ local }: { local: ViewerLocalStats }) {
     ['latency', 'Latency p50 / p95', `${formatMs(stats?.latencyP50Ms)} / ${formatMs(stats?.latencyP95Ms)}`],
     ['frame-latency', 'This frame', formatMs(local.frameLatencyMs)],
     ['dropped', 'Dropped by sender', stats ? formatCount(stats.dropped) : '–'],
-    ['skipped', 'Skipped in viewer', formatCount(local.skipped)],
+    ['replaced-before-decode', 'Skipped in viewer', formatCount(local.replacedBeforeDecode)],
     ['rtt', 'Round trip', formatMs(stats?.rttMs)]
   ]
   return (
