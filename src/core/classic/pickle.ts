@@ -26,9 +26,6 @@ export interface PickleReadOptions {
   maxBytes?: number
 }
 
-/** The pickle protocols the reader accepts (numpy writes 2–5 on Python 3). */
-export const PICKLE_PROTOCOLS = [2, 3, 4, 5] as const
-
 // ---------------------------------------------------------------------------------------------------------------
 // Reader
 // ---------------------------------------------------------------------------------------------------------------
