@@ -27,6 +27,7 @@ export interface Io {
   interrupted: Promise<void>
 }
 
+/** A command line that cannot be run (unknown option, bad value): reported with the usage hint, exit code 2. */
 export class UsageError extends Error {}
 
 /** One status line on stderr: rewritten in place on a terminal, printed every few seconds otherwise. */

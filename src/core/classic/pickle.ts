@@ -186,6 +186,7 @@ export function readNdarrayPickle(bytes: Uint8Array, options: PickleReadOptions 
   return new Machine(bytes, maxBytes).run()
 }
 
+/** The pickle reader for one message: runs the opcodes of `b` on a stack and returns the array it builds, or throws. */
 class Machine {
   private pos = 0
   private stack: Value[] = []

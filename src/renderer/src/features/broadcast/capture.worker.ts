@@ -18,6 +18,7 @@ interface Encoded {
   encodeMs: number
 }
 
+/** Draws frames at the preset size on an OffscreenCanvas and encodes the canvas as JPEG at the set quality. */
 class JpegEncoder {
   private readonly canvas: OffscreenCanvas
   private readonly ctx: OffscreenCanvasRenderingContext2D

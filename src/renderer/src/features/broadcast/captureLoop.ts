@@ -114,6 +114,7 @@ export class CaptureLoop<F, E> {
     return this.encoder.busy || this.sender.busy
   }
 
+  /** The counters since construction (a copy). */
   get stats(): CaptureLoopStats {
     const skippedWhileEncoding = this.encoder.replaced
     const skippedWhileSending = this.sender.replaced

@@ -46,6 +46,7 @@ export class FrameScheduler<F, D> {
     })
   }
 
+  /** The counters since construction (a copy). */
   get stats(): FrameSchedulerStats {
     return { ...this.counters, replacedBeforeDecode: this.runner.replaced }
   }
