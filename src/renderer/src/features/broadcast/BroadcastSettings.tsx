@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import type { ClassicMode, NetInterface } from '../../../../shared/status'
 import { controlProps, Field, FieldError } from '../../components/Field'
+import { type Choice, Select } from '../../components/Select'
 import { usePortInput } from '../../components/usePortInput'
 import { api } from '../../lib/api'
 import { useStore } from '../../store'
@@ -15,6 +16,15 @@ import {
   RESOLUTION_PRESETS
 } from '../../store/settings'
 import type { Camera } from './cameras'
+
+const NO_CAMERA: Choice<string>[] = [{ value: '', label: 'No camera found' }]
+const PRESET_CHOICES: Choice<PresetId>[] = RESOLUTION_PRESETS.map((p) => ({ value: p.id, label: p.label }))
+const FPS_LIST: Choice<FpsChoice>[] = FPS_CHOICES.map((f) => ({ value: f, label: `${f} fps` }))
+const CLASSIC_CHOICES: Choice<ClassicMode>[] = [
+  { value: 'off', label: 'Off — Framecast viewers' },
+  { value: 'pickle', label: 'Classic script, pickled NumPy frames' },
+  { value: 'jpeg', label: 'Classic script, JPEG frames' }
+]
 
 /** Loopback choices: listen for viewers on this same computer only. */
 export const LOOPBACK_V4 = '127.0.0.1'
@@ -75,48 +85,19 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
     <fieldset className="card settings" disabled={locked} data-testid="broadcast-settings">
       <legend className="card__title">Camera and stream</legend>
       <Field label="Camera">
-        <select
-          className="input"
-          data-testid="broadcast-camera"
+        <Select
+          name="broadcast-camera"
           value={cameraValue}
-          onChange={(e) => update({ cameraId: e.target.value || null })}
-        >
-          {cameras.length === 0 ? <option value="">No camera found</option> : null}
-          {cameras.map((c) => (
-            <option key={c.deviceId || c.label} value={c.deviceId}>
-              {c.label}
-            </option>
-          ))}
-        </select>
+          choices={cameras.length === 0 ? NO_CAMERA : cameras.map((c) => ({ value: c.deviceId, label: c.label }))}
+          onChange={(id) => update({ cameraId: id || null })}
+        />
       </Field>
       <div className="field-row">
         <Field label="Resolution" className="field--grow">
-          <select
-            className="input"
-            data-testid="broadcast-resolution"
-            value={s.preset}
-            onChange={(e) => update({ preset: e.target.value as PresetId })}
-          >
-            {RESOLUTION_PRESETS.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.label}
-              </option>
-            ))}
-          </select>
+          <Select name="broadcast-resolution" value={s.preset} choices={PRESET_CHOICES} onChange={(preset) => update({ preset })} />
         </Field>
         <Field label="Frame rate">
-          <select
-            className="input"
-            data-testid="broadcast-fps"
-            value={s.fps}
-            onChange={(e) => update({ fps: Number(e.target.value) as FpsChoice })}
-          >
-            {FPS_CHOICES.map((f) => (
-              <option key={f} value={f}>
-                {f} fps
-              </option>
-            ))}
-          </select>
+          <Select name="broadcast-fps" value={s.fps} choices={FPS_LIST} onChange={(fps) => update({ fps })} />
         </Field>
       </div>
       <Field
@@ -143,39 +124,24 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
           {(control) => <input {...control} {...port.input} data-testid="broadcast-port" />}
         </Field>
         <Field label="Network interface" className="field--grow">
-          <select
-            className="input"
-            data-testid="broadcast-interface"
+          <Select
+            name="broadcast-interface"
             value={knownHost ? s.bindHost : ALL_INTERFACES}
-            onChange={(e) => update({ bindHost: e.target.value })}
-          >
-            <option value={ALL_INTERFACES}>All interfaces</option>
-            <option value="0.0.0.0">All IPv4 interfaces</option>
-            <option value={LOOPBACK_V4}>This computer only ({LOOPBACK_V4})</option>
-            {hasIpv6Loopback || s.bindHost === LOOPBACK_V6 ? (
-              <option value={LOOPBACK_V6}>This computer only, IPv6 ({LOOPBACK_V6})</option>
-            ) : null}
-            {interfaces.map((i) => (
-              <option key={`${i.name}-${i.address}`} value={i.address}>
-                {i.name} — {i.address}
-              </option>
-            ))}
-          </select>
+            choices={[
+              { value: ALL_INTERFACES, label: 'All interfaces' },
+              { value: '0.0.0.0', label: 'All IPv4 interfaces' },
+              { value: LOOPBACK_V4, label: `This computer only (${LOOPBACK_V4})` },
+              ...(hasIpv6Loopback || s.bindHost === LOOPBACK_V6 ? [{ value: LOOPBACK_V6, label: `This computer only, IPv6 (${LOOPBACK_V6})` }] : []),
+              ...interfaces.map((i) => ({ value: i.address, label: `${i.name} — ${i.address}` }))
+            ]}
+            onChange={(bindHost) => update({ bindHost })}
+          />
         </Field>
       </div>
       <details className="more">
         <summary>Compatibility</summary>
         <Field label="Speak to the classic OpenCV receiver script">
-          <select
-            className="input"
-            data-testid="broadcast-classic"
-            value={s.classic}
-            onChange={(e) => update({ classic: e.target.value as ClassicMode })}
-          >
-            <option value="off">Off — Framecast viewers</option>
-            <option value="pickle">Classic script, pickled NumPy frames</option>
-            <option value="jpeg">Classic script, JPEG frames</option>
-          </select>
+          <Select name="broadcast-classic" value={s.classic} choices={CLASSIC_CHOICES} onChange={(classic) => update({ classic })} />
         </Field>
         <label className="field field--check">
           <input

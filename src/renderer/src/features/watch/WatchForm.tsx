@@ -3,6 +3,7 @@ import { useShallow } from 'zustand/react/shallow'
 import type { WatchMode } from '../../../../shared/ipc'
 import { readPort, splitHostPort } from '../../../../shared/address'
 import { Field } from '../../components/Field'
+import { type Choice, Select } from '../../components/Select'
 import { useStore } from '../../store'
 import { checkPartner, fieldsFromAddress, hostError } from './partner'
 
@@ -14,7 +15,7 @@ export interface WatchFormProps {
   onDisconnect: () => void
 }
 
-const MODES: { value: WatchMode; label: string }[] = [
+const MODES: Choice<WatchMode>[] = [
   { value: 'auto', label: 'Automatic' },
   { value: 'native', label: 'Framecast' },
   { value: 'classic', label: 'Classic (OpenCV script)' }
@@ -108,19 +109,7 @@ export function WatchForm({ active, busy, onConnect, onDisconnect }: WatchFormPr
           )}
         </Field>
         <Field label="Kind of stream" className="field--mode">
-          <select
-            data-testid="watch-mode"
-            className="input"
-            value={saved.mode}
-            disabled={active}
-            onChange={(e) => updateSettings({ watchMode: e.target.value as WatchMode })}
-          >
-            {MODES.map((m) => (
-              <option key={m.value} value={m.value}>
-                {m.label}
-              </option>
-            ))}
-          </select>
+          <Select name="watch-mode" value={saved.mode} choices={MODES} disabled={active} onChange={(watchMode) => updateSettings({ watchMode })} />
         </Field>
         <div className="field field--action">
           <span className="field__label" aria-hidden="true">
