@@ -1,4 +1,5 @@
 import { useShallow } from 'zustand/react/shallow'
+import { StatItems, type StatRow } from '../../components/StatItems'
 import { formatCount, formatFps, formatKbps, formatMs } from '../../lib/format'
 import { useStore } from '../../store'
 
@@ -13,7 +14,7 @@ export interface ViewerLocalStats {
 
 export function StatsOverlay({ local }: { local: ViewerLocalStats }) {
   const stats = useStore(useShallow((s) => s.watch.stats))
-  const rows: [string, string, string][] = [
+  const rows: StatRow[] = [
     ['fps', 'Frames/s', `${formatFps(stats?.fps)} in · ${formatFps(local.paintFps)} shown`],
     ['kbps', 'Bitrate', formatKbps(stats?.kbps)],
     ['latency', 'Latency p50 / p95', `${formatMs(stats?.latencyP50Ms)} / ${formatMs(stats?.latencyP95Ms)}`],
@@ -24,12 +25,7 @@ export function StatsOverlay({ local }: { local: ViewerLocalStats }) {
   ]
   return (
     <dl className="overlay" data-testid="viewer-stats">
-      {rows.map(([key, label, value]) => (
-        <div className="overlay__row" key={key} data-stat={key}>
-          <dt>{label}</dt>
-          <dd>{value}</dd>
-        </div>
-      ))}
+      <StatItems rows={rows} itemClassName="overlay__row" />
     </dl>
   )
 }
