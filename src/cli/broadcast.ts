@@ -3,13 +3,13 @@
 
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_VIEWERS, DEFAULT_PORT, nowUs } from '../shared/protocol'
+import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_VIEWERS, DEFAULT_PORT, INFO_MAX_NAME_BYTES, nowUs } from '../shared/protocol'
 import { Broadcaster } from '../core/fanout/broadcaster'
 import { ClassicBroadcaster, type ClassicPayload } from '../core/classic/classic-broadcaster'
 import { formatHostPort } from '../shared/address'
 import { jpegSize } from '../core/jpeg/jpeg'
 import { MJPEG_STREAM_PATH, MjpegServer } from '../core/mjpeg/mjpeg-server'
-import { EXIT_CODES_HELP, Exit, type Io, parseNumber, StatusLine, UsageError } from './common'
+import { EXIT_CODES_HELP, Exit, type Io, parseNumber, portOption, StatusLine, UsageError } from './common'
 import { openSource } from './sources'
 
 export const BROADCAST_HELP = `Usage: framecast broadcast --source <file.mjpeg | folder | -> [options]
@@ -64,15 +64,15 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
   }
   if (values.source === undefined) throw new UsageError('--source is required (a file, a folder of JPEGs, or - for standard input)')
   const fps = parseNumber('fps', values.fps, 0.1, 120, false) ?? 30
-  const port = parseNumber('port', values.port, 0, 65535) ?? DEFAULT_PORT
-  const mjpegPort = parseNumber('mjpeg-port', values['mjpeg-port'], 0, 65535)
+  const port = portOption('port', values.port) ?? DEFAULT_PORT
+  const mjpegPort = portOption('mjpeg-port', values['mjpeg-port'])
   const maxViewers = parseNumber('max-viewers', values['max-viewers'], 1, 1024) ?? DEFAULT_MAX_VIEWERS
   const classic = values.classic as ClassicPayload | undefined
   if (classic !== undefined && classic !== 'pickle' && classic !== 'jpeg') {
     throw new UsageError(`--classic takes pickle or jpeg, not "${String(classic)}"`)
   }
   const name = values.name ?? 'framecast'
-  if (Buffer.byteLength(name) > 64) throw new UsageError('--name is longer than 64 bytes')
+  if (Buffer.byteLength(name) > INFO_MAX_NAME_BYTES) throw new UsageError(`--name is longer than ${INFO_MAX_NAME_BYTES} bytes`)
 
   const source = await openSource(values.source, io.stdin, DEFAULT_MAX_MESSAGE_BYTES)
   const frames = source.frames(values.loop ?? false)

@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import * as v from 'valibot'
-import { HostSchema, PortSchema } from '../shared/address'
+import { HostSchema, readPort, splitHostPort } from '../shared/address'
 import type { WatchMode } from '../shared/status'
 import { Watcher, type WatchedFrame } from '../core/watch/watcher'
 import { EXIT_CODES_HELP, Exit, type Io, parseNumber, StatusLine, UsageError } from './common'
@@ -32,14 +32,18 @@ Lost connections are retried until the frame count, the timeout or Ctrl-C.
 
 ${EXIT_CODES_HELP}`
 
+/**
+ * The HOST:PORT argument: "192.168.1.20:9999", "camera.local:9999", "[fe80::1%eth0]:9999" (split by splitHostPort,
+ * checked by HostSchema and readPort). Throws UsageError saying what is wrong.
+ */
 export function parseAddress(text: string): { host: string; port: number } {
-  const m = /^(\[[^\]]+\]|[^:]+|[0-9a-fA-F:]+):(\d{1,5})$/.exec(text.trim())
-  if (m === null) throw new UsageError(`"${text}" is not HOST:PORT (an IPv6 address goes in brackets: [::1]:9999)`)
-  const host = v.safeParse(HostSchema, m[1])
-  if (!host.success) throw new UsageError(`${m[1]}: ${host.issues[0].message}`)
-  const port = v.safeParse(PortSchema, Number(m[2]))
-  if (!port.success) throw new UsageError(`${m[2]}: ${port.issues[0].message}`)
-  return { host: host.output, port: port.output }
+  const split = splitHostPort(text)
+  if (split === null) throw new UsageError(`"${text}" is not HOST:PORT (an IPv6 address goes in brackets: [::1]:9999)`)
+  const host = v.safeParse(HostSchema, split.host)
+  if (!host.success) throw new UsageError(`${split.host}: ${host.issues[0].message}`)
+  const port = readPort(split.port)
+  if (port.port === null) throw new UsageError(`${split.port}: ${port.problem}`)
+  return { host: host.output, port: port.port }
 }
 
 export async function watch(argv: string[], io: Io): Promise<number> {

@@ -37,7 +37,6 @@ export const MessageType = {
   bye: 0x05,
   error: 0x06
 } as const
-export type MessageTypeName = keyof typeof MessageType
 
 /** Codecs in INFO. Values not listed here are refused by a v1 viewer with UNSUPPORTED_CODEC. */
 export const Codec = { jpeg: 1 } as const
@@ -128,9 +127,7 @@ export type Message =
 
 export type MessageOf<T extends Message['type']> = Extract<Message, { type: T }>
 
-/** JPEG start-of-image marker. */
-export const JPEG_MAGIC = [0xff, 0xd8, 0xff] as const
-
+/** True when `bytes` start like a JPEG: the start-of-image marker FF D8 and the next marker's FF. */
 export function isJpeg(bytes: Uint8Array): boolean {
   return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff
 }

@@ -129,7 +129,10 @@ describe('framecast command-line errors', () => {
     [['broadcast', '--source', 'x', '--classic=xml'], /--classic takes pickle or jpeg/],
     [['watch'], /exactly one HOST:PORT/],
     [['watch', 'example.com'], /is not HOST:PORT/],
-    [['watch', '127.0.0.1:70000'], /between 1 and 65535/],
+    [['watch', '127.0.0.1:70000'], /70000: The port must be between 1 and 65535/],
+    [['watch', 'fe80::1:9999'], /is not HOST:PORT \(an IPv6 address goes in brackets/],
+    [['broadcast', '--source', 'x', '--port', '70000'], /--port "70000": The port must be between 0 and 65535/],
+    [['broadcast', '--source', 'x', '--mjpeg-port', ''], /--mjpeg-port "": Enter a port between 0 and 65535/],
     [['watch', '127.0.0.1:9', '--classic', '--native'], /exclude each other/],
     [['watch', '127.0.0.1:9', '--out', '-', '--json'], /standard output/],
     [['watch', '127.0.0.1:9', '--bogus'], /Unknown option '--bogus'/]

@@ -6,7 +6,7 @@ import { FramecastError } from '../../src/core/errors'
 import type { StreamAdapter, StreamSink, WatchedFrame } from '../../src/core/watch/stream-adapter'
 import type { StreamInfo } from '../../src/shared/protocol'
 import { splitAt } from './chunks'
-import { NUM_RUNS } from './python'
+import { NUM_RUNS } from './runs'
 
 /** What an adapter reported, in order, plus the bytes it wrote and the adapters it handed over to. */
 export interface SinkRecord {

@@ -30,24 +30,13 @@ import {
   type StreamInfo,
   UNKNOWN_MAX_BYTES
 } from '../../shared/protocol'
+import { utf8Prefix } from '../../shared/utf8'
 import { ChunkQueue } from './chunks'
 import { FramecastError } from '../errors'
 
 // ---------------------------------------------------------------------------------------------------------------
 // Encoder
 // ---------------------------------------------------------------------------------------------------------------
-
-const utf8 = new TextEncoder()
-
-/** Truncate a string to at most `max` bytes of UTF-8 without splitting a character. */
-export function utf8Bounded(text: string, max: number): Buffer {
-  let bytes = Buffer.from(utf8.encode(text))
-  if (bytes.length <= max) return bytes
-  let end = max
-  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--
-  bytes = bytes.subarray(0, end)
-  return bytes
-}
 
 function header(type: number, bodyLength: number, extra = 0): Buffer {
   const buf = Buffer.allocUnsafe(HEADER_BYTES + extra)
@@ -72,7 +61,7 @@ export function encodePreamble(role: RoleName, flags = 0): Buffer {
 }
 
 export function encodeInfo(info: StreamInfo): Buffer {
-  const name = utf8Bounded(info.name, INFO_MAX_NAME_BYTES)
+  const name = utf8Prefix(info.name, INFO_MAX_NAME_BYTES)
   const length = INFO_FIXED_BYTES + name.length
   const buf = header(MessageType.info, length, length)
   let o = HEADER_BYTES
@@ -82,7 +71,7 @@ export function encodeInfo(info: StreamInfo): Buffer {
   buf.writeUInt16BE(info.height, o + 2)
   buf.writeUInt16BE(Math.round(info.fps * 100), o + 4)
   buf.writeUInt16BE(0, o + 6)
-  name.copy(buf, o + 8)
+  buf.set(name, o + 8)
   return buf
 }
 
@@ -115,18 +104,18 @@ export function encodePong(id: number, t1: number, t2: number, t3: number): Buff
 }
 
 export function encodeBye(reason: ByeReasonName, text = ''): Buffer {
-  const t = utf8Bounded(text, BYE_MAX_TEXT_BYTES)
+  const t = utf8Prefix(text, BYE_MAX_TEXT_BYTES)
   const buf = header(MessageType.bye, 1 + t.length, 1 + t.length)
   buf[HEADER_BYTES] = ByeReason[reason]
-  t.copy(buf, HEADER_BYTES + 1)
+  buf.set(t, HEADER_BYTES + 1)
   return buf
 }
 
 export function encodeError(code: ErrorCode, text = ''): Buffer {
-  const t = utf8Bounded(text, ERROR_MAX_TEXT_BYTES)
+  const t = utf8Prefix(text, ERROR_MAX_TEXT_BYTES)
   const buf = header(MessageType.error, 2 + t.length, 2 + t.length)
   buf.writeUInt16BE(ErrorCodes[code], HEADER_BYTES)
-  t.copy(buf, HEADER_BYTES + 2)
+  buf.set(t, HEADER_BYTES + 2)
   return buf
 }
 

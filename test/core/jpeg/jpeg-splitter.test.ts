@@ -4,10 +4,10 @@ import sharp from 'sharp'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { JpegSplitter } from '../../../src/core/jpeg/jpeg-splitter'
 import { jpegSize } from '../../../src/core/jpeg/jpeg'
-import { splitAt } from '../../support/chunks'
+import { cutPoints, splitAt } from '../../support/chunks'
+import { NUM_RUNS } from '../../support/runs'
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0
-const NUM_RUNS = Number(process.env.FC_PROPERTY_RUNS ?? 1000)
 
 async function jpeg(i: number, width = 64, height = 48): Promise<Buffer> {
   const raw = Buffer.alloc(width * height * 3)
@@ -47,7 +47,7 @@ describe('splitting an MJPEG byte stream', () => {
   it('returns the same JPEGs under any split of the stream', () => {
     const stream = Buffer.concat(images)
     fc.assert(
-      fc.property(fc.array(fc.nat(), { maxLength: 20 }), (points) => {
+      fc.property(cutPoints(20), (points) => {
         expect(hex(splitAll(splitAt(stream, points)).images)).toEqual(hex(images))
       }),
       { numRuns: NUM_RUNS }

@@ -7,7 +7,7 @@ import { nowUs, type StreamInfo } from '../../../src/shared/protocol'
 import { ClockOffset } from '../../../src/shared/stats'
 import { splitAt } from '../../support/chunks'
 import { fakeJpeg } from '../../support/net'
-import { NUM_RUNS } from '../../support/python'
+import { NUM_RUNS } from '../../support/runs'
 import { expectCorruptionHandled, recordingSink } from '../../support/stream-sink'
 
 const info: StreamInfo = { codec: 'jpeg', width: 320, height: 240, fps: 30, name: 'Desk' }

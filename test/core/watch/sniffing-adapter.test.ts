@@ -12,7 +12,7 @@ import type { StreamInfo } from '../../../src/shared/protocol'
 import { ClockOffset } from '../../../src/shared/stats'
 import { splitAt } from '../../support/chunks'
 import { fakeJpeg } from '../../support/net'
-import { NUM_RUNS } from '../../support/python'
+import { NUM_RUNS } from '../../support/runs'
 import { recordingSink, type SinkRecord } from '../../support/stream-sink'
 
 const WHERE = '192.0.2.7:9999'

@@ -1,5 +1,6 @@
 import { useState } from 'react'
 import type { BroadcastStatus } from '../../../../shared/ipc'
+import { StatItems, type StatRow } from '../../components/StatItems'
 import { formatCount, formatFps, formatKbps, formatMs } from '../../lib/format'
 import { useStore } from '../../store'
 
@@ -94,7 +95,7 @@ function Viewers({ status }: { status: BroadcastStatus }) {
 
 function Stats({ status }: { status: BroadcastStatus }) {
   const capture = useStore((s) => s.broadcast.capture)
-  const rows: [string, string, string][] = [
+  const rows: StatRow[] = [
     ['out-fps', 'Outgoing', `${formatFps(status.fps)} fps`],
     ['capture-fps', 'Captured', `${formatFps(capture.fps)} fps at ${capture.width} × ${capture.height}`],
     ['kbps', 'Bitrate', formatKbps(status.kbps)],
@@ -119,12 +120,7 @@ function Stats({ status }: { status: BroadcastStatus }) {
         data-sent={capture.sent}
         data-source={capture.source}
       >
-        {rows.map(([key, label, value]) => (
-          <div className="stats__item" key={key} data-stat={key}>
-            <dt>{label}</dt>
-            <dd>{value}</dd>
-          </div>
-        ))}
+        <StatItems rows={rows} itemClassName="stats__item" />
       </dl>
     </section>
   )

@@ -2,7 +2,7 @@
 
 import type { IpcError, WatchState, WatchStatus } from '../../../../shared/ipc'
 import type { ErrorCode } from '../../../../shared/protocol'
-import { formatHostPort } from '../../lib/address'
+import { formatHostPort } from '../../../../shared/address'
 
 export interface MessageContext {
   /** "192.168.1.20:9999", or "the partner" when unknown */
