@@ -71,7 +71,7 @@ function Viewers({ status }: { status: BroadcastStatus }) {
               <th>Address</th>
               <th>fps</th>
               <th>Bitrate</th>
-              <th>Dropped</th>
+              <th title="Frames replaced by a newer one because this viewer was still reading the previous one">Replaced (slow)</th>
             </tr>
           </thead>
           <tbody>
@@ -82,7 +82,7 @@ function Viewers({ status }: { status: BroadcastStatus }) {
                 </td>
                 <td>{formatFps(v.fps)}</td>
                 <td>{formatKbps(v.kbps)}</td>
-                <td>{formatCount(v.dropped)}</td>
+                <td>{formatCount(v.replaced)}</td>
               </tr>
             ))}
           </tbody>
