@@ -72,10 +72,10 @@ export interface BroadcasterOptions {
   /** A viewer whose socket has not drained for this long is cut off with STALLED. Default STALL_TIMEOUT_MS (5 s). */
   stallTimeoutMs?: number
   /**
-   * The wire format: 'native' (default), the Framecast protocol; 'classic-jpeg' and 'classic-pickle', the classic
-   * OpenCV-script format with JPEG or pickled BGR payloads (classic-framing.ts); or any Framing.
+   * The wire format: 'native' (default), the Framecast protocol (native-framing.ts); 'classic-jpeg' and
+   * 'classic-pickle', the classic OpenCV-script format with JPEG or pickled BGR payloads (classic-framing.ts).
    */
-  framing?: FramingName | Framing
+  framing?: FramingName
 }
 
 export interface BroadcastFrame {
@@ -621,8 +621,7 @@ function listenOn(host: string, port: number): Promise<net.Server> {
   })
 }
 
-function resolveFraming(framing: FramingName | Framing): Framing {
-  if (typeof framing !== 'string') return framing
+function resolveFraming(framing: FramingName): Framing {
   if (!Object.prototype.hasOwnProperty.call(FRAMINGS, framing)) {
     throw new FramecastError('INVALID_ARGUMENT', `Framing ${String(framing)} is not one of ${Object.keys(FRAMINGS).join(', ')}`)
   }
