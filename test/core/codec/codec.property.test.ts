@@ -18,7 +18,6 @@ import {
   PREAMBLE_BYTES,
   type RoleName
 } from '../../../src/shared/protocol'
-import { cuts, split } from '../../support/chunks'
 
 const RUNS = Math.max(1, Number(process.env.FC_PROPERTY_RUNS ?? 1000) || 1000)
 /** Generous per-test time budget that grows with the number of runs. */
@@ -115,6 +114,20 @@ const conversation = fc
       emitted
     }
   })
+
+/** Cut points as fractions of the stream length, so they fit any stream. */
+const cuts = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 40 })
+
+function split(bytes: Uint8Array, fractions: number[]): Uint8Array[] {
+  const points = [...new Set(fractions.map((f) => Math.floor(f * bytes.length)))].sort((a, b) => a - b)
+  const chunks: Uint8Array[] = []
+  let from = 0
+  for (const p of [...points, bytes.length]) {
+    chunks.push(bytes.subarray(from, p))
+    from = p
+  }
+  return chunks
+}
 
 /** Compare payloads by value, whatever view they arrive in. */
 function plain(messages: Message[]): unknown[] {

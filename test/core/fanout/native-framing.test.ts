@@ -7,7 +7,7 @@ import { Decoder, encodeFrame, encodeMessage, encodePing, encodePreamble } from 
 import type { Heard } from '../../../src/core/fanout/framing'
 import { frameWireBytes, MAX_PINGS_PER_SECOND, nativeFraming } from '../../../src/core/fanout/native-framing'
 import { DEFAULT_MAX_MESSAGE_BYTES, ErrorCodes, FRAME_PREFIX_BYTES, type Message, nowUs } from '../../../src/shared/protocol'
-import { cuts, split } from '../../support/chunks'
+import { chunkings } from '../../support/chunks'
 import { NUM_RUNS } from '../../support/python'
 
 const info = { codec: 'jpeg', width: 640, height: 480, fps: 30, name: 'Desk camera' } as const
@@ -116,10 +116,10 @@ describe('native framing: what a viewer says', () => {
       })
     )
     fc.assert(
-      fc.property(fc.array(message, { maxLength: MAX_PINGS_PER_SECOND }), fc.boolean(), cuts, (messages, bye, fractions) => {
+      fc.property(fc.array(message, { maxLength: MAX_PINGS_PER_SECOND }), fc.boolean(), chunkings(), (messages, bye, chunked) => {
         const tail = bye ? [encodeMessage({ type: 'bye', reason: 'stopped', text: '' })] : []
         const bytes = Buffer.concat([encodePreamble('viewer'), ...messages, ...tail])
-        expect(comparable(talk(split(bytes, fractions)))).toEqual(comparable(talk([bytes])))
+        expect(comparable(talk(chunked(bytes)))).toEqual(comparable(talk([bytes])))
       }),
       { numRuns: NUM_RUNS }
     )
@@ -132,12 +132,12 @@ describe('native framing: what a viewer says', () => {
         fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 10 }),
         fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
         fc.uint8Array({ maxLength: 200 }),
-        cuts,
-        (ids, mutations, garbage, fractions) => {
+        chunkings(),
+        (ids, mutations, garbage, chunked) => {
           const bytes = Buffer.concat([encodePreamble('viewer'), ...ids.map((id) => encodePing(id, 0)), garbage])
           for (const [at, value] of mutations) bytes[Math.floor(at * bytes.length)] = value
           let heard: Heard[] = []
-          expect(() => (heard = talk(split(bytes, fractions)))).not.toThrow()
+          expect(() => (heard = talk(chunked(bytes)))).not.toThrow()
           const faults = heard.filter((h) => h.type === 'fault')
           expect(faults.length).toBeLessThanOrEqual(1)
           if (faults.length === 1) {
