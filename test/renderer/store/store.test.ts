@@ -16,7 +16,7 @@ const liveStatus: BroadcastStatus = {
   host: '::',
   addresses: ['192.168.1.20:9999'],
   viewers: [],
-  totals: { frames: 0, bytes: 0, dropped: 0, viewersEver: 0, refused: 0 },
+  totals: { frames: 0, bytes: 0, replaced: 0, skippedWhileConverting: 0, conversionFailures: 0, viewersEver: 0, refused: 0 },
   fps: 0,
   kbps: 0,
   classic: 'off',

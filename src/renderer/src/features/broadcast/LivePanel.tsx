@@ -72,7 +72,7 @@ function Viewers({ status }: { status: BroadcastStatus }) {
               <th>Address</th>
               <th>fps</th>
               <th>Bitrate</th>
-              <th>Dropped</th>
+              <th title="Frames replaced by a newer one because this viewer was still reading the previous one">Replaced (slow)</th>
             </tr>
           </thead>
           <tbody>
@@ -83,7 +83,7 @@ function Viewers({ status }: { status: BroadcastStatus }) {
                 </td>
                 <td>{formatFps(v.fps)}</td>
                 <td>{formatKbps(v.kbps)}</td>
-                <td>{formatCount(v.dropped)}</td>
+                <td>{formatCount(v.replaced)}</td>
               </tr>
             ))}
           </tbody>
@@ -101,8 +101,13 @@ function Stats({ status }: { status: BroadcastStatus }) {
     ['kbps', 'Bitrate', formatKbps(status.kbps)],
     ['encode', 'Encode (avg / p95)', `${formatMs(capture.encodeMs)} / ${formatMs(capture.encodeMsP95)}`],
     ['skipped', 'Skipped while busy', formatCount(capture.skippedBusy)],
-    ['sent', 'Frames sent', formatCount(status.totals.frames)]
+    ['sent', 'Frames sent', formatCount(status.totals.frames)],
+    ['replaced', 'Replaced for slow viewers', formatCount(status.totals.replaced)]
   ]
+  if (status.classic === 'pickle') {
+    rows.push(['skipped-converting', 'Skipped while converting to pickle', formatCount(status.totals.skippedWhileConverting)])
+    rows.push(['conversion-failures', 'Not convertible to pickle', formatCount(status.totals.conversionFailures)])
+  }
   return (
     <section className="card" aria-labelledby="stats-title">
       <h2 className="card__title" id="stats-title">
