@@ -8,7 +8,7 @@ import type { Heard } from '../../../src/core/fanout/framing'
 import { frameWireBytes, MAX_PINGS_PER_SECOND, nativeFraming } from '../../../src/core/fanout/native-framing'
 import { DEFAULT_MAX_MESSAGE_BYTES, ErrorCodes, FRAME_PREFIX_BYTES, type Message, nowUs } from '../../../src/shared/protocol'
 import { chunkings } from '../../support/chunks'
-import { NUM_RUNS } from '../../support/python'
+import { NUM_RUNS } from '../../support/runs'
 
 const info = { codec: 'jpeg', width: 640, height: 480, fps: 30, name: 'Desk camera' } as const
 
