@@ -27,6 +27,7 @@ import {
 import { formatHostPort } from '../shared/address'
 import { NewestSlot } from '../shared/newest'
 import type { StreamInfo } from '../shared/protocol'
+import { idleStatus } from '../shared/status'
 
 export interface Peer {
   /** unique per window / per browser-host connection */
@@ -430,22 +431,6 @@ export class Sessions {
     this.logRepeat.set(key, { at: now, suppressed: 0 })
     if (this.logRepeat.size > 1000) this.logRepeat.clear()
     this.logLine(line + more)
-  }
-}
-
-export function idleStatus(): BroadcastStatus {
-  return {
-    state: 'idle',
-    port: null,
-    host: null,
-    addresses: [],
-    viewers: [],
-    totals: { frames: 0, bytes: 0, replaced: 0, skippedWhileConverting: 0, conversionFailures: 0, viewersEver: 0, refused: 0 },
-    fps: 0,
-    kbps: 0,
-    classic: 'off',
-    mjpegPort: null,
-    error: null
   }
 }
 

@@ -92,3 +92,19 @@ export interface WatchStats {
   rttMs: number | null
 }
 
+/** What a broadcast reports while it is not running. */
+export function idleStatus(): BroadcastStatus {
+  return {
+    state: 'idle',
+    port: null,
+    host: null,
+    addresses: [],
+    viewers: [],
+    totals: { frames: 0, bytes: 0, replaced: 0, skippedWhileConverting: 0, conversionFailures: 0, viewersEver: 0, refused: 0 },
+    fps: 0,
+    kbps: 0,
+    classic: 'off',
+    mjpegPort: null,
+    error: null
+  }
+}

@@ -308,10 +308,7 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
   /** Say BYE to everyone (where the framing has a goodbye), stop listening and release the port. Idempotent. */
   close(reason: ByeReasonName = 'stopped'): Promise<void> {
     if (this.closing) return this.closing
-    this.conversion?.close()
-    clearInterval(this.sweepTimer)
-    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()))
-    this.closing = serverClosed
+    const serverClosed = this.stopListening()
     for (const c of [...this.conns]) {
       guard(() => {
         if (c.phase === 'live') this.leave(c, null, 'the broadcast stopped')
@@ -330,15 +327,20 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
   /** Drop everything at once without saying goodbye, as if the process had died. */
   destroy(): Promise<void> {
     if (this.closing) return this.closing
-    this.conversion?.close()
-    clearInterval(this.sweepTimer)
-    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()))
-    this.closing = serverClosed
+    const serverClosed = this.stopListening()
     for (const c of [...this.conns]) {
       if (c.phase === 'live') this.leave(c, null, 'the broadcast was destroyed')
       c.socket.destroy()
     }
     return serverClosed
+  }
+
+  /** Stop converting, sweeping and accepting; resolves when the listening socket is closed. */
+  private stopListening(): Promise<void> {
+    this.conversion?.close()
+    clearInterval(this.sweepTimer)
+    this.closing = new Promise<void>((resolve) => this.server.close(() => resolve()))
+    return this.closing
   }
 
   // ---------------------------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { BroadcastStatus, WatchStatus } from '../../../src/shared/ipc'
+import { idleStatus } from '../../../src/shared/status'
 import { SETTINGS_STORAGE_KEY, useStore } from '../../../src/renderer/src/store'
 import { addRecentPartner, defaultSettings, RECENT_LIMIT, sanitizeSettings } from '../../../src/renderer/src/store/settings'
 
@@ -10,19 +11,7 @@ function stored(): { state: Record<string, unknown>; version: number } {
   return JSON.parse(localStorage.getItem(SETTINGS_STORAGE_KEY) ?? 'null')
 }
 
-const liveStatus: BroadcastStatus = {
-  state: 'live',
-  port: 9999,
-  host: '::',
-  addresses: ['192.168.1.20:9999'],
-  viewers: [],
-  totals: { frames: 0, bytes: 0, replaced: 0, skippedWhileConverting: 0, conversionFailures: 0, viewersEver: 0, refused: 0 },
-  fps: 0,
-  kbps: 0,
-  classic: 'off',
-  mjpegPort: null,
-  error: null
-}
+const liveStatus: BroadcastStatus = { ...idleStatus(), state: 'live', port: 9999, host: '::', addresses: ['192.168.1.20:9999'] }
 
 beforeEach(() => {
   localStorage.clear()
