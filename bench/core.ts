@@ -10,7 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import v8 from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { Worker } from 'node:worker_threads'
-import { Broadcaster, frameWireBytes } from '../src/core/fanout/broadcaster'
+import { Broadcaster } from '../src/core/fanout/broadcaster'
+import { frameWireBytes } from '../src/core/fanout/native-framing'
 import { encodeFrameHead, encodePreamble } from '../src/core/codec/codec'
 import { Watcher } from '../src/core/watch/watcher'
 import type { StreamInfo } from '../src/shared/protocol'
@@ -168,10 +169,10 @@ async function relayThroughput(frames: number, payload: Buffer): Promise<number>
   }
   await done
   const ms = performance.now() - start
-  const dropped = b.stats().dropped
+  const replaced = b.stats().replaced
   await w.stop()
   await b.close()
-  if (dropped !== 0) throw new Error(`relay throughput run dropped ${dropped} frames`)
+  if (replaced !== 0) throw new Error(`relay throughput run replaced ${replaced} frames`)
   return (frames * frameWireBytes(payload.length)) / 1e6 / (ms / 1000)
 }
 
@@ -300,7 +301,7 @@ async function benchLatency(): Promise<void> {
     rawAll.push(...(await raw.run(perBlock)))
     relayAll.push(...(await relay.run(perBlock)))
   }
-  const dropped = b.stats().dropped
+  const replaced = b.stats().replaced
   await receivers.close()
   for (const s of writers) s.destroy()
   await b.close()
@@ -308,7 +309,7 @@ async function benchLatency(): Promise<void> {
   print('added_latency_p50_ms', percentile(relayAll, 50)!, 'ms', percentile(rawAll, 50)!, 'info')
   print('added_latency_p99_over_raw_ms', percentile(relayAll, 99)! - percentile(rawAll, 99)!, 'ms', 0, 'info')
   const expected = viewers * blocks * perBlock
-  if (relayAll.length !== expected || rawAll.length !== expected || dropped !== 0) {
+  if (relayAll.length !== expected || rawAll.length !== expected || replaced !== 0) {
     print('added_latency_frames_missing', expected - relayAll.length, 'frames', expected - rawAll.length, '0')
   }
 }
@@ -363,7 +364,7 @@ async function benchStalled(): Promise<void> {
   print('stalled_min_healthy_fps', Math.min(...fps), 'fps', sentFps, '>= 29')
   const bound = 2 * frameWireBytes(size) + stalled.writableHighWaterMark
   print('stalled_pending_bytes', maxPending, 'bytes', frameWireBytes(size), `<= ${bound}`)
-  print('stalled_viewer_dropped', stuck?.dropped ?? -1, 'frames', 0, '> 0 (the stall was reached)')
+  print('stalled_viewer_replaced', stuck?.replaced ?? -1, 'frames', 0, '> 0 (the stall was reached)')
   if (!complete) print('stalled_healthy_frames_missing', arrivals.reduce((n, a) => n + frames - a.length, 0), 'frames', 0, '0')
 }
 
@@ -404,7 +405,7 @@ async function benchHeap(): Promise<void> {
       b.send({ capturedAtUs: 0, payload })
       if ((i & 255) === 255) await new Promise((r) => setImmediate(r))
     }
-    while (received < target - b.stats().dropped) await sleep(5)
+    while (received < target - b.stats().replaced) await sleep(5)
   }
   await relay(5_000)
   const before = await settledHeapMb()

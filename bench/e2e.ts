@@ -25,13 +25,14 @@ import {
   type ArrivalRecord,
   bareEncodeP95,
   probeCamera,
+  probeArrivals,
   probeVideo,
-  probeViewer,
   type ProbeRecord,
   takeArrivals,
   takeCameraRecords,
   takeRecords
 } from './probe'
+import { recordViewerPaints, takeViewerPaints, type ViewerPaint } from '../e2e/viewer-probe'
 
 const ROOT = resolve(__dirname, '..')
 const CLIP = CLIP_720P
@@ -104,6 +105,20 @@ function newFrames(records: ProbeRecord[]): Drawn[] {
   return out
 }
 
+/** A paint of the app's viewer canvas as a probe record: drawn when the app stamped the paint. */
+function viewerRecord(paint: ViewerPaint): ProbeRecord {
+  return {
+    lumas: paint.lumas,
+    atMs: paint.atMs,
+    captureMs: null,
+    receiveMs: null,
+    drawnMs: paint.paintedAtUs / 1000,
+    seq: paint.seq,
+    appCapturedUs: paint.capturedAtUs,
+    appPaintedUs: paint.paintedAtUs
+  }
+}
+
 function p(values: number[], q: number): number | null {
   return percentile(values, q)
 }
@@ -169,10 +184,11 @@ async function measureApp(browser: Browser, host: HostProcess, warmupMs: number,
     await sleep(warmupMs)
 
     await broadcast.evaluate(probeCamera, { name: 'camera', selector: '[data-testid="broadcast-preview"]', centres: CENTRES })
-    await watch.evaluate(probeViewer, { centres: CENTRES })
+    await watch.evaluate(recordViewerPaints, { name: 'viewer', centres: CENTRES })
+    await watch.evaluate(probeArrivals)
     await sleep(durationMs)
     const camera = await broadcast.evaluate(takeCameraRecords, 'camera')
-    const viewer = await watch.evaluate(takeRecords, 'viewer')
+    const viewer = (await watch.evaluate(takeViewerPaints, { name: 'viewer', stop: true })).map(viewerRecord)
     const arrivals = await watch.evaluate(takeArrivals)
     const stats = broadcast.getByTestId('broadcast-stats')
     const attr = async (name: string): Promise<number | null> => {

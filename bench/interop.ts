@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import sharp from 'sharp'
-import { ClassicBroadcaster, type ClassicPayload } from '../src/core/classic/classic-broadcaster'
+import { Broadcaster } from '../src/core/fanout/broadcaster'
 import { MJPEG_BOUNDARY, MjpegServer } from '../src/core/mjpeg/mjpeg-server'
 import { nowUs, type StreamInfo } from '../src/shared/protocol'
 
@@ -46,6 +46,8 @@ async function testJpeg(): Promise<Buffer> {
 }
 
 /** Run the classic receiver against host:port for `frames` frames; resolves with the fps it measured. */
+type ClassicPayload = 'pickle' | 'jpeg'
+
 async function pythonReceiver(port: number, frames: number, variant: ClassicPayload): Promise<number> {
   const py = spawn(PYTHON, [join(SCRIPTS, 'receiver.py'), HOST, String(port), String(frames), variant], { stdio: ['ignore', 'pipe', 'inherit'] })
   const kill = setTimeout(() => py.kill('SIGKILL'), 60_000)
@@ -59,7 +61,7 @@ async function pythonReceiver(port: number, frames: number, variant: ClassicPayl
 }
 
 async function ours(variant: ClassicPayload, jpeg: Buffer): Promise<number> {
-  const b = await ClassicBroadcaster.listen({ host: HOST, port: 0, info, payload: variant })
+  const b = await Broadcaster.listen({ host: HOST, port: 0, info, framing: `classic-${variant}` })
   const feed = setInterval(() => b.send({ capturedAtUs: nowUs(), payload: jpeg }), 1000 / OFFERED_FPS)
   try {
     return await pythonReceiver(b.port, CLASSIC_FRAMES, variant)

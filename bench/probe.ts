@@ -206,63 +206,27 @@ export function takeCameraRecords(name: string): ProbeRecord[] {
   }))
 }
 
-/** Record every paint of the app's viewer canvas, and every frame window.api hands to the page. */
-export function probeViewer(o: { centres: Centre[] }): void {
-  const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="viewer-canvas"]')
-  if (!canvas) throw new Error('no viewer canvas')
-  // The viewer canvas is a 'bitmaprenderer' canvas (no getImageData): each 3×3 patch around a cell centre is copied
-  // onto a small scratch canvas and read there.
-  const scratch = document.createElement('canvas')
-  scratch.width = 3 * o.centres.length
-  scratch.height = 3
-  const ctx = scratch.getContext('2d', { willReadFrequently: true })
-  if (!ctx) throw new Error('no 2d context for reading the viewer canvas')
+/**
+ * Record every frame the Watch page's window.api hands over (a second listener next to the app's own); the paints
+ * themselves are recorded by recordViewerPaints (e2e/viewer-probe.ts).
+ */
+export function probeArrivals(): void {
   const g = window as unknown as {
-    __fcProbe?: Record<string, ProbeRecord[]>
     __fcArrivals?: ArrivalRecord[]
     api: {
       onWatchFrame(l: (f: { seq: number; capturedAtUs: number; latencyMs: number | null; jpeg: Uint8Array }) => void): () => void
     }
   }
-  const store = (g.__fcProbe ??= {})
-  const records: ProbeRecord[] = (store.viewer = [])
   const arrivals: ArrivalRecord[] = (g.__fcArrivals = [])
-  const epochNow = (): number => performance.timeOrigin + performance.now()
   g.api.onWatchFrame((f) =>
-    arrivals.push({ seq: f.seq, capturedAtUs: f.capturedAtUs, latencyMs: f.latencyMs, arrivedMs: epochNow(), bytes: f.jpeg.byteLength })
-  )
-  new MutationObserver(() => {
-    const atMs = epochNow()
-    const rect = (canvas.dataset.drawRect ?? '').split(',').map(Number)
-    let lumas: number[] | null = null
-    if (rect.length === 4 && rect.every((n) => Number.isFinite(n))) {
-      const [x, y, w, h] = rect as [number, number, number, number]
-      o.centres.forEach(({ fx, fy }, i) =>
-        ctx.drawImage(canvas, Math.round(x + fx * w) - 1, Math.round(y + fy * h) - 1, 3, 3, 3 * i, 0, 3, 3)
-      )
-      const d = ctx.getImageData(0, 0, scratch.width, 3).data
-      lumas = o.centres.map((_, i) => {
-        let sum = 0
-        for (let row = 0; row < 3; row++) {
-          for (let col = 3 * i; col < 3 * i + 3; col++) {
-            const k = (row * scratch.width + col) * 4
-            sum += 0.299 * d[k]! + 0.587 * d[k + 1]! + 0.114 * d[k + 2]!
-          }
-        }
-        return sum / 9
-      })
-    }
-    records.push({
-      lumas,
-      atMs,
-      captureMs: null,
-      receiveMs: null,
-      drawnMs: Number(canvas.dataset.paintedAtUs) / 1000,
-      seq: Number(canvas.dataset.seq),
-      appCapturedUs: Number(canvas.dataset.capturedAtUs),
-      appPaintedUs: Number(canvas.dataset.paintedAtUs)
+    arrivals.push({
+      seq: f.seq,
+      capturedAtUs: f.capturedAtUs,
+      latencyMs: f.latencyMs,
+      arrivedMs: performance.timeOrigin + performance.now(),
+      bytes: f.jpeg.byteLength
     })
-  }).observe(canvas, { attributes: true, attributeFilter: ['data-painted-at-us'] })
+  )
 }
 
 /** Take (and clear) what a probe recorded. */

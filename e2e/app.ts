@@ -7,6 +7,7 @@ import type { WindowRole } from '../src/shared/ipc'
 import { cellCentre, type ClipSpec, COUNTER_CELLS, counterFromLumas } from '../tools/make-y4m'
 import { ARTIFACT_DIR, CLIP_480P } from './camera'
 import { freePort, type HostProcess, launchHost } from './host'
+import { recordViewerPaints, takeViewerPaints } from './viewer-probe'
 
 export { freePort }
 
@@ -67,7 +68,7 @@ export const test = base.extend<{ app: App }, { host: HostProcess }>({
 
 export { expect }
 
-/** A TCP port nothing listens on right now (on 127.0.0.1). */
+/** Save a full-page screenshot of `page` as e2e/artifacts/NAME.png (every window state gets one). */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACT_DIR, `${name}.png`), fullPage: true })
 }
@@ -119,17 +120,34 @@ export async function expectLive(page: Page): Promise<void> {
   await expect(page.getByTestId('viewer-canvas')).toHaveAttribute('data-seq', /^\d+$/, { timeout: 15_000 })
 }
 
+/**
+ * Start broadcasting from `broadcast` on `port` (loopback, `preset`), connect every Watch window in `watchers` to the
+ * address it shows, and wait until each one is live with a picture. Returns the address.
+ */
+export async function goLive(broadcast: Page, watchers: Page[], o: { port: number; preset?: '480p' | '720p' }): Promise<string> {
+  const address = await startBroadcast(broadcast, o)
+  for (const watch of watchers) await connectWatch(watch, address)
+  for (const watch of watchers) await expectLive(watch)
+  return address
+}
+
+/** A Broadcast window and `watchers` Watch windows (default 1; `watch` is the first), live on a free port: see goLive. */
+export async function openLiveStream(
+  app: App,
+  o: { watchers?: number; preset?: '480p' | '720p' } = {}
+): Promise<{ broadcast: Page; watch: Page; watchers: Page[]; address: string; port: number }> {
+  const port = await freePort()
+  const broadcast = await app.open('broadcast')
+  const watchers: Page[] = []
+  for (let i = 0; i < (o.watchers ?? 1); i++) watchers.push(await app.open('watch'))
+  const address = await goLive(broadcast, watchers, { port, ...(o.preset ? { preset: o.preset } : {}) })
+  return { broadcast, watch: watchers[0]!, watchers, address, port }
+}
+
 export interface PaintSample {
   seq: number
   /** The fake camera's frame counter read back from the canvas pixels; null when unreadable. */
   counter: number | null
-  capturedAtUs: number
-  paintedAtUs: number
-}
-
-interface RawSample {
-  seq: number
-  lumas: number[] | null
   capturedAtUs: number
   paintedAtUs: number
 }
@@ -140,55 +158,10 @@ interface RawSample {
  */
 export async function samplePaints(page: Page, ms: number, clip: ClipSpec = CLIP_480P): Promise<PaintSample[]> {
   const centres = Array.from({ length: COUNTER_CELLS }, (_, i) => cellCentre(clip, i))
-  const raw = await page.evaluate(
-    ([centres, ms]) =>
-      new Promise<RawSample[]>((resolve) => {
-        const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="viewer-canvas"]')
-        if (!canvas) throw new Error('no viewer canvas')
-        // The viewer canvas is a 'bitmaprenderer' canvas (no getImageData): each 3×3 patch around a cell centre is
-        // copied onto a small scratch canvas and read there.
-        const scratch = document.createElement('canvas')
-        scratch.width = 3 * centres.length
-        scratch.height = 3
-        const ctx = scratch.getContext('2d', { willReadFrequently: true })
-        if (!ctx) throw new Error('no 2d context for reading the viewer canvas')
-        const samples: RawSample[] = []
-        const lumas = (): number[] | null => {
-          const rect = (canvas.dataset.drawRect ?? '').split(',').map(Number)
-          if (rect.length !== 4 || rect.some((n) => !Number.isFinite(n))) return null
-          const [x, y, w, h] = rect as [number, number, number, number]
-          centres.forEach(({ fx, fy }, i) =>
-            ctx.drawImage(canvas, Math.round(x + fx * w) - 1, Math.round(y + fy * h) - 1, 3, 3, 3 * i, 0, 3, 3)
-          )
-          const d = ctx.getImageData(0, 0, scratch.width, 3).data
-          return centres.map((_, i) => {
-            let sum = 0
-            for (let row = 0; row < 3; row++) {
-              for (let col = 3 * i; col < 3 * i + 3; col++) {
-                const k = (row * scratch.width + col) * 4
-                sum += 0.299 * d[k]! + 0.587 * d[k + 1]! + 0.114 * d[k + 2]!
-              }
-            }
-            return sum / 9
-          })
-        }
-        const observer = new MutationObserver(() => {
-          samples.push({
-            seq: Number(canvas.dataset.seq),
-            lumas: lumas(),
-            capturedAtUs: Number(canvas.dataset.capturedAtUs),
-            paintedAtUs: Number(canvas.dataset.paintedAtUs)
-          })
-        })
-        observer.observe(canvas, { attributes: true, attributeFilter: ['data-painted-at-us'] })
-        setTimeout(() => {
-          observer.disconnect()
-          resolve(samples)
-        }, ms)
-      }),
-    [centres, ms] as const
-  )
-  return raw.map((r) => ({ seq: r.seq, counter: counterFromLumas(r.lumas), capturedAtUs: r.capturedAtUs, paintedAtUs: r.paintedAtUs }))
+  await page.evaluate(recordViewerPaints, { name: 'sample', centres })
+  await page.waitForTimeout(ms)
+  const paints = await page.evaluate(takeViewerPaints, { name: 'sample', stop: true })
+  return paints.map((p) => ({ seq: p.seq, counter: counterFromLumas(p.lumas), capturedAtUs: p.capturedAtUs, paintedAtUs: p.paintedAtUs }))
 }
 
 /** Frames delivered: paints that showed a new camera frame, and whether the counter only ever moved forward. */

@@ -1,15 +1,4 @@
-import {
-  analysePaints,
-  connectWatch,
-  expect,
-  expectLive,
-  freePort,
-  samplePaints,
-  screenshot,
-  startBroadcast,
-  stopBroadcast,
-  test
-} from './app'
+import { analysePaints, connectWatch, expect, freePort, goLive, openLiveStream, samplePaints, screenshot, stopBroadcast, test } from './app'
 
 test.describe('what a person sees when watching goes wrong', () => {
   test('an invalid address gets an inline error and nothing is started', async ({ app }) => {
@@ -46,9 +35,7 @@ test.describe('what a person sees when watching goes wrong', () => {
     const watch = await app.open('watch')
     await screenshot(broadcast, 'broadcast-idle')
 
-    const address = await startBroadcast(broadcast, { port })
-    await connectWatch(watch, address)
-    await expectLive(watch)
+    const address = await goLive(broadcast, [watch], { port })
 
     await stopBroadcast(broadcast)
     await screenshot(broadcast, 'broadcast-stopped')
@@ -74,12 +61,7 @@ test.describe('what a person sees when watching goes wrong', () => {
 })
 
 test('a camera unplugged mid-stream: Broadcast offers Retry, Watch shows stalled, Retry brings the picture back', async ({ app }) => {
-  const port = await freePort()
-  const broadcast = await app.open('broadcast')
-  const watch = await app.open('watch')
-  const address = await startBroadcast(broadcast, { port })
-  await connectWatch(watch, address)
-  await expectLive(watch)
+  const { broadcast, watch } = await openLiveStream(app)
 
   // What the browser does when a camera goes away: the track ends and says so.
   await broadcast.evaluate(() => {

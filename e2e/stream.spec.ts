@@ -1,25 +1,10 @@
-import {
-  analysePaints,
-  connectWatch,
-  expect,
-  expectLive,
-  freePort,
-  samplePaints,
-  screenshot,
-  startBroadcast,
-  test
-} from './app'
+import type { Page } from '@playwright/test'
+import { analysePaints, expect, openLiveStream, samplePaints, screenshot, test } from './app'
 
 test.describe('streaming a camera from a Broadcast window to Watch windows', () => {
   test('a Watch window shows the broadcast camera at 25 fps or more at 640×480', async ({ app }) => {
-    const port = await freePort()
-    const broadcast = await app.open('broadcast')
-    const watch = await app.open('watch')
-
-    const address = await startBroadcast(broadcast, { port, preset: '480p' })
+    const { broadcast, watch, address, port } = await openLiveStream(app, { preset: '480p' })
     expect(address).toBe(`127.0.0.1:${port}`)
-    await connectWatch(watch, address)
-    await expectLive(watch)
     await expect(watch.getByTestId('watch-banner-title')).toHaveText(`Live from ${address}`)
     await expect(broadcast.getByTestId('broadcast-viewer')).toHaveCount(1)
     // Let the stream settle (first frames, layout) before measuring the steady rate.
@@ -44,16 +29,8 @@ test.describe('streaming a camera from a Broadcast window to Watch windows', () 
   })
 
   test('two Watch windows on one broadcaster are both live', async ({ app }) => {
-    const port = await freePort()
-    const broadcast = await app.open('broadcast')
-    const first = await app.open('watch')
-    const second = await app.open('watch')
-
-    const address = await startBroadcast(broadcast, { port })
-    await connectWatch(first, address)
-    await connectWatch(second, address)
-    await expectLive(first)
-    await expectLive(second)
+    const { broadcast, watchers } = await openLiveStream(app, { watchers: 2 })
+    const [first, second] = watchers as [Page, Page]
     await expect(broadcast.getByTestId('broadcast-viewer')).toHaveCount(2)
     await expect(broadcast.getByTestId('viewer-count')).toHaveText('2')
 

@@ -49,7 +49,7 @@ for (const f of ['/package.json', '/out/main/index.js', '/out/preload/index.js',
   must(files.has(f), `the archive holds ${f}`)
 }
 for (const f of files) {
-  if (/^\/(src|test|e2e|bench|tools|docs|resources|build)\//.test(f)) { problems.push(`source or tooling leaked into the archive: ${f}`); break }
+  if (/^\/(src|test|e2e|bench|tools|docs|resources|build|out\/cli)\//.test(f)) { problems.push(`source or tooling leaked into the archive: ${f}`); break }
   if (/^\/out\/.*\.map$/.test(f)) { problems.push(`a source map was packed: ${f}`); break }
 }
 must(existsSync(join(app, 'resources', 'app.asar.unpacked', 'node_modules', 'sharp', 'package.json')), "sharp is unpacked next to the archive")

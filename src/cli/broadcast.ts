@@ -3,13 +3,13 @@
 
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_VIEWERS, DEFAULT_PORT, nowUs } from '../shared/protocol'
+import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_VIEWERS, DEFAULT_PORT, INFO_MAX_NAME_BYTES, nowUs } from '../shared/protocol'
 import { Broadcaster } from '../core/fanout/broadcaster'
-import { ClassicBroadcaster, type ClassicPayload } from '../core/classic/classic-broadcaster'
+import { framingForClassicMode } from '../core/fanout/framing'
 import { formatHostPort } from '../shared/address'
 import { jpegSize } from '../core/jpeg/jpeg'
 import { MJPEG_STREAM_PATH, MjpegServer } from '../core/mjpeg/mjpeg-server'
-import { EXIT_CODES_HELP, Exit, type Io, parseNumber, StatusLine, UsageError } from './common'
+import { EXIT_CODES_HELP, Exit, type Io, parseNumber, portOption, StatusLine, UsageError } from './common'
 import { openSource } from './sources'
 
 export const BROADCAST_HELP = `Usage: framecast broadcast --source <file.mjpeg | folder | -> [options]
@@ -64,15 +64,15 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
   }
   if (values.source === undefined) throw new UsageError('--source is required (a file, a folder of JPEGs, or - for standard input)')
   const fps = parseNumber('fps', values.fps, 0.1, 120, false) ?? 30
-  const port = parseNumber('port', values.port, 0, 65535) ?? DEFAULT_PORT
-  const mjpegPort = parseNumber('mjpeg-port', values['mjpeg-port'], 0, 65535)
+  const port = portOption('port', values.port) ?? DEFAULT_PORT
+  const mjpegPort = portOption('mjpeg-port', values['mjpeg-port'])
   const maxViewers = parseNumber('max-viewers', values['max-viewers'], 1, 1024) ?? DEFAULT_MAX_VIEWERS
-  const classic = values.classic as ClassicPayload | undefined
+  const classic = values.classic as 'pickle' | 'jpeg' | undefined
   if (classic !== undefined && classic !== 'pickle' && classic !== 'jpeg') {
     throw new UsageError(`--classic takes pickle or jpeg, not "${String(classic)}"`)
   }
   const name = values.name ?? 'framecast'
-  if (Buffer.byteLength(name) > 64) throw new UsageError('--name is longer than 64 bytes')
+  if (Buffer.byteLength(name) > INFO_MAX_NAME_BYTES) throw new UsageError(`--name is longer than ${INFO_MAX_NAME_BYTES} bytes`)
 
   const source = await openSource(values.source, io.stdin, DEFAULT_MAX_MESSAGE_BYTES)
   const frames = source.frames(values.loop ?? false)
@@ -82,9 +82,8 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
   if (size === undefined) throw new UsageError(`The first image of ${source.label} is not a JPEG with a readable size`)
   const info = { codec: 'jpeg' as const, ...size, fps, name }
 
-  const common = { port, info, maxViewers, ...(values.host !== undefined ? { host: values.host } : {}) }
-  const server = classic ? await ClassicBroadcaster.listen({ ...common, payload: classic }) : await Broadcaster.listen(common)
-  const fanout = server instanceof ClassicBroadcaster ? server.net : server
+  const framing = framingForClassicMode(classic ?? 'off')
+  const server = await Broadcaster.listen({ port, info, maxViewers, framing, ...(values.host !== undefined ? { host: values.host } : {}) })
   let mjpeg: MjpegServer | null = null
   try {
     io.stdout.write(`listening on ${formatHostPort(server.host, server.port)} (${classic ? `classic ${classic}` : 'framecast'})\n`)
@@ -114,14 +113,14 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
     const s = jpegSize(current)
     if (s !== undefined && (s.width !== info.width || s.height !== info.height)) {
       Object.assign(info, s)
-      fanout.setInfo(info)
+      server.setInfo(info)
     }
     server.send({ capturedAtUs: nowUs(), payload: current })
     mjpeg?.send(current)
     sent++
-    const t = fanout.stats()
+    const t = server.stats()
     const mj = mjpeg === null ? '' : ` · mjpeg ${mjpeg.stats().clients}`
-    status.update(`sent ${sent} · viewers ${fanout.viewers().length}${mj} · ${t.fps} fps · ${t.kbps} kbps · dropped ${t.dropped}`)
+    status.update(`sent ${sent} · viewers ${server.viewers().length}${mj} · ${t.fps} fps · ${t.kbps} kbps · replaced for slow viewers ${t.replaced}`)
     const next = await Promise.race([frames.next(), io.interrupted.then(() => null)])
     if (next === null || next.done || stopped) break
     current = next.value

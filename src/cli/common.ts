@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream'
+import { readPort } from '../shared/address'
 import { FramecastError } from '../core/errors'
 
 /** Exit codes of the `framecast` command (also listed in --help). */
@@ -26,6 +27,7 @@ export interface Io {
   interrupted: Promise<void>
 }
 
+/** A command line that cannot be run (unknown option, bad value): reported with the usage hint, exit code 2. */
 export class UsageError extends Error {}
 
 /** One status line on stderr: rewritten in place on a terminal, printed every few seconds otherwise. */
@@ -51,6 +53,10 @@ export class StatusLine {
   }
 }
 
+/**
+ * The number given to option `--name` (undefined when the option is absent), from `min` to `max`, a whole number
+ * unless `integer` is false. Throws UsageError naming the option and the bounds. Ports go through portOption.
+ */
 export function parseNumber(name: string, value: string | undefined, min: number, max: number, integer = true): number | undefined {
   if (value === undefined) return undefined
   const n = Number(value)
@@ -58,6 +64,17 @@ export function parseNumber(name: string, value: string | undefined, min: number
     throw new UsageError(`--${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, not "${value}"`)
   }
   return n
+}
+
+/**
+ * The port given to option `--name` (undefined when absent), read by readPort with 0 allowed (a server on port 0 gets
+ * a free one). Throws UsageError with readPort's words: `--port "70000": The port must be between 0 and 65535`.
+ */
+export function portOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const r = readPort(value, { anyFree: true })
+  if (r.port === null) throw new UsageError(`--${name} ${JSON.stringify(value)}: ${r.problem}`)
+  return r.port
 }
 
 /** Exit code for an error that stopped a command. */

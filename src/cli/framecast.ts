@@ -1,5 +1,5 @@
 // The `framecast` command: headless broadcast and watch, for machines without a screen and for scripts.
-// bin/framecast.js runs main() under tsx.
+// `npm run build:cli` bundles it into out/cli/framecast.mjs (vite.cli.config.mts); bin/framecast.mjs runs that.
 
 import { broadcast } from './broadcast'
 import { describeError, EXIT_CODES_HELP, Exit, exitCodeFor, type Io, UsageError } from './common'

@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import * as v from 'valibot'
-import { HostSchema, PortSchema } from '../shared/address'
+import { HostSchema, readPort, splitHostPort } from '../shared/address'
 import type { WatchMode } from '../shared/status'
 import { Watcher, type WatchedFrame } from '../core/watch/watcher'
 import { EXIT_CODES_HELP, Exit, type Io, parseNumber, StatusLine, UsageError } from './common'
@@ -20,7 +20,10 @@ Watches a Framecast broadcaster, or a classic OpenCV sender script (pickle or JP
   --frames N          stop after N frames (default: until Ctrl-C)
   --out DIR | -       write each frame as DIR/frame-000001.jpg ..., or - for an MJPEG stream on standard output
   --json              end with one JSON line on standard output:
-                      {"frames","fps","kbps","latencyP50Ms","latencyP95Ms","gaps","format","width","height"}
+                      {"frames","fps","kbps","latencyP50Ms","latencyP95Ms","gaps","skippedWhileEncoding",
+                      "format","width","height"}
+                      gaps: frames the broadcaster skipped (jumps in its sequence numbers);
+                      skippedWhileEncoding: classic pickles skipped while an earlier one was encoded to JPEG
   --timeout SECONDS   give up (exit 1) if not done by then
   --quiet, -q         no status line on standard error
   --help, -h          this text
@@ -29,14 +32,18 @@ Lost connections are retried until the frame count, the timeout or Ctrl-C.
 
 ${EXIT_CODES_HELP}`
 
+/**
+ * The HOST:PORT argument: "192.168.1.20:9999", "camera.local:9999", "[fe80::1%eth0]:9999" (split by splitHostPort,
+ * checked by HostSchema and readPort). Throws UsageError saying what is wrong.
+ */
 export function parseAddress(text: string): { host: string; port: number } {
-  const m = /^(\[[^\]]+\]|[^:]+|[0-9a-fA-F:]+):(\d{1,5})$/.exec(text.trim())
-  if (m === null) throw new UsageError(`"${text}" is not HOST:PORT (an IPv6 address goes in brackets: [::1]:9999)`)
-  const host = v.safeParse(HostSchema, m[1])
-  if (!host.success) throw new UsageError(`${m[1]}: ${host.issues[0].message}`)
-  const port = v.safeParse(PortSchema, Number(m[2]))
-  if (!port.success) throw new UsageError(`${m[2]}: ${port.issues[0].message}`)
-  return { host: host.output, port: port.output }
+  const split = splitHostPort(text)
+  if (split === null) throw new UsageError(`"${text}" is not HOST:PORT (an IPv6 address goes in brackets: [::1]:9999)`)
+  const host = v.safeParse(HostSchema, split.host)
+  if (!host.success) throw new UsageError(`${split.host}: ${host.issues[0].message}`)
+  const port = readPort(split.port)
+  if (port.port === null) throw new UsageError(`${split.port}: ${port.problem}`)
+  return { host: host.output, port: port.port }
 }
 
 export async function watch(argv: string[], io: Io): Promise<number> {
@@ -104,7 +111,8 @@ export async function watch(argv: string[], io: Io): Promise<number> {
     watcher.on('stats', (s) => {
       const st = watcher.status
       const lat = s.latencyP50Ms === null ? '' : ` · latency p50 ${s.latencyP50Ms} ms p95 ${s.latencyP95Ms} ms`
-      status.update(`${st.state} ${st.format ?? ''} · frames ${frames} · ${s.fps} fps · ${s.kbps} kbps · gaps ${s.dropped}${lat}`)
+      const skipped = s.skippedWhileEncoding > 0 ? ` · skipped while encoding ${s.skippedWhileEncoding}` : ''
+      status.update(`${st.state} ${st.format ?? ''} · frames ${frames} · ${s.fps} fps · ${s.kbps} kbps · gaps ${s.gaps}${skipped}${lat}`)
     })
     watcher.on('state', (s) => {
       if (s.state === 'error') finish(Exit.failed, s.error ? `${s.error.message} (${s.error.code})` : 'the watch failed')
@@ -133,7 +141,8 @@ export async function watch(argv: string[], io: Io): Promise<number> {
       kbps: seconds > 0 ? Math.round((bytes * 8) / seconds / 1000) : 0,
       latencyP50Ms: stats.latencyP50Ms,
       latencyP95Ms: stats.latencyP95Ms,
-      gaps: stats.dropped,
+      gaps: stats.gaps,
+      skippedWhileEncoding: stats.skippedWhileEncoding,
       format,
       width: (size as { width: number } | null)?.width ?? null,
       height: (size as { height: number } | null)?.height ?? null

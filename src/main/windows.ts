@@ -89,11 +89,6 @@ export function windowsWithRole(role: WindowRole): BrowserWindow[] {
   return [...registry.values()].filter((e) => e.role === role && !e.window.isDestroyed()).map((e) => e.window)
 }
 
-export function webContentsOf(webContentsId: number): WebContents | undefined {
-  const e = registry.get(webContentsId)
-  return e && !e.window.isDestroyed() ? e.window.webContents : undefined
-}
-
 /** Called once when a window we created is closed or its page is gone (crash, reload); returns an unsubscribe. */
 export function onWindowGone(listener: (webContentsId: number) => void): () => void {
   goneListeners.add(listener)

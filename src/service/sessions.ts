@@ -4,7 +4,7 @@
 
 import { networkInterfaces } from 'node:os'
 import { Broadcaster, type BroadcastFrame } from '../core/fanout/broadcaster'
-import { ClassicBroadcaster } from '../core/classic/classic-broadcaster'
+import { framingForClassicMode } from '../core/fanout/framing'
 import { FramecastError, isFramecastError } from '../core/errors'
 import { MjpegServer } from '../core/mjpeg/mjpeg-server'
 import { Watcher } from '../core/watch/watcher'
@@ -25,7 +25,9 @@ import {
   type WindowRole
 } from '../shared/ipc'
 import { formatHostPort } from '../shared/address'
+import { NewestSlot } from '../shared/newest'
 import type { StreamInfo } from '../shared/protocol'
+import { idleStatus } from '../shared/status'
 
 export interface Peer {
   /** unique per window / per browser-host connection */
@@ -60,11 +62,8 @@ interface BroadcastSession {
 
 interface WatchSession {
   readonly watcher: Watcher
-  /** The newest frame not yet handed to the peer; a newer one replaces it. */
-  pending: WatchFrame | null
-  flushScheduled: boolean
-  /** Frames replaced before they were handed on (the peer could not keep up with a burst). */
-  coalesced: number
+  /** The newest frame not yet handed to the peer; a newer one replaces it. A hand-on is scheduled while it is full. */
+  readonly toPeer: NewestSlot<WatchFrame>
 }
 
 type Handler<C extends RequestChannel> = (peer: Peer, request: ValidRequestOf<C>) => Promise<ResponseMap[C]>
@@ -125,25 +124,17 @@ function describe(value: unknown): string {
 // Switch points for compatibility with the classic (OpenCV script) protocol and the MJPEG-over-HTTP endpoint.
 // ---------------------------------------------------------------------------------------------------------------
 
-/** What runs for a broadcast besides the native fan-out. */
+/** What runs for a broadcast besides its fan-out. */
 interface Compat {
   classic: BroadcastStatus['classic']
   mjpegPort: number | null
-  /** Classic mode: turns the window's JPEG frames into the classic payload; its fan-out is the session's broadcaster. */
-  classicServer: ClassicBroadcaster | null
   mjpeg: MjpegServer | null
 }
 
 /** broadcast:start `classic`: the broadcast port speaks the classic OpenCV-script format instead of Framecast. */
-async function listenBroadcaster(
-  request: ValidRequestOf<'broadcast:start'>,
-  info: StreamInfo,
-  maxMessageBytes: number | undefined
-): Promise<{ broadcaster: Broadcaster; classicServer: ClassicBroadcaster | null }> {
-  const options = { host: request.host, port: request.port, info, ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}) }
-  if (request.classic === 'off') return { broadcaster: await Broadcaster.listen(options), classicServer: null }
-  const classicServer = await ClassicBroadcaster.listen({ ...options, payload: request.classic })
-  return { broadcaster: classicServer.net, classicServer }
+function listenBroadcaster(request: ValidRequestOf<'broadcast:start'>, info: StreamInfo, maxMessageBytes: number | undefined): Promise<Broadcaster> {
+  const framing = framingForClassicMode(request.classic)
+  return Broadcaster.listen({ host: request.host, port: request.port, info, framing, ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}) })
 }
 
 /** broadcast:start `mjpegPort`: HTTP MJPEG on its own port; the running server is kept when the port stays. */
@@ -154,9 +145,9 @@ async function startMjpeg(request: ValidRequestOf<'broadcast:start'>, current: M
   return MjpegServer.listen({ host: request.host, port: request.mjpegPort })
 }
 
-/** A frame from the window goes to the broadcaster (through the classic wrapper in classic mode) and to MJPEG. */
+/** A frame from the window goes to the broadcaster, whatever its framing, and to MJPEG. */
 function sendFrame(s: BroadcastSession, frame: BroadcastFrame): number {
-  const viewers = s.compat.classicServer ? s.compat.classicServer.send(frame) : s.broadcaster.send(frame)
+  const viewers = s.broadcaster.send(frame)
   if (s.compat.mjpeg === null) return viewers
   s.compat.mjpeg.send(frame.payload)
   return viewers + s.compat.mjpeg.stats().clients
@@ -275,20 +266,19 @@ export class Sessions {
     if (existing) await this.stopBroadcast(peer.id, 'stopped', false, peer)
 
     let broadcaster: Broadcaster | undefined
-    let classicServer: ClassicBroadcaster | null = null
     let mjpeg: MjpegServer | null = null
     try {
-      ;({ broadcaster, classicServer } = await listenBroadcaster(req, info, this.options.maxMessageBytes))
+      broadcaster = await listenBroadcaster(req, info, this.options.maxMessageBytes)
       mjpeg = await startMjpeg(req, null)
     } catch (e) {
-      await (classicServer ?? broadcaster)?.close()
+      await broadcaster?.close()
       const error = toIpcError(e)
       safeSend(peer, 'broadcast:status', { ...idleStatus(), state: 'error', error })
       throw e
     }
     const ticker = setInterval(() => this.pushStatus(peer, session), STATUS_INTERVAL_MS)
     ticker.unref()
-    const compat: Compat = { classic: req.classic, mjpegPort: mjpeg?.port ?? null, classicServer, mjpeg }
+    const compat: Compat = { classic: req.classic, mjpegPort: mjpeg?.port ?? null, mjpeg }
     const session: BroadcastSession = { broadcaster, host: req.host, ticker, request: req, compat, lastError: null }
     this.broadcasts.set(peer.id, session)
 
@@ -320,7 +310,7 @@ export class Sessions {
       this.broadcasts.delete(id)
       clearInterval(s.ticker)
       try {
-        await Promise.all([(s.compat.classicServer ?? s.broadcaster).close(reason), s.compat.mjpeg?.close()])
+        await Promise.all([s.broadcaster.close(reason), s.compat.mjpeg?.close()])
       } catch (e) {
         this.log(`broadcast ${id}: close failed: ${toIpcError(e).message}`)
       }
@@ -338,16 +328,16 @@ export class Sessions {
 
   private statusOf(s: BroadcastSession): BroadcastStatus {
     const b = s.broadcaster
-    const st = b.stats()
+    const { frames, bytes, replaced, skippedWhileConverting, conversionFailures, viewersEver, refused, fps, kbps } = b.stats()
     return {
       state: 'live',
       port: b.port,
       host: s.host,
       addresses: partnerAddresses(s.host, b.port, this.listInterfaces()),
       viewers: b.viewers(),
-      totals: { frames: st.frames, bytes: st.bytes, dropped: st.dropped, viewersEver: st.viewersEver, refused: st.refused },
-      fps: st.fps,
-      kbps: st.kbps,
+      totals: { frames, bytes, replaced, skippedWhileConverting, conversionFailures, viewersEver, refused },
+      fps,
+      kbps,
       classic: s.compat.classic,
       mjpegPort: s.compat.mjpegPort,
       error: s.lastError
@@ -357,7 +347,7 @@ export class Sessions {
   private async startWatch(peer: Peer, req: ValidRequestOf<'watch:start'>): Promise<void> {
     await this.stopWatch(peer.id, null)
     const watcher = createWatcherFor(req, this.options.maxMessageBytes)
-    const session: WatchSession = { watcher, pending: null, flushScheduled: false, coalesced: 0 }
+    const session: WatchSession = { watcher, toPeer: new NewestSlot() }
     this.watches.set(peer.id, session)
     let sawState = false
     watcher.on('state', (status) => {
@@ -382,14 +372,11 @@ export class Sessions {
    * decoded from one chunk after a network hiccup) replace each other, and only the newest is sent.
    */
   private queueFrame(peer: Peer, s: WatchSession, frame: WatchFrame): void {
-    if (s.pending) s.coalesced++
-    s.pending = frame
-    if (s.flushScheduled) return
-    s.flushScheduled = true
+    const scheduled = s.toPeer.full
+    s.toPeer.offer(frame)
+    if (scheduled) return
     setImmediate(() => {
-      s.flushScheduled = false
-      const f = s.pending
-      s.pending = null
+      const f = s.toPeer.take()
       if (f && this.watches.get(peer.id) === s) safeSend(peer, 'watch:frame', f)
     })
   }
@@ -398,7 +385,7 @@ export class Sessions {
     const s = this.watches.get(id)
     if (!s) return
     this.watches.delete(id)
-    s.pending = null
+    s.toPeer.clear()
     s.watcher.removeAllListeners()
     try {
       await s.watcher.stop()
@@ -444,22 +431,6 @@ export class Sessions {
     this.logRepeat.set(key, { at: now, suppressed: 0 })
     if (this.logRepeat.size > 1000) this.logRepeat.clear()
     this.logLine(line + more)
-  }
-}
-
-export function idleStatus(): BroadcastStatus {
-  return {
-    state: 'idle',
-    port: null,
-    host: null,
-    addresses: [],
-    viewers: [],
-    totals: { frames: 0, bytes: 0, dropped: 0, viewersEver: 0, refused: 0 },
-    fps: 0,
-    kbps: 0,
-    classic: 'off',
-    mjpegPort: null,
-    error: null
   }
 }
 

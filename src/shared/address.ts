@@ -6,6 +6,7 @@ import * as v from 'valibot'
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/
 const HOSTNAME = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\.?$/
 
+/** Dotted-quad IPv4 ("192.168.1.20"): four decimal numbers 0–255, no leading zeros, nothing around them. */
 export function isIPv4(s: string): boolean {
   return IPV4.test(s)
 }
@@ -32,6 +33,7 @@ export function isIPv6(s: string): boolean {
   return halves.length === 2 ? groups.length < max : groups.length === max
 }
 
+/** An RFC 1123 host name ("studio.local", "my-pc"), at most 253 characters; all-digit names are IPv4 attempts, not names. */
 export function isHostname(s: string): boolean {
   return HOSTNAME.test(s) && !/^[\d.]+$/.test(s)
 }
@@ -47,6 +49,19 @@ export function formatHostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
 }
 
+/**
+ * Split "host:port" as a person writes it: "192.168.1.20:9999", "studio.local:8000", or "[fe80::1%eth0]:9999"
+ * (an IPv6 address goes in brackets; the brackets are removed from `host`). The port is returned as text for
+ * readPort to judge. Returns null when the text carries no port — including a bare IPv6 address, whose last group
+ * cannot be told from a port ("fe80::1:9999"). Spaces around the text are ignored; the host is not checked here.
+ */
+export function splitHostPort(text: string): { host: string; port: string } | null {
+  const s = text.trim()
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:[\]\s]+):(\d+)$/.exec(s)
+  return m ? { host: m[1]!, port: m[2]! } : null
+}
+
+/** "[fe80::1]" → "fe80::1"; anything else as it is. */
 export function stripBrackets(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
 }
@@ -59,12 +74,44 @@ export const HostSchema = v.pipe(
   v.check(isHost, 'That is not an IP address or a host name'),
   v.transform(stripBrackets)
 )
-export const PortSchema = v.pipe(
-  v.number('The port must be a number'),
-  v.integer('The port must be a whole number'),
-  v.minValue(1, 'The port must be between 1 and 65535'),
-  v.maxValue(65535, 'The port must be between 1 and 65535')
-)
+
+/** A TCP port as a number, with the words for what is wrong with one. `lowest` is 1, or 0 where 0 means "any free port". */
+function portNumber(lowest: 0 | 1) {
+  const range = `The port must be between ${lowest} and 65535`
+  return v.pipe(v.number('The port must be a number'), v.integer('The port must be a whole number'), v.minValue(lowest, range), v.maxValue(65535, range))
+}
+
+/** A TCP port to connect to or to listen on: a whole number from 1 to 65535. */
+export const PortSchema = portNumber(1)
+
+/** A port typed as text: digits only (spaces around them are ignored), then the same checks and words as PortSchema. */
+function portText(lowest: 0 | 1) {
+  return v.pipe(
+    v.string(),
+    v.trim(),
+    v.nonEmpty(`Enter a port between ${lowest} and 65535`),
+    v.regex(/^\d+$/, 'The port must be a number'),
+    v.transform(Number),
+    portNumber(lowest)
+  )
+}
+const PORT_TEXT = portText(1)
+const LISTEN_PORT_TEXT = portText(0)
+
+/** What readPort found: the port and no problem, or no port and what is wrong with the text in one sentence. */
+export type PortReading = { port: number; problem: null } | { port: null; problem: string }
+
+/**
+ * Read a port a person typed (a form field, a command-line option). The one front end to PortSchema: every window
+ * and the CLI say the same words for the same mistake —
+ * empty → "Enter a port between 1 and 65535"; not digits ("99a", "-1", "1.5") → "The port must be a number";
+ * out of range → "The port must be between 1 and 65535". With `anyFree`, 0 is accepted too (a server listening on
+ * port 0 gets a free port from the system) and the words say 0 instead of 1. Never throws.
+ */
+export function readPort(text: string, options: { anyFree?: boolean } = {}): PortReading {
+  const r = v.safeParse(options.anyFree ? LISTEN_PORT_TEXT : PORT_TEXT, text)
+  return r.success ? { port: r.output, problem: null } : { port: null, problem: r.issues[0].message }
+}
 /** Where the broadcaster listens: an address of this machine, or a wildcard ('0.0.0.0' or '::'). */
 export const BindHostSchema = v.pipe(
   v.string(),

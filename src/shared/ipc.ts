@@ -127,8 +127,6 @@ export interface EventMap {
 }
 export type EventChannel = keyof EventMap
 
-export const eventChannels: readonly EventChannel[] = ['broadcast:status', 'watch:state', 'watch:stats', 'watch:frame']
-
 // ---------------------------------------------------------------------------------------------------------------
 // window.api — what the preload (or the browser host's client) exposes to the page
 // ---------------------------------------------------------------------------------------------------------------

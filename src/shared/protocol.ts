@@ -48,7 +48,6 @@ export const MessageType = {
   pakeShare: 0x0b,
   pakeConfirm: 0x0c
 } as const
-export type MessageTypeName = keyof typeof MessageType
 
 /** Codecs in INFO. Values not listed here are refused with UNSUPPORTED_CODEC. */
 export const Codec = { jpeg: 1, h264: 2 } as const
@@ -177,9 +176,7 @@ export type Message =
 
 export type MessageOf<T extends Message['type']> = Extract<Message, { type: T }>
 
-/** JPEG start-of-image marker. */
-export const JPEG_MAGIC = [0xff, 0xd8, 0xff] as const
-
+/** True when `bytes` start like a JPEG: the start-of-image marker FF D8 and the next marker's FF. */
 export function isJpeg(bytes: Uint8Array): boolean {
   return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff
 }

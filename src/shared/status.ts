@@ -29,7 +29,25 @@ export interface ViewerStats {
   fps: number
   kbps: number
   frames: number
-  dropped: number
+  /** frames replaced by a newer one because this viewer was still reading the previous one (newest frame wins) */
+  replaced: number
+}
+
+/** What a broadcast has done since it started, summed over all viewers past and present. */
+export interface BroadcastTotals {
+  /** frames fanned out: handed to the broadcaster, or for classic pickle, converted */
+  frames: number
+  /** bytes written to all viewers, headers included */
+  bytes: number
+  /** frames replaced by a newer one before a slow viewer could take them (newest frame wins) */
+  replaced: number
+  /** classic pickle: frames never converted because a newer one arrived while they waited for the decoder; else 0 */
+  skippedWhileConverting: number
+  /** classic pickle: frames that could not be converted (not a decodable JPEG, or too large once unpacked); else 0 */
+  conversionFailures: number
+  viewersEver: number
+  /** connections closed before they became viewers: full, garbage, silent, wrong version */
+  refused: number
 }
 
 export interface BroadcastStatus {
@@ -39,7 +57,7 @@ export interface BroadcastStatus {
   /** host:port strings a partner can type (non-internal interfaces) */
   addresses: string[]
   viewers: ViewerStats[]
-  totals: { frames: number; bytes: number; dropped: number; viewersEver: number; refused: number }
+  totals: BroadcastTotals
   fps: number
   kbps: number
   classic: ClassicMode
@@ -65,10 +83,28 @@ export interface WatchStats {
   fps: number
   kbps: number
   frames: number
-  /** frames the broadcaster skipped for us (sequence gaps) */
-  dropped: number
+  /** frames the broadcaster skipped for us: the jumps in its sequence numbers */
+  gaps: number
+  /** classic streams: pickled images skipped because a newer one arrived while an earlier one was encoded to JPEG */
+  skippedWhileEncoding: number
   latencyP50Ms: number | null
   latencyP95Ms: number | null
   rttMs: number | null
 }
 
+/** What a broadcast reports while it is not running. */
+export function idleStatus(): BroadcastStatus {
+  return {
+    state: 'idle',
+    port: null,
+    host: null,
+    addresses: [],
+    viewers: [],
+    totals: { frames: 0, bytes: 0, replaced: 0, skippedWhileConverting: 0, conversionFailures: 0, viewersEver: 0, refused: 0 },
+    fps: 0,
+    kbps: 0,
+    classic: 'off',
+    mjpegPort: null,
+    error: null
+  }
+}

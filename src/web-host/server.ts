@@ -3,6 +3,7 @@
 // speaks src/shared/ipc.ts. It is how the app runs where Electron cannot, and what the end-to-end specs drive.
 //
 //   npm run web [-- --port 5199]     then open the printed URL in Chromium (127.0.0.1 only)
+//   npm run web -- --open            ... and open the start page in the default browser (what `npm start` does)
 //
 // Only the page this process served may connect: the page URL carries a random per-run token, the injected client
 // script passes it on the WebSocket URL, and the WebSocket's Origin and Host must be this server's own.
@@ -16,16 +17,17 @@ import { extname, join, resolve, sep } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { type RawData, WebSocket, WebSocketServer } from 'ws'
+import { readPort } from '../shared/address'
 import type { EventChannel, EventMap, Result, WindowRole } from '../shared/ipc'
 import { MAX_JPEG_BYTES } from '../shared/ipc'
+import { NewestRunner } from '../shared/newest-runner'
 import type { Peer, Sessions } from '../service/sessions'
 import { decodeBinary, encodeBinary, type EventMessage, MAX_HEADER_BYTES, parseHeader, type ResponseMessage, splitBinary } from './envelope'
+import { openInBrowser } from './open-browser'
 
 export const DEFAULT_WEB_PORT = 5199
 const LOOPBACK = '127.0.0.1'
 const ROLES: readonly WindowRole[] = ['start', 'broadcast', 'watch']
-/** A frame event is dropped (newest wins) while this many bytes are still waiting to go out to the page. */
-const FRAME_BACKLOG_BYTES = 256 * 1024
 
 /** What the host needs from the session services (Sessions from src/service/sessions.ts fits). */
 export type SessionService = Pick<Sessions, 'handle' | 'release' | 'closeAll'>
@@ -210,7 +212,12 @@ export async function startWebHost(options: WebHostOptions = {}): Promise<WebHos
   })
 
   function connect(ws: WebSocket, role: WindowRole): void {
-    let droppedFrames = 0
+    // Newest frame wins on the way to the page: one frame is written at a time, and a frame that comes while it is
+    // still going out waits — replaced by a newer one — so frames never queue up behind a page that is not keeping up.
+    const frames = new NewestRunner<Uint8Array>({
+      run: (message) => new Promise<void>((resolve) => ws.send(message, () => resolve())),
+      onError: () => undefined
+    })
     const peer: Peer = {
       id: `web-${++peerCount}`,
       role,
@@ -218,13 +225,14 @@ export async function startWebHost(options: WebHostOptions = {}): Promise<WebHos
         if (ws.readyState !== WebSocket.OPEN) return
         const { json, bin, bytes } = splitBinary(payload)
         const header: EventMessage = { kind: 'event', channel, payload: json, ...(bin ? { bin } : {}) }
-        if (!bytes) return ws.send(JSON.stringify(header))
-        // Newest frame wins: never let frames queue up behind a page that is not keeping up.
-        if (ws.bufferedAmount > FRAME_BACKLOG_BYTES) {
-          droppedFrames++
+        if (bytes) {
+          frames.offer(encodeBinary(header, bytes))
           return
         }
-        ws.send(encodeBinary(header, bytes))
+        // Events keep their order: a frame still waiting goes out before the event that came after it.
+        const waiting = frames.takeWaiting()
+        if (waiting) ws.send(waiting)
+        ws.send(JSON.stringify(header))
       }
     }
     log(`${peer.id} connected as ${role}`)
@@ -251,7 +259,9 @@ export async function startWebHost(options: WebHostOptions = {}): Promise<WebHos
         })
     })
     ws.on('close', () => {
-      log(`${peer.id} disconnected${droppedFrames ? ` (${droppedFrames} frames skipped for a slow page)` : ''}`)
+      frames.close()
+      const replaced = frames.replaced
+      log(`${peer.id} disconnected${replaced ? ` (${replaced} frames replaced while waiting for a slow page)` : ''}`)
       sessions.release(peer).catch((e: unknown) => log(`${peer.id}: release failed: ${String(e)}`))
     })
     ws.on('error', (e) => log(`${peer.id}: ${e.message}`))
@@ -289,11 +299,12 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       port: { type: 'string', default: String(DEFAULT_WEB_PORT) },
-      renderer: { type: 'string' }
+      renderer: { type: 'string' },
+      open: { type: 'boolean', default: false }
     }
   })
-  const port = Number(values.port)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, not ${values.port}`)
+  const { port, problem } = readPort(values.port, { anyFree: true })
+  if (port === null) throw new Error(`--port ${JSON.stringify(values.port)}: ${problem}`)
   const rendererDir = resolve(values.renderer ?? resolve(__dirname, '../../out/renderer'))
   if (!existsSync(join(rendererDir, 'index.html'))) {
     throw new Error(`No renderer build in ${rendererDir}: run \`npx electron-vite build\` first`)
@@ -321,6 +332,10 @@ async function main(): Promise<void> {
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
+  if (values.open) {
+    const opened = await openInBrowser(host.pageUrl())
+    console.error(`[web-host] ${opened.opened ? `opened the start page with ${opened.command}` : `no browser opened (${opened.reason}): open the start URL above`}`)
+  }
 }
 
 if (require.main === module) {

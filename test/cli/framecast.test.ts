@@ -1,19 +1,22 @@
-// The `framecast` command, run as a real process through its bin launcher, over loopback.
+// The `framecast` command, run as a real process through its bin launcher and the built command (built here from
+// the current source, as `npm run build:cli` builds it), over loopback.
 
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { get } from 'node:http'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import sharp from 'sharp'
+import { build } from 'vite'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { PassThrough } from 'node:stream'
 import { main } from '../../src/cli/framecast'
 import { jpegSize } from '../../src/core/jpeg/jpeg'
 
-const BIN = resolve(__dirname, '../../bin/framecast.mjs')
+const ROOT = resolve(__dirname, '../..')
+const BIN = resolve(ROOT, 'bin/framecast.mjs')
 const dir = mkdtempSync(join(tmpdir(), 'framecast-cli-'))
 const MJPEG = join(dir, 'clip.mjpeg')
 const FRAMES = 12
@@ -73,6 +76,7 @@ async function broadcast(args: string[], input?: Buffer): Promise<{ p: ChildProc
 }
 
 beforeAll(async () => {
+  await build({ configFile: resolve(ROOT, 'vite.cli.config.mts'), logLevel: 'silent' })
   // An MJPEG byte stream of FRAMES distinct 160x120 pictures, as `ffmpeg -f mjpeg` would write one.
   const images: Buffer[] = []
   for (let i = 0; i < FRAMES; i++) {
@@ -99,6 +103,16 @@ describe('framecast --help', () => {
     expect(bad.stderr).toContain('framecast watch: Give exactly one HOST:PORT')
   })
 
+  it('says how to build the command when the launcher finds no build', async () => {
+    const bare = join(dir, 'unbuilt')
+    mkdirSync(join(bare, 'bin'), { recursive: true })
+    copyFileSync(BIN, join(bare, 'bin', 'framecast.mjs'))
+    const r = await finish(spawn(process.execPath, [join(bare, 'bin', 'framecast.mjs'), '--help']))
+    expect(r.code).toBe(3)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toContain('npm run build:cli')
+  })
+
   it.each([[['--help']], [['broadcast', '--help']], [['watch', '--help']]])('prints usage and the exit codes for %j', async (args) => {
     const r = await runHere(args)
     expect(r.code).toBe(0)
@@ -115,7 +129,10 @@ describe('framecast command-line errors', () => {
     [['broadcast', '--source', 'x', '--classic=xml'], /--classic takes pickle or jpeg/],
     [['watch'], /exactly one HOST:PORT/],
     [['watch', 'example.com'], /is not HOST:PORT/],
-    [['watch', '127.0.0.1:70000'], /between 1 and 65535/],
+    [['watch', '127.0.0.1:70000'], /70000: The port must be between 1 and 65535/],
+    [['watch', 'fe80::1:9999'], /is not HOST:PORT \(an IPv6 address goes in brackets/],
+    [['broadcast', '--source', 'x', '--port', '70000'], /--port "70000": The port must be between 0 and 65535/],
+    [['broadcast', '--source', 'x', '--mjpeg-port', ''], /--mjpeg-port "": Enter a port between 0 and 65535/],
     [['watch', '127.0.0.1:9', '--classic', '--native'], /exclude each other/],
     [['watch', '127.0.0.1:9', '--out', '-', '--json'], /standard output/],
     [['watch', '127.0.0.1:9', '--bogus'], /Unknown option '--bogus'/]
@@ -162,8 +179,8 @@ describe('framecast broadcast and watch over loopback', () => {
     const lines = r.stdout.trim().split('\n')
     expect(lines).toHaveLength(1)
     const stats = JSON.parse(lines[0]!) as Record<string, unknown>
-    expect(Object.keys(stats)).toEqual(['frames', 'fps', 'kbps', 'latencyP50Ms', 'latencyP95Ms', 'gaps', 'format', 'width', 'height'])
-    expect(stats).toMatchObject({ frames: 30, format: 'native', width: 160, height: 120, gaps: 0 })
+    expect(Object.keys(stats)).toEqual(['frames', 'fps', 'kbps', 'latencyP50Ms', 'latencyP95Ms', 'gaps', 'skippedWhileEncoding', 'format', 'width', 'height'])
+    expect(stats).toMatchObject({ frames: 30, format: 'native', width: 160, height: 120, gaps: 0, skippedWhileEncoding: 0 })
     expect(stats.fps).toBeGreaterThan(20)
     expect(stats.fps).toBeLessThan(40)
     expect(stats.kbps).toBeGreaterThan(0)

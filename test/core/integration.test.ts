@@ -1,7 +1,8 @@
 // Broadcaster and watchers together over real loopback sockets.
 
 import { afterEach, describe, expect, it } from 'vitest'
-import { Broadcaster, type BroadcasterOptions, frameWireBytes } from '../../src/core/fanout/broadcaster'
+import { Broadcaster, type BroadcasterOptions } from '../../src/core/fanout/broadcaster'
+import { frameWireBytes } from '../../src/core/fanout/native-framing'
 import { Watcher, type WatchedFrame, type WatcherOptions } from '../../src/core/watch/watcher'
 import type { WatchStatus } from '../../src/shared/ipc'
 import { nowUs, type StreamInfo } from '../../src/shared/protocol'
@@ -69,11 +70,11 @@ describe('broadcaster and watchers on loopback', () => {
     for (const w of ws) {
       expect(w.frames.map((f) => f.seq)).toEqual([...Array(60).keys()])
       expect(w.frames.every((f, i) => f.payload.length === 60_000 && f.payload[3] === (i & 0xff))).toBe(true)
-      expect(w.watcher.stats()).toMatchObject({ frames: 60, dropped: 0 })
+      expect(w.watcher.stats()).toMatchObject({ frames: 60, gaps: 0 })
       expect(w.watcher.stats().fps).toBeGreaterThan(20)
     }
-    expect(b.stats()).toMatchObject({ frames: 60, dropped: 0, viewersEver: 8 })
-    expect(b.viewers().every((v) => v.frames === 60 && v.dropped === 0)).toBe(true)
+    expect(b.stats()).toMatchObject({ frames: 60, replaced: 0, viewersEver: 8 })
+    expect(b.viewers().every((v) => v.frames === 60 && v.replaced === 0)).toBe(true)
   })
 
   it('keeps 8 watchers at full rate while a viewer that never reads holds no more than one frame plus its socket buffer', async () => {
@@ -95,8 +96,8 @@ describe('broadcaster and watchers on loopback', () => {
     clearInterval(sampler)
     await waitUntil(() => ws.every((w) => w.frames.length === 75), 3_000, 'every frame at every watcher')
     const stuck = b.viewers().find((x) => isStalled(x.address))!
-    expect(stuck.dropped).toBeGreaterThan(0)
-    expect(stuck.frames + stuck.dropped).toBeLessThanOrEqual(75)
+    expect(stuck.replaced).toBeGreaterThan(0)
+    expect(stuck.frames + stuck.replaced).toBeLessThanOrEqual(75)
     expect(maxPending).toBeGreaterThan(0)
     expect(maxPending).toBeLessThanOrEqual(bound)
     for (const w of ws) {
@@ -105,7 +106,7 @@ describe('broadcaster and watchers on loopback', () => {
       const worst = Math.max(...w.frames.map((f) => f.at - sentAt[f.seq]!))
       expect(worst).toBeLessThan(500)
     }
-    expect(b.viewers().filter((v) => !isStalled(v.address)).every((v) => v.dropped === 0)).toBe(true)
+    expect(b.viewers().filter((v) => !isStalled(v.address)).every((v) => v.replaced === 0)).toBe(true)
   })
 
   it('loses a destroyed broadcaster within 3 s and is live again within 1 s of a restart on the same port', async () => {

@@ -151,13 +151,13 @@ describe('registerIpc', () => {
     expect(seen[0]!.id).toBe(String(win.webContents.id))
     expect(seen[1]).toBe(seen[0])
 
-    seen[0]!.send('watch:stats', { fps: 1, kbps: 2, frames: 3, dropped: 0, latencyP50Ms: null, latencyP95Ms: null, rttMs: null })
+    seen[0]!.send('watch:stats', { fps: 1, kbps: 2, frames: 3, gaps: 0, skippedWhileEncoding: 0, latencyP50Ms: null, latencyP95Ms: null, rttMs: null })
     expect(win.webContents.sent.map(([c]) => c)).toEqual(['watch:stats'])
 
     win.close()
     expect(fake.release).toHaveBeenCalledWith(seen[0])
     // Sending to a closed window is a no-op, not an exception.
-    expect(() => seen[0]!.send('watch:stats', { fps: 0, kbps: 0, frames: 0, dropped: 0, latencyP50Ms: null, latencyP95Ms: null, rttMs: null })).not.toThrow()
+    expect(() => seen[0]!.send('watch:stats', { fps: 0, kbps: 0, frames: 0, gaps: 0, skippedWhileEncoding: 0, latencyP50Ms: null, latencyP95Ms: null, rttMs: null })).not.toThrow()
   })
 
   it('sends a frame that is a view into a larger buffer as its own bytes only', async () => {

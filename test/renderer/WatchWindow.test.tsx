@@ -89,14 +89,33 @@ describe('watch window', () => {
     expect(screen.getByTestId('watch-banner-detail').textContent).toBe('Nothing is listening on 192.168.1.20:9999 — is Broadcast started there?')
 
     act(() => f.emit('watch:state', { ...base, attempt: 1 }))
-    act(() => f.emit('watch:stats', { fps: 29.7, kbps: 12000, frames: 300, dropped: 2, latencyP50Ms: 14, latencyP95Ms: 31, rttMs: 0.4 }))
+    act(() => f.emit('watch:stats', { fps: 29.7, kbps: 12000, frames: 300, gaps: 2, skippedWhileEncoding: 0, latencyP50Ms: 14, latencyP95Ms: 31, rttMs: 0.4 }))
     const stats = screen.getByTestId('viewer-stats')
     expect(stats.querySelector('[data-stat="latency"] dd')?.textContent).toBe('14 ms / 31 ms')
-    expect(stats.querySelector('[data-stat="dropped"] dd')?.textContent).toBe('2')
+    expect(stats.querySelector('[data-stat="gaps"] dd')?.textContent).toBe('2')
 
     fireEvent.click(screen.getByTestId('watch-disconnect'))
     await waitFor(() => expect(f.api.stopWatch).toHaveBeenCalledTimes(1))
     await waitFor(() => expect(screen.getByTestId('watch-banner').dataset.state).toBe('idle'))
+  })
+
+  it('shows pickles skipped while encoding for a classic stream only, apart from the sender\'s gaps', async () => {
+    const f = fakeApi(async () => ({ ok: true, value: null }))
+    window.api = f.api
+    render(<App role="watch" />)
+    const base: WatchStatus = { state: 'live', host: '10.0.0.7', port: 9999, attempt: 1, format: 'native', info: null, error: null }
+    act(() => f.emit('watch:state', base))
+    act(() => f.emit('watch:stats', { fps: 30, kbps: 9000, frames: 90, gaps: 4, skippedWhileEncoding: 0, latencyP50Ms: null, latencyP95Ms: null, rttMs: null }))
+    const stats = screen.getByTestId('viewer-stats')
+    expect(stats.querySelector('[data-stat="gaps"] dd')?.textContent).toBe('4')
+    expect(stats.querySelector('[data-stat="skipped-encoding"]')).toBeNull()
+
+    act(() => f.emit('watch:state', { ...base, format: 'classic' }))
+    act(() => f.emit('watch:stats', { fps: 12, kbps: 4000, frames: 40, gaps: 0, skippedWhileEncoding: 1234, latencyP50Ms: null, latencyP95Ms: null, rttMs: null }))
+    const classic = screen.getByTestId('viewer-stats')
+    expect(classic.querySelector('[data-stat="skipped-encoding"] dt')?.textContent).toBe('Skipped while encoding')
+    expect(classic.querySelector('[data-stat="skipped-encoding"] dd')?.textContent).toBe('1,234')
+    expect(classic.querySelector('[data-stat="gaps"] dd')?.textContent).toBe('0')
   })
 
   it('shows the error main answers with when watching cannot start', async () => {

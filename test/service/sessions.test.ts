@@ -2,7 +2,8 @@ import net from 'node:net'
 import sharp from 'sharp'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { partnerAddresses, Sessions, type Peer } from '../../src/service/sessions'
-import { freePort } from '../support/net'
+import { freePort, rawServer } from '../support/net'
+import { encodeFrame, encodeInfo, encodePreamble } from '../../src/core/codec/codec'
 import type { BroadcastStatus, EventChannel, EventMap, NetInterface, Result, WatchFrame, WatchStatus, WindowRole } from '../../src/shared/ipc'
 import { nowUs } from '../../src/shared/protocol'
 
@@ -109,6 +110,27 @@ describe('Sessions with real loopback sockets', () => {
     expect(got[got.length - 1]).toBe(107)
     expect(got.length).toBeLessThanOrEqual(seqs.length)
     for (let i = 1; i < got.length; i++) expect(got[i]!).toBeGreaterThan(got[i - 1]!)
+  })
+
+  it('hands the window only the newest of the frames the watcher decoded in one turn', async () => {
+    const sessions = makeSessions()
+    const sockets: net.Socket[] = []
+    const server = await rawServer((socket) => {
+      sockets.push(socket)
+      socket.write(Buffer.concat([encodePreamble('broadcaster'), encodeInfo({ codec: 'jpeg', width: 32, height: 24, fps: 30, name: 'Burst' })]))
+    })
+    try {
+      const w = new RecordingPeer('w1', 'watch')
+      value(await sessions.handle(w, 'watch:start', { host: '127.0.0.1', port: server.port }))
+      await w.waitFor('watch:state', (s) => s.state === 'live')
+      // One write of five small frames reaches the watcher as one read: five 'frame' events in the same turn.
+      sockets[0]!.write(Buffer.concat([1, 2, 3, 4, 5].flatMap((seq) => encodeFrame(seq, nowUs(), jpeg))))
+      await w.waitFor('watch:frame', (f) => f.seq === 5)
+      await new Promise((r) => setTimeout(r, 100))
+      expect(w.all('watch:frame').map((f) => f.seq)).toEqual([5])
+    } finally {
+      await server.close()
+    }
   })
 
   it('re-describes the stream without dropping viewers when broadcast:start repeats on the same address', async () => {

@@ -19,6 +19,3 @@ export function pattern(h: number, w: number, c: number): Uint8Array {
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) out[(y * w + x) * c + k] = (y * 31 + x * 7 + k * 101) % 256
   return out
 }
-
-/** Property-test runs: 1 000 by default, FC_PROPERTY_RUNS raises it. */
-export const NUM_RUNS = Number(process.env.FC_PROPERTY_RUNS ?? 1000)

@@ -7,11 +7,11 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { Sessions } from '../../src/service/sessions'
+import { type Peer, Sessions } from '../../src/service/sessions'
 import { freePort } from '../support/net'
-import type { BroadcastStatus, Result, WatchFrame, WindowRole } from '../../src/shared/ipc'
+import type { BroadcastStatus, Result, WatchFrame, WatchStatus, WindowRole } from '../../src/shared/ipc'
 import { decodeBinary, encodeBinary, type EnvelopeHeader, parseHeader, splitBinary } from '../../src/web-host/envelope'
-import { injectClient, startWebHost, type WebHost } from '../../src/web-host/server'
+import { injectClient, type SessionService, startWebHost, type WebHost } from '../../src/web-host/server'
 
 const PAGE = `<!doctype html><html><head><meta charset="UTF-8" /><title>t</title>
 <script type="module" crossorigin src="./assets/index.js"></script></head><body></body></html>`
@@ -65,8 +65,8 @@ function upgradeStatus(url: string, origin: string | undefined, extra: { host?: 
   })
 }
 
-function wsUrl(params: Record<string, string>): string {
-  return `ws://127.0.0.1:${host.port}/api?${new URLSearchParams(params).toString()}`
+function wsUrl(params: Record<string, string>, on: WebHost = host): string {
+  return `ws://127.0.0.1:${on.port}/api?${new URLSearchParams(params).toString()}`
 }
 
 /** A page's side of the connection, speaking the envelope like the injected client does. */
@@ -89,8 +89,8 @@ class PageClient {
     })
   }
 
-  static open(role: WindowRole): Promise<PageClient> {
-    const ws = new WebSocket(wsUrl({ token: host.token, role }), { origin: host.origin })
+  static open(role: WindowRole, on: WebHost = host): Promise<PageClient> {
+    const ws = new WebSocket(wsUrl({ token: on.token, role }, on), { origin: on.origin })
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new PageClient(ws)))
       ws.once('error', reject)
@@ -263,6 +263,40 @@ describe('web host', () => {
     }
     broadcast.close()
     watch.close()
+  })
+
+  it('writes one frame at a time to a page: frames that come meanwhile are replaced by the newest, events keep their order', async () => {
+    // Session services that only remember the page, so the test can send it events directly.
+    let peer: Peer | undefined
+    const sessions: SessionService = {
+      handle: async (p) => {
+        peer = p
+        return { ok: true, value: null }
+      },
+      release: async () => undefined,
+      closeAll: async () => undefined
+    }
+    const lines: string[] = []
+    const own = await startWebHost({ port: 0, rendererDir: dir, sessions, log: (l) => lines.push(l) })
+    try {
+      const page = await PageClient.open('watch', own)
+      await page.call('watch:stop', {})
+      const frame = (seq: number): WatchFrame => ({ seq, capturedAtUs: seq, latencyMs: null, jpeg: new Uint8Array(64 * 1024).fill(seq) })
+      // One burst in one turn of the event loop: the first frame is being written while the others come.
+      for (let seq = 1; seq <= 10; seq++) peer!.send('watch:frame', frame(seq))
+      peer!.send('watch:state', { state: 'live', host: '127.0.0.1', port: 9, attempt: 1, format: 'native', info: null, error: null })
+      await page.waitFor<WatchStatus>('watch:state')
+      expect(page.events.map((e) => (e.channel === 'watch:frame' ? (e.payload as WatchFrame).seq : e.channel))).toEqual([1, 10, 'watch:state'])
+      const last = page.events[1]!.payload as WatchFrame
+      expect(last.jpeg.every((b) => b === 10)).toBe(true)
+      // Once the page has caught up, the next frame goes out at once.
+      peer!.send('watch:frame', frame(11))
+      await page.waitFor<WatchFrame>('watch:frame', (f) => f.seq === 11)
+      page.close()
+      await expect.poll(() => lines.some((l) => l.includes('(8 frames replaced while waiting for a slow page)'))).toBe(true)
+    } finally {
+      await own.close()
+    }
   })
 
   it('stops a page’s broadcast when its connection closes', async () => {

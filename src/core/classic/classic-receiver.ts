@@ -2,6 +2,7 @@
 // JPEG, turned into JPEG frames for the viewer. Pickles are read by the restricted reader (never by anything that
 // runs code) and encoded to JPEG off the main thread; while one encode runs, only the newest waiting image is kept.
 
+import { NewestSlot } from '../../shared/newest'
 import { DEFAULT_MAX_MESSAGE_BYTES, nowUs } from '../../shared/protocol'
 import { FramecastError } from '../errors'
 import { bgrToJpeg, DEFAULT_JPEG_QUALITY, jpegSize } from '../jpeg/jpeg'
@@ -29,16 +30,20 @@ export interface ClassicReceiverOptions {
 
 type Waiting = { kind: 'pickle'; image: NdarrayImage; receivedAtUs: number } | { kind: 'jpeg'; jpeg: Uint8Array; receivedAtUs: number }
 
+/**
+ * Receives a classic stream: push() the bytes as they arrive, get JPEG frames through `onFrame` and at most one fault
+ * through `onError`. JPEG payloads are handed on as they are (a view of the pushed bytes, synchronously); pickled images
+ * are encoded to JPEG one at a time, and while an encode runs only the newest pickle waits (a `NewestSlot`).
+ */
 export class ClassicReceiver {
   private readonly decoder: ClassicDecoder
   private readonly maxMessageBytes: number
   private readonly quality: number
-  private waiting: Waiting | null = null
+  /** The message that waits while an encode runs; a newer one replaces it. */
+  private readonly waiting = new NewestSlot<Waiting>()
   private busy = false
   private failed = false
   private closed = false
-  /** Images skipped because a newer one arrived while the previous was being encoded. */
-  dropped = 0
 
   constructor(private readonly options: ClassicReceiverOptions) {
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
@@ -46,6 +51,12 @@ export class ClassicReceiver {
     this.quality = options.jpegQuality ?? DEFAULT_JPEG_QUALITY
   }
 
+  /** Images skipped because a newer one arrived while an earlier one was being encoded to JPEG. */
+  get skippedWhileEncoding(): number {
+    return this.waiting.replaced
+  }
+
+  /** The next bytes of the stream, any chunking. Faults go to `onError` (never thrown). */
   push(chunk: Uint8Array): void {
     if (this.failed || this.closed) return
     const receivedAtUs = nowUs()
@@ -65,7 +76,7 @@ export class ClassicReceiver {
   /** Stop delivering frames (encodes in flight finish silently). */
   close(): void {
     this.closed = true
-    this.waiting = null
+    this.waiting.clear()
   }
 
   private parse(payload: Uint8Array, receivedAtUs: number): Waiting | FramecastError {
@@ -82,8 +93,7 @@ export class ClassicReceiver {
   private enqueue(item: Waiting): void {
     if (!this.busy && item.kind === 'jpeg') return this.deliverJpeg(item.jpeg, item.receivedAtUs)
     if (this.busy) {
-      if (this.waiting !== null) this.dropped++
-      this.waiting = item
+      this.waiting.offer(item)
       return
     }
     this.encode(item)
@@ -114,15 +124,14 @@ export class ClassicReceiver {
   }
 
   private next(): void {
-    const w = this.waiting
-    this.waiting = null
-    if (w !== null && !this.closed && !this.failed) this.encode(w)
+    const w = this.waiting.take()
+    if (w !== undefined && !this.closed && !this.failed) this.encode(w)
   }
 
   private fail(error: FramecastError): void {
     if (this.failed || this.closed) return
     this.failed = true
-    this.waiting = null
+    this.waiting.clear()
     this.options.onError(error)
   }
 }

@@ -26,9 +26,6 @@ export interface PickleReadOptions {
   maxBytes?: number
 }
 
-/** The pickle protocols the reader accepts (numpy writes 2–5 on Python 3). */
-export const PICKLE_PROTOCOLS = [2, 3, 4, 5] as const
-
 // ---------------------------------------------------------------------------------------------------------------
 // Reader
 // ---------------------------------------------------------------------------------------------------------------
@@ -189,6 +186,7 @@ export function readNdarrayPickle(bytes: Uint8Array, options: PickleReadOptions 
   return new Machine(bytes, maxBytes).run()
 }
 
+/** The pickle reader for one message: runs the opcodes of `b` on a stack and returns the array it builds, or throws. */
 class Machine {
   private pos = 0
   private stack: Value[] = []

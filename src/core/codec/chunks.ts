@@ -3,6 +3,11 @@
 // consecutive views of one ArrayBuffer), one copy when they span chunks. Nothing is ever concatenated wholesale, so
 // decoding is linear in the bytes received whatever the chunking.
 
+/**
+ * Received chunks, front first, read by exact byte counts: `push` what arrives, `take(n)` or `discard(n)` from the
+ * front (n ≤ length, which the decoders check first), `length` bytes held. Taken bytes are a view when possible and
+ * must be copied by the caller if kept beyond the next push.
+ */
 export class ChunkQueue {
   private chunks: Uint8Array[] = []
   private head = 0
@@ -13,12 +18,14 @@ export class ChunkQueue {
     return this.total
   }
 
+  /** Append a received chunk as it is (not copied; an empty chunk is ignored). */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return
     this.chunks.push(chunk)
     this.total += chunk.length
   }
 
+  /** Forget every byte held. */
   clear(): void {
     this.chunks = []
     this.head = 0

@@ -36,24 +36,13 @@ import {
   type StreamInfo,
   UNKNOWN_MAX_BYTES
 } from '../../shared/protocol'
+import { utf8Prefix } from '../../shared/utf8'
 import { ChunkQueue } from './chunks'
 import { FramecastError } from '../errors'
 
 // ---------------------------------------------------------------------------------------------------------------
 // Encoder
 // ---------------------------------------------------------------------------------------------------------------
-
-const utf8 = new TextEncoder()
-
-/** Truncate a string to at most `max` bytes of UTF-8 without splitting a character. */
-export function utf8Bounded(text: string, max: number): Buffer {
-  let bytes = Buffer.from(utf8.encode(text))
-  if (bytes.length <= max) return bytes
-  let end = max
-  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--
-  bytes = bytes.subarray(0, end)
-  return bytes
-}
 
 function header(type: number, bodyLength: number, extra = 0, flags = 0): Buffer {
   const buf = Buffer.allocUnsafe(HEADER_BYTES + extra)
@@ -86,7 +75,7 @@ export function isCodecParams(params: string): boolean {
 export function encodeInfo(info: StreamInfo): Buffer {
   const params = info.params ?? ''
   if (!isCodecParams(params)) throw new FramecastError('INVALID_ARGUMENT', `codec parameters must be printable ASCII, at most ${INFO_MAX_PARAMS_BYTES} bytes`)
-  const name = utf8Bounded(info.name, INFO_MAX_NAME_BYTES)
+  const name = utf8Prefix(info.name, INFO_MAX_NAME_BYTES)
   const length = INFO_FIXED_BYTES + params.length + name.length
   const buf = header(MessageType.info, length, length)
   let o = HEADER_BYTES
@@ -98,7 +87,7 @@ export function encodeInfo(info: StreamInfo): Buffer {
   buf[o + 6] = params.length
   buf[o + 7] = 0
   buf.write(params, o + 8, 'latin1')
-  name.copy(buf, o + 8 + params.length)
+  buf.set(name, o + 8 + params.length)
   return buf
 }
 
@@ -143,9 +132,9 @@ export function encodeKeyframeRequest(lastSeq: number): Buffer {
 
 /** HELLO with the viewer's device name (cut to HELLO_MAX_NAME_BYTES at a character boundary). */
 export function encodeHello(name: string): Buffer {
-  const n = utf8Bounded(name, HELLO_MAX_NAME_BYTES)
+  const n = utf8Prefix(name, HELLO_MAX_NAME_BYTES)
   const buf = header(MessageType.hello, n.length, n.length)
-  n.copy(buf, HEADER_BYTES)
+  buf.set(n, HEADER_BYTES)
   return buf
 }
 
@@ -187,18 +176,18 @@ export function encodePong(id: number, t1: number, t2: number, t3: number): Buff
 }
 
 export function encodeBye(reason: ByeReasonName, text = ''): Buffer {
-  const t = utf8Bounded(text, BYE_MAX_TEXT_BYTES)
+  const t = utf8Prefix(text, BYE_MAX_TEXT_BYTES)
   const buf = header(MessageType.bye, 1 + t.length, 1 + t.length)
   buf[HEADER_BYTES] = ByeReason[reason]
-  t.copy(buf, HEADER_BYTES + 1)
+  buf.set(t, HEADER_BYTES + 1)
   return buf
 }
 
 export function encodeError(code: ErrorCode, text = ''): Buffer {
-  const t = utf8Bounded(text, ERROR_MAX_TEXT_BYTES)
+  const t = utf8Prefix(text, ERROR_MAX_TEXT_BYTES)
   const buf = header(MessageType.error, 2 + t.length, 2 + t.length)
   buf.writeUInt16BE(ErrorCodes[code], HEADER_BYTES)
-  t.copy(buf, HEADER_BYTES + 2)
+  buf.set(t, HEADER_BYTES + 2)
   return buf
 }
 

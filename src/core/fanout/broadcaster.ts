@@ -1,37 +1,39 @@
-// The broadcaster: a TCP server that hands every frame to up to N viewers, newest frame wins per viewer.
+// The fan-out engine: a TCP server that hands every frame to up to N viewers, newest frame wins per viewer, in
+// whichever wire format its Framing speaks (framing.ts: native, classic pickle, classic JPEG). This file owns the
+// policy that is the same for every format: accepting, the handshake deadline and the cap on connections still
+// handshaking, the viewer limit, the newest-frame slot per viewer, stall and idle cut-offs, statistics, closing.
 //
 // Per viewer there is at most one frame waiting in user space besides what the socket itself holds: a frame is
-// written only while the socket does not need to drain; otherwise it replaces the viewer's single pending frame (the
-// replaced one counts as dropped) and goes out on 'drain'. A slow viewer therefore costs at most one frame plus its
-// socket buffer, and never delays anyone else. A viewer whose socket has not drained for `stallTimeoutMs` is cut off.
+// written only while the socket does not need to drain; otherwise it goes into the viewer's NewestSlot, replacing
+// the frame waiting there (counted as replaced), and goes out on 'drain'. A slow viewer therefore costs at most one
+// frame plus its socket buffer, and never delays anyone else. A viewer whose socket has not drained for
+// `stallTimeoutMs` is cut off.
 //
-// Nothing thrown by a peer's bytes can escape a socket callback: the decoder never throws, and every handler that
-// touches a socket is wrapped so a fault closes that one viewer.
+// Nothing thrown by a peer's bytes can escape a socket callback: the framings' readers never throw, and every handler
+// that touches a socket is wrapped so a fault closes that one viewer.
 
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
 import {
   type ByeReasonName,
   Codec,
-  DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_MAX_VIEWERS,
   DEFAULT_PORT,
   type ErrorCode,
-  FRAME_PREFIX_BYTES,
   HANDSHAKE_TIMEOUT_MS,
-  HEADER_BYTES,
   IDLE_TIMEOUT_MS,
-  type Message,
   nowUs,
-  type StreamInfo,
-  UNKNOWN_MAX_BYTES
+  type StreamInfo
 } from '../../shared/protocol'
-import type { ViewerStats } from '../../shared/status'
-import { Decoder, encodeBye, encodeError, encodeFrameHead, encodeInfo, encodePong, encodePreamble } from '../codec/codec'
+import type { BroadcastTotals, ViewerStats } from '../../shared/status'
 import { formatHostPort } from '../../shared/address'
+import { NewestSlot } from '../../shared/newest'
 import { FramecastError, fromSocketError } from '../errors'
-import { encodeClassicHeader } from '../classic/framing'
 import { monoMs, RateMeter } from '../../shared/stats'
+import { classicJpegFraming, classicPickleFraming } from './classic-framing'
+import { ConversionStage } from './conversion'
+import type { Framing, FramingName, Heard, ViewerTalk } from './framing'
+import { nativeFraming } from './native-framing'
 
 /**
  * A viewer whose socket has not drained for this long is cut off with STALLED: it has read less than one frame plus
@@ -40,10 +42,15 @@ import { monoMs, RateMeter } from '../../shared/stats'
 export const STALL_TIMEOUT_MS = 5_000
 /** Connections that have not finished the handshake, beyond which new ones are refused at once. */
 export const MAX_PENDING_HANDSHAKES = 64
-/** PINGs answered per viewer per second; more are ignored. */
-const MAX_PINGS_PER_SECOND = 20
 /** How long a closing connection may take to read our last words before it is destroyed. */
 const LINGER_MS = 1_000
+
+/** The framings a broadcaster can be asked for by name. */
+const FRAMINGS: Readonly<Record<FramingName, Framing>> = {
+  native: nativeFraming,
+  'classic-pickle': classicPickleFraming,
+  'classic-jpeg': classicJpegFraming
+}
 
 export interface BroadcasterOptions {
   /** Address to listen on. Default '::' (IPv4 and IPv6); falls back to '0.0.0.0' where IPv6 is unavailable. */
@@ -51,9 +58,12 @@ export interface BroadcasterOptions {
   /** Default DEFAULT_PORT (9999); 0 picks any free port. */
   port?: number
   info: StreamInfo
-  /** Default DEFAULT_MAX_VIEWERS (16). The next viewer gets an ERROR SERVER_FULL and is closed. */
+  /** Default DEFAULT_MAX_VIEWERS (16). The next viewer is refused with SERVER_FULL (in the framing's words) and closed. */
   maxViewers?: number
-  /** Largest frame send() accepts (default DEFAULT_MAX_MESSAGE_BYTES, the viewers' default limit). */
+  /**
+   * Largest message (bytes) sent to a viewer, header excluded; bounds the frames send() accepts. Default: the
+   * framing's (DEFAULT_MAX_MESSAGE_BYTES, the viewers' default limit; PICKLE_MAX_MESSAGE_BYTES for classic pickle).
+   */
   maxMessageBytes?: number
   /** A connection that has not sent a valid preamble by then is closed with HANDSHAKE_TIMEOUT. Default 5 s. */
   handshakeTimeoutMs?: number
@@ -62,11 +72,10 @@ export interface BroadcasterOptions {
   /** A viewer whose socket has not drained for this long is cut off with STALLED. Default STALL_TIMEOUT_MS (5 s). */
   stallTimeoutMs?: number
   /**
-   * 'native' (default): the Framecast protocol. 'classic': the classic OpenCV-script format — no handshake, no
-   * control messages, each frame an 8-byte little-endian length and the payload; viewers join on connect, are never
-   * idle-timed-out (they send nothing), and one over the limit is closed without a word.
+   * The wire format: 'native' (default), the Framecast protocol (native-framing.ts); 'classic-jpeg' and
+   * 'classic-pickle', the classic OpenCV-script format with JPEG or pickled BGR payloads (classic-framing.ts).
    */
-  framing?: 'native' | 'classic'
+  framing?: FramingName
 }
 
 export interface BroadcastFrame {
@@ -86,17 +95,9 @@ export interface BroadcastViewer extends ViewerStats {
   blocked: boolean
 }
 
-export interface BroadcasterTotals {
-  /** Frames handed to send(). */
-  frames: number
-  /** Bytes written to all viewers (headers included). */
-  bytes: number
-  /** Frames dropped for slow viewers, summed over all viewers, past and present. */
-  dropped: number
-  viewersEver: number
-  /** Connections closed before they became viewers: full, garbage, silent, wrong version. */
-  refused: number
-  /** send() calls per second over the last second. */
+/** What stats() reports: the status totals (BroadcastTotals) plus rates and back-pressure figures. */
+export interface BroadcasterTotals extends BroadcastTotals {
+  /** send() calls per second over the last second (converting framings: converted frames per second). */
   fps: number
   /** Outgoing kilobits per second to all viewers over the last second. */
   kbps: number
@@ -136,57 +137,77 @@ interface Conn {
   /** ms since epoch */
   since: number
   phase: 'handshake' | 'live' | 'closing'
-  decoder: Decoder
+  talk: ViewerTalk
   acceptedAt: number
   lastHeardAt: number
-  pingWindowStart: number
-  pingsInWindow: number
   blockedSince: number | null
-  pending: PendingFrame | null
+  /** The one frame waiting for the socket to drain; its `replaced` count is the viewer's. */
+  pending: NewestSlot<PendingFrame>
   frames: number
   bytes: number
-  dropped: number
   meter: RateMeter
 }
 
+/**
+ * The fan-out engine: a TCP server that sends each frame to every viewer, newest frame wins per viewer, in the wire
+ * format of its Framing ('native', 'classic-jpeg', 'classic-pickle'). Callers hold a Broadcaster whatever the format:
+ * send() takes our JPEG frames and the framing decides what goes on the wire.
+ *
+ * ```ts
+ * const b = await Broadcaster.listen({ port: 9999, info, framing: 'classic-pickle' })
+ * b.send({ capturedAtUs: nowUs(), payload: jpeg })   // viewers it reaches
+ * b.viewers(); b.stats()                             // per-viewer and total figures
+ * await b.close('stopped')                           // BYE where the framing has one; the port is free again
+ * ```
+ *
+ * Events: 'viewer-joined', 'viewer-left', 'refused', 'ready' (every viewer can take a frame), 'error' (the server
+ * socket failed; FramecastError).
+ */
 export class Broadcaster extends EventEmitter<BroadcasterEvents> {
   readonly port: number
   readonly host: string
+  /** The wire format this broadcaster speaks. */
+  readonly framing: FramingName
+  private readonly wire: Framing
+  /** Converting framings (classic pickle): frames wait here for their payload; null when payloads go out as they are. */
+  private readonly conversion: ConversionStage<BroadcastFrame> | null
   private info: StreamInfo
-  private infoMessage: Buffer
+  private infoMessage: Buffer | null
   private readonly maxViewers: number
   private readonly maxMessageBytes: number
   private readonly handshakeTimeoutMs: number
   private readonly idleTimeoutMs: number
   private readonly stallTimeoutMs: number
-  private readonly classic: boolean
   private readonly conns = new Set<Conn>()
   private liveCount = 0
   private nextId = 1
   private nextSeq = 0
   private readonly sweepTimer: NodeJS.Timeout
   private closing: Promise<void> | null = null
-  private readonly totals = { frames: 0, bytes: 0, dropped: 0, viewersEver: 0, refused: 0 }
+  private readonly totals = { frames: 0, bytes: 0, replaced: 0, viewersEver: 0, refused: 0 }
   private readonly sendMeter = new RateMeter()
   private readonly outMeter = new RateMeter(1_000, 8_192)
   private blockedCount = 0
 
   private constructor(
     private readonly server: net.Server,
+    wire: Framing,
     options: BroadcasterOptions
   ) {
     super()
     const addr = server.address() as net.AddressInfo
     this.port = addr.port
     this.host = addr.address
+    this.wire = wire
+    this.framing = wire.name
     this.info = options.info
-    this.infoMessage = encodeInfo(options.info)
+    this.infoMessage = wire.describe(options.info)
     this.maxViewers = options.maxViewers ?? DEFAULT_MAX_VIEWERS
-    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
+    this.maxMessageBytes = options.maxMessageBytes ?? wire.defaultMaxMessageBytes
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS
     this.idleTimeoutMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS
     this.stallTimeoutMs = options.stallTimeoutMs ?? STALL_TIMEOUT_MS
-    this.classic = options.framing === 'classic'
+    this.conversion = this.conversionFor(wire)
     server.on('connection', (socket) => guard(() => this.accept(socket), () => socket.destroy()))
     server.on('error', (err) => this.report(fromSocketError(err, { host: this.host, port: this.port })))
     const tick = Math.min(250, Math.max(10, Math.min(this.handshakeTimeoutMs, this.idleTimeoutMs, this.stallTimeoutMs) / 4))
@@ -194,68 +215,47 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
     this.sweepTimer.unref()
   }
 
-  /** Start listening. Rejects with ADDRESS_IN_USE, ACCESS_DENIED or ADDRESS_NOT_AVAILABLE naming the port. */
+  /**
+   * Start listening. Rejects with INVALID_ARGUMENT for a bad port, stream info or framing name, UNSUPPORTED_CODEC,
+   * and ADDRESS_IN_USE, ACCESS_DENIED or ADDRESS_NOT_AVAILABLE naming the port.
+   */
   static async listen(options: BroadcasterOptions): Promise<Broadcaster> {
     const port = options.port ?? DEFAULT_PORT
+    const wire = resolveFraming(options.framing ?? 'native')
     checkInfo(options.info)
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new FramecastError('INVALID_ARGUMENT', `Port ${port} is not between 0 and 65535`)
     }
     if (options.host === undefined) {
       try {
-        return new Broadcaster(await listenOn('::', port), options)
+        return new Broadcaster(await listenOn('::', port), wire, options)
       } catch (e) {
         const code = (e as FramecastError).cause as NodeJS.ErrnoException | undefined
         if (code?.code !== 'EAFNOSUPPORT' && code?.code !== 'EADDRNOTAVAIL') throw e
-        return new Broadcaster(await listenOn('0.0.0.0', port), options)
+        return new Broadcaster(await listenOn('0.0.0.0', port), wire, options)
       }
     }
-    return new Broadcaster(await listenOn(options.host, port), options)
+    return new Broadcaster(await listenOn(options.host, port), wire, options)
   }
 
   /**
-   * Hand a frame to every viewer, newest frame wins. Returns how many viewers got it written or pending.
-   * Throws INVALID_ARGUMENT for an empty frame or one larger than maxMessageBytes.
+   * Hand a JPEG frame to every viewer, newest frame wins. Returns how many viewers got it written or pending (for a
+   * converting framing: how many it will reach once converted; 0 when no one watches, and then nothing is converted).
+   * Throws INVALID_ARGUMENT for an empty frame or one larger than the framing allows under maxMessageBytes; a
+   * converting framing skips and counts such frames instead (stats().conversionFailures).
    */
   send(frame: BroadcastFrame): number {
-    const { payload } = frame
-    const max = this.classic ? this.maxMessageBytes : this.maxMessageBytes - FRAME_PREFIX_BYTES
-    if (payload.length === 0 || payload.length > max) {
-      throw new FramecastError('INVALID_ARGUMENT', `A frame must be 1 to ${max} bytes, not ${payload.length}`)
-    }
-    if (this.closing) return 0
-    const seq = (frame.seq ?? this.nextSeq) >>> 0
-    this.nextSeq = (seq + 1) >>> 0
-    this.totals.frames++
-    this.sendMeter.record(payload.length)
-    if (this.liveCount === 0) return 0
-    const head = this.classic ? encodeClassicHeader(payload.length) : encodeFrameHead(seq, frame.capturedAtUs, payload.length)
-    let reached = 0
-    for (const c of this.conns) {
-      if (c.phase !== 'live') continue
-      reached++
-      if (c.pending !== null) {
-        // Still waiting for the previous one: this frame replaces it.
-        c.dropped++
-        this.totals.dropped++
-        c.pending = { head, payload }
-      } else if (c.socket.writableNeedDrain) {
-        c.pending = { head, payload }
-        this.markBlocked(c, monoMs())
-      } else {
-        this.writeFrame(c, head, payload)
-      }
-    }
-    return reached
+    return this.conversion === null ? this.fanOut(frame) : this.conversion.offer(frame)
   }
 
-  /** Change the stream description; every viewer is told at once. */
+  /** Change the stream description; every viewer is told at once where the framing describes the stream. */
   setInfo(info: StreamInfo): void {
     checkInfo(info)
     this.info = info
-    this.infoMessage = encodeInfo(info)
-    if (this.classic) return
-    for (const c of this.conns) if (c.phase === 'live') this.writeControl(c, this.infoMessage)
+    const message = this.wire.describe(info)
+    this.infoMessage = message
+    if (message === null) return
+    for (const c of this.conns) if (c.phase === 'live') this.writeControl(c, message)
   }
 
   /** The limits in force, defaults filled in. */
@@ -278,9 +278,9 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
     return this.blockedCount === 0
   }
 
-  /** True when some viewer has no frame waiting for it: a frame sent now would not replace one (none dropped). */
+  /** True when some viewer has no frame waiting for it: a frame sent now would not replace one (none replaced). */
   get wantsFrame(): boolean {
-    for (const c of this.conns) if (c.phase === 'live' && c.pending === null) return true
+    for (const c of this.conns) if (c.phase === 'live' && !c.pending.full) return true
     return false
   }
 
@@ -297,25 +297,26 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
     for (const c of this.conns) pending += pendingBytes(c)
     return {
       ...this.totals,
+      skippedWhileConverting: this.conversion?.skippedWhileConverting ?? 0,
+      conversionFailures: this.conversion?.conversionFailures ?? 0,
       fps: round1(this.sendMeter.rate(now)),
       kbps: Math.round(this.outMeter.kbps(now)),
       pendingBytes: pending
     }
   }
 
-  /** Say BYE to everyone, stop listening and release the port. Idempotent. */
+  /** Say BYE to everyone (where the framing has a goodbye), stop listening and release the port. Idempotent. */
   close(reason: ByeReasonName = 'stopped'): Promise<void> {
     if (this.closing) return this.closing
-    clearInterval(this.sweepTimer)
-    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()))
-    this.closing = serverClosed
+    const serverClosed = this.stopListening()
     for (const c of [...this.conns]) {
       guard(() => {
         if (c.phase === 'live') this.leave(c, null, 'the broadcast stopped')
         if (c.socket.writableNeedDrain || c.socket.destroyed) {
           c.socket.destroy()
         } else {
-          if (!this.classic) c.socket.write(encodeBye(reason))
+          const bye = this.wire.goodbye(reason)
+          if (bye !== null) c.socket.write(bye)
           this.shutDown(c)
         }
       }, () => c.socket.destroy())
@@ -326,9 +327,7 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
   /** Drop everything at once without saying goodbye, as if the process had died. */
   destroy(): Promise<void> {
     if (this.closing) return this.closing
-    clearInterval(this.sweepTimer)
-    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()))
-    this.closing = serverClosed
+    const serverClosed = this.stopListening()
     for (const c of [...this.conns]) {
       if (c.phase === 'live') this.leave(c, null, 'the broadcast was destroyed')
       c.socket.destroy()
@@ -336,7 +335,58 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
     return serverClosed
   }
 
+  /** Stop converting, sweeping and accepting; resolves when the listening socket is closed. */
+  private stopListening(): Promise<void> {
+    this.conversion?.close()
+    clearInterval(this.sweepTimer)
+    this.closing = new Promise<void>((resolve) => this.server.close(() => resolve()))
+    return this.closing
+  }
+
   // ---------------------------------------------------------------------------------------------------------------
+
+  /** The frame as it goes on the wire, to every viewer. */
+  private fanOut(frame: BroadcastFrame): number {
+    const { payload } = frame
+    const max = this.wire.maxPayloadBytes(this.maxMessageBytes)
+    if (payload.length === 0 || payload.length > max) {
+      throw new FramecastError('INVALID_ARGUMENT', `A frame must be 1 to ${max} bytes, not ${payload.length}`)
+    }
+    if (this.closing) return 0
+    const seq = (frame.seq ?? this.nextSeq) >>> 0
+    this.nextSeq = (seq + 1) >>> 0
+    this.totals.frames++
+    this.sendMeter.record(payload.length)
+    if (this.liveCount === 0) return 0
+    const head = this.wire.frameHead(seq, frame.capturedAtUs, payload.length)
+    let reached = 0
+    for (const c of this.conns) {
+      if (c.phase !== 'live') continue
+      reached++
+      if (c.pending.full) {
+        // Still waiting for the previous one: this frame replaces it.
+        c.pending.offer({ head, payload })
+        this.totals.replaced++
+      } else if (c.socket.writableNeedDrain) {
+        c.pending.offer({ head, payload })
+        this.markBlocked(c, monoMs())
+      } else {
+        this.writeFrame(c, head, payload)
+      }
+    }
+    return reached
+  }
+
+  private conversionFor(wire: Framing): ConversionStage<BroadcastFrame> | null {
+    const convert = wire.convert
+    if (convert === undefined) return null
+    const maxPayloadBytes = wire.maxPayloadBytes(this.maxMessageBytes)
+    return new ConversionStage<BroadcastFrame>((payload) => convert.call(wire, payload, maxPayloadBytes), {
+      viewerCount: () => this.liveCount,
+      wantsFrame: () => this.wantsFrame,
+      deliver: (frame) => void this.fanOut(frame)
+    })
+  }
 
   private accept(socket: net.Socket): void {
     if (this.closing) {
@@ -350,16 +400,13 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
       address: formatHostPort(unmapped(socket.remoteAddress ?? '?'), socket.remotePort ?? 0),
       since: Date.now(),
       phase: 'handshake',
-      decoder: new Decoder({ expectRole: 'viewer', maxMessageBytes: Math.min(this.maxMessageBytes, UNKNOWN_MAX_BYTES) }),
+      talk: this.wire.listen({ maxMessageBytes: this.maxMessageBytes }),
       acceptedAt: now,
       lastHeardAt: now,
-      pingWindowStart: now,
-      pingsInWindow: 0,
       blockedSince: null,
-      pending: null,
+      pending: new NewestSlot<PendingFrame>(),
       frames: 0,
       bytes: 0,
-      dropped: 0,
       meter: new RateMeter()
     }
     let handshaking = 0
@@ -374,55 +421,39 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
     socket.on('end', () => guard(() => this.peerEnded(c)))
     socket.on('close', () => guard(() => this.closed(c, lastError)))
     socket.setNoDelay(true)
-    if (this.classic) {
+    const greeting = this.wire.greeting()
+    if (greeting !== null) socket.write(greeting)
+    if (!this.wire.handshake) {
       this.admit(c)
       return
     }
-    socket.write(encodePreamble('broadcaster'))
     if (handshaking >= MAX_PENDING_HANDSHAKES) this.reject(c, 'SERVER_FULL', 'Too many connections are being set up; try again shortly')
   }
 
   private receive(c: Conn, chunk: Buffer): void {
-    // Classic viewers have nothing to say; whatever they send is read and dropped.
-    if (c.phase === 'closing' || this.classic) return
+    if (c.phase === 'closing') return
     const receivedAt = nowUs()
     c.lastHeardAt = monoMs()
-    const messages = c.decoder.push(chunk)
-    for (const m of messages) {
+    for (const h of c.talk.receive(chunk, receivedAt)) {
       if (isClosing(c)) return
-      this.handle(c, m, receivedAt)
+      this.handle(c, h)
     }
-    const err = c.decoder.error
-    if (err && !isClosing(c)) this.reject(c, err.code, err.message)
   }
 
-  private handle(c: Conn, m: Message, receivedAt: number): void {
-    switch (m.type) {
-      case 'preamble':
-        this.admit(c)
+  private handle(c: Conn, h: Heard): void {
+    switch (h.type) {
+      case 'hello':
+        if (c.phase === 'handshake') this.admit(c)
         return
-      case 'ping': {
-        // A viewer pings once a second; a flood is not answered, so it cannot pile PONGs into our memory.
-        const now = monoMs()
-        if (now - c.pingWindowStart >= 1_000) {
-          c.pingWindowStart = now
-          c.pingsInWindow = 0
-        }
-        if (++c.pingsInWindow <= MAX_PINGS_PER_SECOND) this.writeControl(c, encodePong(m.id, m.t1, receivedAt, nowUs()))
+      case 'reply':
+        this.writeControl(c, h.message)
         return
-      }
-      case 'bye':
-        this.leave(c, null, `the viewer left (${m.reason})`)
+      case 'leaving':
+        this.leave(c, h.code, h.reason)
         this.shutDown(c)
         return
-      case 'error':
-        this.leave(c, m.code === 'UNKNOWN' ? 'INTERNAL' : m.code, `the viewer reported: ${m.text || m.code}`)
-        this.shutDown(c)
-        return
-      case 'unknown':
-        return
-      default:
-        this.reject(c, 'UNEXPECTED_MESSAGE', `a viewer may not send ${m.type.toUpperCase()}`)
+      case 'fault':
+        this.reject(c, h.code, h.message)
     }
   }
 
@@ -435,7 +466,7 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
     c.since = Date.now()
     this.liveCount++
     this.totals.viewersEver++
-    if (!this.classic) this.writeControl(c, this.infoMessage)
+    if (this.infoMessage !== null) this.writeControl(c, this.infoMessage)
     this.emit('viewer-joined', this.viewerStats(c, monoMs()))
   }
 
@@ -477,9 +508,8 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
 
   private drained(c: Conn): void {
     if (c.phase !== 'live') return
-    const p = c.pending
-    if (p !== null) {
-      c.pending = null
+    const p = c.pending.take()
+    if (p !== undefined) {
       this.writeFrame(c, p.head, p.payload)
       if (c.socket.writableNeedDrain) {
         // The viewer read everything it had: slow, not stalled. The stall clock starts again.
@@ -500,16 +530,17 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
         if (c.blockedSince !== null && now - c.blockedSince >= this.stallTimeoutMs) {
           this.leave(c, 'STALLED', `the viewer read nothing for ${Math.round((now - c.blockedSince) / 1000)} s`)
           c.socket.destroy()
-        } else if (!this.classic && now - c.lastHeardAt >= this.idleTimeoutMs) {
+        } else if (this.wire.idleTimeout && now - c.lastHeardAt >= this.idleTimeoutMs) {
           this.leave(c, 'IDLE_TIMEOUT', `the viewer sent nothing for ${Math.round((now - c.lastHeardAt) / 1000)} s`)
-          c.socket.write(encodeBye('idle'))
+          const bye = this.wire.goodbye('idle')
+          if (bye !== null) c.socket.write(bye)
           this.shutDown(c)
         }
       }
     }
   }
 
-  /** Close a connection that never became a viewer (or breaks the protocol), telling it why first. */
+  /** Close a connection that never became a viewer (or breaks the protocol), telling it why first if the framing can. */
   private reject(c: Conn, code: ErrorCode, message: string): void {
     if (c.phase === 'closing') return
     if (c.phase === 'live') {
@@ -519,7 +550,8 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
       this.totals.refused++
       this.emit('refused', { address: c.address, code })
     }
-    if (!this.classic && !c.socket.destroyed && c.socket.writable) c.socket.write(encodeError(code, message))
+    const refusal = this.wire.refusal(code, message)
+    if (refusal !== null && !c.socket.destroyed && c.socket.writable) c.socket.write(refusal)
     this.shutDown(c)
   }
 
@@ -531,7 +563,7 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
     }
     c.phase = 'closing'
     this.liveCount--
-    c.pending = null
+    c.pending.clear()
     const viewer = this.viewerStats(c, monoMs())
     this.unblock(c)
     this.emit('viewer-left', { viewer, code, reason })
@@ -567,7 +599,7 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
       fps: round1(c.meter.rate(now)),
       kbps: Math.round(c.meter.kbps(now)),
       frames: c.frames,
-      dropped: c.dropped
+      replaced: c.pending.replaced
     }
   }
 
@@ -591,6 +623,13 @@ function listenOn(host: string, port: number): Promise<net.Server> {
   })
 }
 
+function resolveFraming(framing: FramingName): Framing {
+  if (!Object.prototype.hasOwnProperty.call(FRAMINGS, framing)) {
+    throw new FramecastError('INVALID_ARGUMENT', `Framing ${String(framing)} is not one of ${Object.keys(FRAMINGS).join(', ')}`)
+  }
+  return FRAMINGS[framing]
+}
+
 function checkInfo(info: StreamInfo): void {
   const dimension = (n: number): boolean => Number.isInteger(n) && n >= 1 && n <= 0xffff
   if (!Object.prototype.hasOwnProperty.call(Codec, info.codec)) {
@@ -610,7 +649,8 @@ function isClosing(c: Conn): boolean {
 }
 
 function pendingBytes(c: Conn): number {
-  const held = c.pending === null ? 0 : c.pending.head.length + c.pending.payload.length
+  const p = c.pending.peek()
+  const held = p === undefined ? 0 : p.head.length + p.payload.length
   return held + (c.socket.destroyed ? 0 : c.socket.writableLength)
 }
 
@@ -634,9 +674,4 @@ function guard(fn: () => void, onFault?: () => void): void {
       // nothing more can be done for this connection
     }
   }
-}
-
-/** Bytes a frame of `payloadLength` occupies on the wire. */
-export function frameWireBytes(payloadLength: number): number {
-  return HEADER_BYTES + FRAME_PREFIX_BYTES + payloadLength
 }

@@ -17,6 +17,11 @@ const enum State {
   Entropy
 }
 
+/**
+ * An MJPEG byte stream in, whole JPEGs out: `push` chunks of any size and get back the images they complete, each a
+ * copy. Holds at most one unfinished image (up to `maxBytes`, default 8 MiB); counts the bytes it skipped between
+ * images and the images it dropped as too large or corrupt. Never throws on bad input.
+ */
 export class JpegSplitter {
   readonly maxBytes: number
   private buf: Buffer = Buffer.alloc(0)

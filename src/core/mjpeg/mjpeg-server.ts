@@ -1,12 +1,14 @@
 // An HTTP MJPEG endpoint, so a browser, VLC, ffmpeg or cv2.VideoCapture(url) can watch a broadcast.
 //   GET /stream.mjpg   multipart/x-mixed-replace, one JPEG per part, newest frame wins per client
 //   GET /snapshot.jpg  the newest frame
-// Only GET and HEAD; anything else is 404 or 405. A client that stops reading holds at most one pending frame and is
-// cut off once it has been blocked for stallTimeoutMs; the others never wait for it.
+// Only GET and HEAD; anything else is 404 or 405. A client that stops reading holds at most one pending frame (a
+// NewestSlot: a newer frame replaces it) and is cut off once it has been blocked for stallTimeoutMs; the others never
+// wait for it.
 
 import { EventEmitter } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { NewestSlot } from '../../shared/newest'
 import { DEFAULT_MAX_VIEWERS } from '../../shared/protocol'
 import { fromSocketError } from '../errors'
 
@@ -29,18 +31,24 @@ export interface MjpegClientStats {
   address: string
   since: number
   frames: number
-  dropped: number
+  /** frames replaced by a newer one while this client was still reading the previous one */
+  replaced: number
   bytes: number
 }
 
-interface Client extends MjpegClientStats {
+interface Client extends Omit<MjpegClientStats, 'replaced'> {
   res: ServerResponse
   socket: Socket
-  pending: Uint8Array | null
+  /** The one frame waiting for the response to drain; its `replaced` count is the client's. */
+  pending: NewestSlot<Uint8Array>
   blockedSince: number | null
 }
 
-/** Events: 'client-joined' (MjpegClientStats), 'client-left' ({ client, reason }), 'refused' ({ address }). */
+/**
+ * The HTTP MJPEG endpoint: send() offers each JPEG to every /stream.mjpg client, newest frame wins per client, and
+ * keeps it for /snapshot.jpg. Events: 'client-joined' (MjpegClientStats), 'client-left' ({ client, reason }),
+ * 'refused' ({ address }).
+ */
 export class MjpegServer extends EventEmitter {
   readonly host: string
   readonly port: number
@@ -49,7 +57,7 @@ export class MjpegServer extends EventEmitter {
   private nextId = 1
   private readonly sweep: NodeJS.Timeout
   private closed = false
-  private readonly totals = { frames: 0, dropped: 0, refused: 0, clientsEver: 0 }
+  private readonly totals = { frames: 0, replaced: 0, refused: 0, clientsEver: 0 }
 
   private constructor(
     private readonly server: Server,
@@ -91,10 +99,10 @@ export class MjpegServer extends EventEmitter {
   }
 
   clients(): MjpegClientStats[] {
-    return [...this.clientsById.values()].map(({ id, address, since, frames, dropped, bytes }) => ({ id, address, since, frames, dropped, bytes }))
+    return [...this.clientsById.values()].map(clientStats)
   }
 
-  stats(): { frames: number; dropped: number; refused: number; clientsEver: number; clients: number } {
+  stats(): { frames: number; replaced: number; refused: number; clientsEver: number; clients: number } {
     return { ...this.totals, clients: this.clientsById.size }
   }
 
@@ -149,22 +157,18 @@ export class MjpegServer extends EventEmitter {
       return
     }
     socket.setNoDelay(true)
-    const c: Client = { id: this.nextId++, address, since: Date.now(), frames: 0, dropped: 0, bytes: 0, res, socket, pending: null, blockedSince: null }
+    const c: Client = { id: this.nextId++, address, since: Date.now(), frames: 0, bytes: 0, res, socket, pending: new NewestSlot(), blockedSince: null }
     this.clientsById.set(c.id, c)
     this.totals.clientsEver++
     res.on('drain', () => this.onDrain(c))
     res.on('close', () => this.drop(c, 'disconnected'))
-    this.emit('client-joined', this.clients().find((x) => x.id === c.id))
+    this.emit('client-joined', clientStats(c))
     if (this.latest !== null) this.offer(c, this.latest)
   }
 
   private offer(c: Client, jpeg: Uint8Array): void {
     if (c.blockedSince !== null) {
-      if (c.pending !== null) {
-        c.dropped++
-        this.totals.dropped++
-      }
-      c.pending = jpeg
+      if (c.pending.offer(jpeg) !== undefined) this.totals.replaced++
       return
     }
     this.write(c, jpeg)
@@ -184,9 +188,8 @@ export class MjpegServer extends EventEmitter {
 
   private onDrain(c: Client): void {
     c.blockedSince = null
-    const next = c.pending
-    c.pending = null
-    if (next !== null) this.write(c, next)
+    const next = c.pending.take()
+    if (next !== undefined) this.write(c, next)
   }
 
   private cutStalled(): void {
@@ -198,12 +201,16 @@ export class MjpegServer extends EventEmitter {
 
   private drop(c: Client, reason: 'disconnected' | 'stalled' | 'closed'): void {
     if (!this.clientsById.delete(c.id)) return
-    c.pending = null
+    const client = clientStats(c)
+    c.pending.clear()
     if (reason === 'disconnected') c.res.destroy()
     else c.socket.destroy()
-    const { res: _res, socket: _socket, pending: _pending, blockedSince: _b, ...client } = c
     this.emit('client-left', { client, reason })
   }
+}
+
+function clientStats(c: Client): MjpegClientStats {
+  return { id: c.id, address: c.address, since: c.since, frames: c.frames, replaced: c.pending.replaced, bytes: c.bytes }
 }
 
 function plain(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {

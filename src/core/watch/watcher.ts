@@ -1,11 +1,11 @@
-// The watcher: connects to a broadcaster, keeps the connection alive with PING, estimates the clock offset from the
-// PONGs, and reconnects with backoff until stopped.
+// The watcher's lifecycle: connects to a broadcaster, reads its bytes into large receive regions, watches for silence,
+// and reconnects with backoff until stopped. What the connection speaks — Framecast or the classic OpenCV format — is
+// the business of one stream adapter per connection (stream-adapter.ts), chosen by the mode or by the first bytes.
 //
-// States: connecting -> live (first INFO) -> stalled (PONGs but no frames) -> lost (nothing at all, or the connection
-// ended) -> reconnecting -> live. 'error' is for what retrying cannot fix (not a Framecast broadcaster, another
-// protocol version, an unsupported codec, transport or pickle); everything else keeps retrying with `error` saying why.
-// In 'classic' mode (or 'auto' meeting a classic OpenCV sender) the first frame makes the stream live, frames carry
-// no capture time (latency null), and silence is judged by frames alone.
+// States: connecting -> live (the stream is described: first INFO, or a classic sender's first frame) -> stalled
+// (alive but no frames) -> lost (nothing at all, or the connection ended) -> reconnecting -> live. 'error' is for what
+// retrying cannot fix (not a Framecast broadcaster, another protocol version, an unsupported codec, transport or
+// pickle); everything else keeps retrying with `error` saying why.
 
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
@@ -15,8 +15,6 @@ import {
   type ErrorCode,
   HANDSHAKE_TIMEOUT_MS,
   LOST_AFTER_MS,
-  type Message,
-  nowUs,
   PING_INTERVAL_MS,
   RECONNECT_MAX_MS,
   RECONNECT_MIN_MS,
@@ -25,12 +23,14 @@ import {
   type StreamInfo
 } from '../../shared/protocol'
 import type { ErrorInfo, WatchMode, WatchState, WatchStats, WatchStatus } from '../../shared/status'
-import { ClassicReceiver, type ClassicFrame } from '../classic/classic-receiver'
-import { SNIFF_BYTES, sniffStream } from '../classic/framing'
-import { Decoder, encodeBye, encodeError, encodePing, encodePreamble } from '../codec/codec'
+import { encodeBye } from '../codec/codec'
 import { formatHostPort } from '../../shared/address'
 import { FramecastError, fromSocketError } from '../errors'
 import { ClockOffset, monoMs, RateMeter, RecentSamples } from '../../shared/stats'
+import { openStream } from './sniffing-adapter'
+import type { StreamAdapter, StreamSink, WatchedFrame } from './stream-adapter'
+
+export type { WatchedFrame } from './stream-adapter'
 
 export interface WatcherOptions {
   host: string
@@ -54,17 +54,6 @@ export interface WatcherOptions {
    * or JPEGs; no handshake, no PING, no latency). 'auto': tell them apart by the first bytes the peer sends.
    */
   mode?: WatchMode
-}
-
-export interface WatchedFrame {
-  seq: number
-  /** Capture time on the broadcaster's clock, µs since the epoch. */
-  capturedAtUs: number
-  /** When the frame was read from the socket, on this machine's clock. */
-  receivedAtUs: number
-  /** Capture-to-receipt estimate using the clock offset; null until the first PONG. */
-  latencyMs: number | null
-  payload: Uint8Array
 }
 
 export interface WatcherEvents {
@@ -93,6 +82,15 @@ const READ_REGION_BYTES = 1024 * 1024
 const MIN_READ_BYTES = 64 * 1024
 const LINGER_MS = 500
 
+/**
+ * Watches one broadcaster at host:port. start() connects (CONNECT_TIMEOUT), the adapter's greeting goes out and the
+ * stream must be described within the handshake deadline (HANDSHAKE_TIMEOUT); then it is live, stalled after
+ * `stalledAfterMs` without a frame and lost after `lostAfterMs` without hearing anything. A failed or lost connection
+ * is retried after a backoff doubling from RECONNECT_MIN_MS to RECONNECT_MAX_MS (capped at RECONNECT_REFUSED_MAX_MS
+ * while the connection is refused, so a broadcaster that starts is found quickly) unless the error is fatal or
+ * `reconnect` is false. Events: 'state' on every change, 'info' when the stream is described, 'frame' per frame,
+ * 'stats' once a second while live or stalled, 'error' when it gives up. Never throws from socket callbacks or timers.
+ */
 export class Watcher extends EventEmitter<WatcherEvents> {
   private readonly host: string
   private readonly port: number
@@ -109,14 +107,8 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   private started = false
   private stopping: Promise<void> | null = null
   private socket: net.Socket | null = null
-  /** What the current connection speaks: decided at connect ('native', 'classic') or by the first bytes ('auto'). */
-  private format: 'native' | 'classic' | null = null
-  private decoder: Decoder | null = null
-  private classicReceiver: ClassicReceiver | null = null
-  /** The first bytes of the connection, kept to tell formats apart or to explain a mismatch. */
-  private firstBytes: Buffer = Buffer.alloc(0)
-  private classicSeq = 0
-  private classicDropped = 0
+  /** What the current connection speaks; set together with `socket`, null between connections. */
+  private stream: StreamAdapter | null = null
   /** Why the current connection failed, decided by whoever noticed first. */
   private failure: FramecastError | null = null
   private backoffMs = RECONNECT_MIN_MS
@@ -129,12 +121,16 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   private region: Buffer = Buffer.alloc(0)
   private regionFilled = 0
   private pingId = 0
+  /** Arrival number of the next classic frame, counted across connections. */
+  private arrivalSeq = 0
   private lastHeardAt = 0
   private lastFrameAt = 0
-  private lastSeq: number | null = null
 
   private frames = 0
-  private dropped = 0
+  /** Frames the broadcaster skipped for us (sequence gaps). */
+  private gaps = 0
+  /** Classic pickles skipped while an earlier one was being encoded to JPEG. */
+  private skippedWhileEncoding = 0
   private readonly meter = new RateMeter()
   private readonly latencies = new RecentSamples(256)
   private readonly clock = new ClockOffset(8)
@@ -184,9 +180,8 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     this.statsTimer = null
     const socket = this.socket
     this.socket = null
-    this.decoder = null
-    this.classicReceiver?.close()
-    this.classicReceiver = null
+    this.stream?.close()
+    this.stream = null
     this.stopping = new Promise<void>((resolve) => {
       if (socket === null || socket.destroyed) return resolve()
       socket.once('close', () => resolve())
@@ -205,6 +200,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     return this.stopping
   }
 
+  /** Frame rate (frames/s), bit rate (kbit/s), counts since start, latency percentiles and RTT (ms) of now. */
   stats(): WatchStats {
     const now = monoMs()
     const p50 = this.latencies.percentile(50)
@@ -214,7 +210,8 @@ export class Watcher extends EventEmitter<WatcherEvents> {
       fps: Math.round(this.meter.rate(now) * 10) / 10,
       kbps: Math.round(this.meter.kbps(now)),
       frames: this.frames,
-      dropped: this.dropped,
+      gaps: this.gaps,
+      skippedWhileEncoding: this.skippedWhileEncoding,
       latencyP50Ms: p50 === null ? null : round2(p50),
       latencyP95Ms: p95 === null ? null : round2(p95),
       rttMs: best === null ? null : round2(best.rttUs / 1000)
@@ -227,13 +224,6 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     if (this.stopping) return
     this.current.attempt++
     this.failure = null
-    this.format = null
-    this.decoder = null
-    this.classicReceiver = null
-    this.firstBytes = Buffer.alloc(0)
-    if (this.mode === 'native') this.useNative()
-    else if (this.mode === 'classic') this.useClassic()
-    this.lastSeq = null
     this.clock.reset()
     this.setState(state, this.current.error)
     const socket: net.Socket = net.connect({
@@ -250,6 +240,11 @@ export class Watcher extends EventEmitter<WatcherEvents> {
       }
     })
     this.socket = socket
+    this.stream = openStream(this.mode, this.sinkFor(socket), {
+      maxMessageBytes: this.maxMessageBytes,
+      clock: this.clock,
+      nextSeq: () => this.nextArrivalSeq()
+    })
     this.connectTimer = setTimeout(
       () => this.guard(() => this.fail(socket, new FramecastError('CONNECT_TIMEOUT', `No answer from ${this.where()} within ${this.connectTimeoutMs / 1000} s`))),
       this.connectTimeoutMs
@@ -260,20 +255,60 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     socket.on('close', () => this.guard(() => this.closed(socket)))
   }
 
+  /**
+   * How the adapters of one connection reach the lifecycle. Every call checks that `socket` is still the current
+   * connection, so an adapter whose connection has ended (a classic encode finishing late) changes nothing; calls that
+   * can come from a promise or emit to listeners are guarded like socket callbacks.
+   */
+  private sinkFor(socket: net.Socket): StreamSink {
+    const current = (): boolean => socket === this.socket
+    return {
+      where: this.where(),
+      heard: () => {
+        if (current()) this.lastHeardAt = monoMs()
+      },
+      described: (info) =>
+        this.guard(() => {
+          if (current()) this.described(info)
+        }),
+      gap: (frames) => {
+        if (current()) this.gaps += frames
+      },
+      skippedWhileEncoding: (images) => {
+        if (current()) this.skippedWhileEncoding += images
+      },
+      frame: (frame) =>
+        this.guard(() => {
+          if (current()) this.delivered(frame)
+        }),
+      fail: (error) => this.guard(() => this.fail(socket, error)),
+      send: (bytes) => {
+        if (current() && socket.writable) socket.write(bytes)
+      },
+      adopt: (adapter) => {
+        if (current()) this.adopt(socket, adapter)
+      }
+    }
+  }
+
   private connected(socket: net.Socket): void {
-    if (socket !== this.socket) return
+    const stream = this.stream
+    if (socket !== this.socket || stream === null) return
     this.clearTimer('connectTimer')
-    // A classic sender never reads, so in 'auto' the preamble costs nothing if the peer turns out to be one.
-    if (this.mode !== 'classic') socket.write(encodePreamble('viewer'))
+    if (stream.greeting !== null) socket.write(stream.greeting)
     this.lastHeardAt = monoMs()
-    const silent =
-      this.mode === 'classic'
-        ? `${this.where()} accepted the connection but sent no frame`
-        : `${this.where()} accepted the connection but never introduced itself as a Framecast broadcaster`
+    const silent = `${this.where()} accepted the connection but ${stream.silence}`
     this.handshakeTimer = setTimeout(() => this.guard(() => this.fail(socket, new FramecastError('HANDSHAKE_TIMEOUT', silent))), this.handshakeTimeoutMs)
-    if (this.format === 'native') this.startPinging(socket)
+    if (stream.pings) this.startPinging(socket)
     const tick = Math.max(20, Math.min(100, this.lostAfterMs / 10, this.stalledAfterMs / 4))
     this.watchdogTimer = setInterval(() => this.guard(() => this.watchdog(socket)), tick)
+  }
+
+  /** 'auto': the first bytes chose `adapter`; it takes over the connection (and pings, if it does). */
+  private adopt(socket: net.Socket, adapter: StreamAdapter): void {
+    this.stream = adapter
+    this.current.format = adapter.format
+    if (adapter.pings) this.startPinging(socket)
   }
 
   private startPinging(socket: net.Socket): void {
@@ -282,30 +317,16 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     this.pingTimer = setInterval(() => this.guard(() => this.ping(socket)), this.pingIntervalMs)
   }
 
-  private useNative(): void {
-    this.format = 'native'
-    this.decoder = new Decoder({ expectRole: 'broadcaster', maxMessageBytes: this.maxMessageBytes })
-  }
-
-  private useClassic(): void {
-    this.format = 'classic'
-    const socket = (): net.Socket | null => this.socket
-    const receiver: ClassicReceiver = new ClassicReceiver({
-      maxMessageBytes: this.maxMessageBytes,
-      onFrame: (f) => this.guard(() => receiver === this.classicReceiver && this.classicFrame(f)),
-      onError: (e) => this.guard(() => {
-        const s = socket()
-        if (receiver === this.classicReceiver && s !== null) this.fail(s, e)
-      })
-    })
-    this.classicReceiver = receiver
-    this.classicDropped = 0
-  }
-
   private ping(socket: net.Socket): void {
-    if (socket !== this.socket || !socket.writable) return
+    if (socket !== this.socket || !socket.writable || this.stream === null) return
     this.pingId = (this.pingId + 1) >>> 0
-    socket.write(encodePing(this.pingId, nowUs()))
+    this.stream.ping(this.pingId)
+  }
+
+  private nextArrivalSeq(): number {
+    const seq = this.arrivalSeq
+    this.arrivalSeq = (seq + 1) >>> 0
+    return seq
   }
 
   /**
@@ -321,179 +342,37 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   }
 
   private receive(socket: net.Socket, chunk: Uint8Array): void {
-    if (socket !== this.socket) return
-    const before = this.firstBytes.length
-    if (before < SNIFF_BYTES) {
-      this.firstBytes = Buffer.concat([this.firstBytes, chunk.subarray(0, SNIFF_BYTES - before)])
-      if (this.format === null) {
-        // 'auto': earlier chunks were held whole in firstBytes until the format was clear.
-        if (!this.decide(socket)) return
-        if (before > 0) this.feed(socket, this.firstBytes.subarray(0, before))
-      } else if (this.mode === 'classic' && !this.checkClassic(socket)) {
-        return
-      }
-    }
-    this.feed(socket, chunk)
+    if (socket === this.socket) this.stream?.push(chunk)
   }
 
-  /** 'auto': decide the format once enough bytes are in. Returns false while undecided or after failing. */
-  private decide(socket: net.Socket): boolean {
-    const verdict = sniffStream(this.firstBytes, this.maxMessageBytes)
-    if (verdict === undefined) return false
-    if (verdict instanceof FramecastError) {
-      this.fail(socket, new FramecastError(verdict.code, `${this.where()}: ${verdict.message}`))
-      return false
-    }
-    if (verdict === 'native') {
-      this.useNative()
-      this.startPinging(socket)
+  /** The stream is described: announce it; the first description of a connection makes the watch live. */
+  private described(info: StreamInfo): void {
+    this.current.info = info
+    this.current.format = this.stream?.format ?? this.current.format
+    this.emit('info', info)
+    if (this.handshakeTimer !== null) {
+      this.clearTimer('handshakeTimer')
+      this.lastFrameAt = monoMs()
+      this.backoffMs = RECONNECT_MIN_MS
+      this.setState('live', null)
     } else {
-      this.useClassic()
-    }
-    this.current.format = verdict
-    return true
-  }
-
-  /** 'classic': a Framecast broadcaster announces itself at once; say so instead of failing on its preamble. */
-  private checkClassic(socket: net.Socket): boolean {
-    if (sniffStream(this.firstBytes, this.maxMessageBytes) !== 'native') return true
-    this.fail(socket, new FramecastError('BAD_MAGIC', `${this.where()} is a Framecast broadcaster, not a classic OpenCV sender; watch it in Framecast or Auto mode`))
-    return false
-  }
-
-  private feed(socket: net.Socket, chunk: Uint8Array): void {
-    if (socket !== this.socket || chunk.length === 0) return
-    if (this.classicReceiver !== null) {
-      this.lastHeardAt = monoMs()
-      this.classicReceiver.push(chunk)
-      return
-    }
-    if (this.decoder === null) return
-    const receivedAtUs = nowUs()
-    const now = monoMs()
-    const decoder = this.decoder
-    const messages = decoder.push(chunk)
-    if (messages.length > 0) this.lastHeardAt = now
-    for (const m of messages) {
-      if (socket !== this.socket) return
-      this.handle(socket, m, receivedAtUs, now)
-    }
-    const err = decoder.error
-    if (err && socket === this.socket) {
-      if (socket.writable) socket.write(encodeError(err.code, err.message))
-      this.fail(socket, this.explain(err))
+      this.setState(this.current.state, this.current.error)
     }
   }
 
-  /** A decoder error, in words; a classic stream met in 'native' mode is named as such. */
-  private explain(err: FramecastError): FramecastError {
-    if (err.code === 'BAD_MAGIC' && this.mode === 'native' && sniffStream(this.firstBytes, this.maxMessageBytes) === 'classic') {
-      return new FramecastError('BAD_MAGIC', `${this.where()} sends the classic OpenCV format, not Framecast; watch it in Classic or Auto mode`)
-    }
-    return describe(err, this.where())
-  }
-
-  private classicFrame(f: ClassicFrame): void {
-    const socket = this.socket
-    if (socket === null) return
+  private delivered(frame: WatchedFrame): void {
     const now = monoMs()
     this.lastHeardAt = now
     this.lastFrameAt = now
-    const info = this.current.info
-    if (this.current.format !== 'classic' || info === null || info.width !== f.width || info.height !== f.height) {
-      const next: StreamInfo = { codec: 'jpeg', width: f.width, height: f.height, fps: 0, name: `Classic sender at ${this.where()}` }
-      this.current.info = next
-      this.current.format = 'classic'
-      this.emit('info', next)
-    }
-    if (this.handshakeTimer !== null) {
-      this.clearTimer('handshakeTimer')
-      this.backoffMs = RECONNECT_MIN_MS
-      this.setState('live', null)
-    } else if (this.current.state === 'stalled') {
-      this.setState('live', null)
-    }
-    const receiver = this.classicReceiver
-    if (receiver !== null && receiver.dropped > this.classicDropped) {
-      this.dropped += receiver.dropped - this.classicDropped
-      this.classicDropped = receiver.dropped
-    }
-    const seq = this.classicSeq
-    this.classicSeq = (this.classicSeq + 1) >>> 0
     this.frames++
-    this.meter.record(f.jpeg.length, now)
-    this.emit('frame', { seq, capturedAtUs: f.receivedAtUs, receivedAtUs: f.receivedAtUs, latencyMs: null, payload: f.jpeg })
-  }
-
-  private handle(socket: net.Socket, m: Message, receivedAtUs: number, now: number): void {
-    switch (m.type) {
-      case 'preamble':
-      case 'unknown':
-        return
-      case 'info': {
-        const { type: _type, ...info } = m
-        this.current.info = info
-        this.current.format = 'native'
-        this.emit('info', info)
-        if (this.handshakeTimer !== null) {
-          this.clearTimer('handshakeTimer')
-          this.lastFrameAt = now
-          this.backoffMs = RECONNECT_MIN_MS
-          this.setState('live', null)
-        } else {
-          this.setState(this.current.state, this.current.error)
-        }
-        return
-      }
-      case 'frame': {
-        if (this.current.info === null || this.handshakeTimer !== null) {
-          this.fail(socket, new FramecastError('UNEXPECTED_MESSAGE', `${this.where()} sent a frame before describing the stream`))
-          return
-        }
-        this.lastFrameAt = now
-        if (this.lastSeq !== null) {
-          const gap = (m.seq - this.lastSeq - 1) >>> 0
-          if (gap > 0 && gap < 0x8000_0000) this.dropped += gap
-        }
-        this.lastSeq = m.seq
-        this.frames++
-        this.meter.record(m.payload.length, now)
-        const best = this.clock.best()
-        let latencyMs: number | null = null
-        if (best !== null) {
-          latencyMs = Math.max(0, (receivedAtUs + best.offsetUs - m.capturedAtUs) / 1000)
-          this.latencies.add(latencyMs)
-        }
-        if (this.current.state === 'stalled') this.setState('live', null)
-        this.emit('frame', { seq: m.seq, capturedAtUs: m.capturedAtUs, receivedAtUs, latencyMs, payload: m.payload })
-        return
-      }
-      case 'pong':
-        this.clock.add(m.t1, m.t2, m.t3, receivedAtUs)
-        return
-      case 'bye': {
-        const err =
-          m.reason === 'stalled'
-            ? new FramecastError('STALLED', `${this.where()} cut this viewer off because it fell behind`)
-            : m.reason === 'idle'
-              ? new FramecastError('IDLE_TIMEOUT', `${this.where()} closed the connection after hearing nothing from this viewer`)
-              : new FramecastError('PEER_LOST', `The broadcaster at ${this.where()} stopped${m.text ? `: ${m.text}` : ''}`)
-        this.fail(socket, err)
-        return
-      }
-      case 'error': {
-        const code: ErrorCode = m.code === 'UNKNOWN' ? 'INTERNAL' : m.code
-        this.fail(socket, describe(new FramecastError(code, m.text || code), this.where()))
-        return
-      }
-      case 'ping':
-        this.fail(socket, new FramecastError('UNEXPECTED_MESSAGE', `${this.where()} sent a PING; only viewers do`))
-        return
-    }
+    this.meter.record(frame.payload.length, now)
+    if (frame.latencyMs !== null) this.latencies.add(frame.latencyMs)
+    if (this.current.state === 'stalled') this.setState('live', null)
+    this.emit('frame', frame)
   }
 
   private watchdog(socket: net.Socket): void {
-    // Before INFO the handshake deadline is in charge.
+    // Before the stream is described the handshake deadline is in charge.
     if (socket !== this.socket || this.handshakeTimer !== null) return
     const now = monoMs()
     if (now - this.lastHeardAt >= this.lostAfterMs) {
@@ -509,7 +388,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
 
   private peerEnded(socket: net.Socket): void {
     if (socket !== this.socket) return
-    const truncated = this.classicReceiver?.end() ?? this.decoder?.end()
+    const truncated = this.stream?.end()
     this.noteFailure(
       socket,
       truncated?.code === 'TRUNCATED' || this.current.info === null
@@ -523,6 +402,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   private fail(socket: net.Socket, err: FramecastError): void {
     if (socket !== this.socket) return
     this.noteFailure(socket, err)
+    this.stream?.close()
     socket.destroy()
     // 'close' follows and calls closed()
   }
@@ -530,9 +410,8 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   private closed(socket: net.Socket): void {
     if (socket !== this.socket) return
     this.socket = null
-    this.decoder = null
-    this.classicReceiver?.close()
-    this.classicReceiver = null
+    this.stream?.close()
+    this.stream = null
     this.clearTimers()
     const err = this.failure ?? new FramecastError('CONNECTION_RESET', `The connection to ${this.where()} was closed`)
     this.failure = null
@@ -613,22 +492,6 @@ export class Watcher extends EventEmitter<WatcherEvents> {
         // nothing more to do
       }
     }
-  }
-}
-
-/** Turn a decoder or peer error into a sentence for the person watching. */
-function describe(err: FramecastError, where: string): FramecastError {
-  switch (err.code) {
-    case 'BAD_MAGIC':
-      return new FramecastError('BAD_MAGIC', `${where} is not a Framecast broadcaster`)
-    case 'VERSION_MISMATCH':
-      return new FramecastError('VERSION_MISMATCH', `${where} runs a different Framecast version (${err.message})`)
-    case 'BAD_ROLE':
-      return new FramecastError('BAD_ROLE', `${where} speaks Framecast but is not a broadcaster`)
-    case 'SERVER_FULL':
-      return new FramecastError('SERVER_FULL', `${where} has all the viewers it accepts (${err.message})`)
-    default:
-      return err
   }
 }
 

@@ -58,7 +58,7 @@ describe('receiving the classic format', () => {
     await expect.poll(() => frames.length).toBe(2)
     await new Promise((done) => setTimeout(done, 100))
     expect(frames).toHaveLength(2)
-    expect(r.dropped).toBe(3)
+    expect(r.skippedWhileEncoding).toBe(3)
     expect(Math.abs((await rgbMean(frames[0]!.jpeg))[0]! - 10)).toBeLessThan(4)
     expect(Math.abs((await rgbMean(frames[1]!.jpeg))[0]! - 210)).toBeLessThan(4)
   })

@@ -9,21 +9,10 @@ import {
 } from '../../../src/core/classic/framing'
 import { encodePreamble } from '../../../src/core/codec/codec'
 import { FramecastError } from '../../../src/core/errors'
-import { NUM_RUNS } from '../../support/python'
+import { cutPoints, oneByteAtATime, splitAt } from '../../support/chunks'
+import { NUM_RUNS } from '../../support/runs'
 
 const wire = (payloads: Uint8Array[]): Buffer => Buffer.concat(payloads.flatMap((p) => encodeClassicMessage(p)))
-
-function splitAt(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)
-  const out: Uint8Array[] = []
-  let last = 0
-  for (const p of points) {
-    out.push(bytes.subarray(last, p))
-    last = p
-  }
-  out.push(bytes.subarray(last))
-  return out
-}
 
 function decodeAll(chunks: Uint8Array[], max?: number): { payloads: Buffer[]; error: FramecastError | undefined } {
   const d = new ClassicDecoder(max === undefined ? {} : { maxMessageBytes: max })
@@ -40,7 +29,7 @@ describe('the classic framing', () => {
   it('decodes messages delivered one byte at a time', () => {
     const payloads = [Buffer.from('first'), Buffer.alloc(0), Buffer.from('third!')]
     const bytes = wire(payloads)
-    const { payloads: got, error } = decodeAll([...bytes].map((b) => Uint8Array.of(b)))
+    const { payloads: got, error } = decodeAll(oneByteAtATime(bytes))
     expect(error).toBeUndefined()
     expect(got).toEqual(payloads)
   })
@@ -75,7 +64,7 @@ describe('the classic framing', () => {
 
   it('decodes the same messages under any split of the stream', () => {
     fc.assert(
-      fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 12 }), (payloads, cuts) => {
+      fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 8 }), cutPoints(12), (payloads, cuts) => {
         const { payloads: got, error } = decodeAll(splitAt(wire(payloads), cuts))
         expect(error).toBeUndefined()
         expect(got).toEqual(payloads.map((p) => Buffer.from(p)))
@@ -90,7 +79,7 @@ describe('the classic framing', () => {
         fc.array(fc.uint8Array({ maxLength: 64 }), { minLength: 1, maxLength: 6 }),
         fc.array(fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }), { maxLength: 4 }),
         fc.nat(),
-        fc.array(fc.nat(), { maxLength: 6 }),
+        cutPoints(6),
         (payloads, flips, cut, splits) => {
           const bytes = Buffer.from(wire(payloads))
           for (const f of flips) bytes[f.at % bytes.length] = f.value

@@ -13,7 +13,8 @@ import {
   writeNdarrayPickle
 } from '../../../src/core/classic/pickle'
 import { FramecastError } from '../../../src/core/errors'
-import { FIXTURES, hasNumpy, NUM_RUNS, pattern, PYTHON } from '../../support/python'
+import { FIXTURES, hasNumpy, pattern, PYTHON } from '../../support/python'
+import { NUM_RUNS } from '../../support/runs'
 
 const fixture = (name: string): Buffer => readFileSync(join(FIXTURES, name))
 

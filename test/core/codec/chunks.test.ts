@@ -1,30 +1,19 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ChunkQueue } from '../../../src/core/codec/chunks'
-
-const runs = Number(process.env.FC_PROPERTY_RUNS ?? 1000)
-
-function splitAt(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)
-  const out: Uint8Array[] = []
-  let from = 0
-  for (const p of [...points, bytes.length]) {
-    out.push(bytes.slice(from, p))
-    from = p
-  }
-  return out
-}
+import { chunkings } from '../../support/chunks'
+import { NUM_RUNS } from '../../support/runs'
 
 describe('ChunkQueue', () => {
   it('gives back exactly the bytes pushed, in order, under any chunking and any sizes taken or discarded', () => {
     fc.assert(
       fc.property(
         fc.uint8Array({ minLength: 0, maxLength: 600 }),
-        fc.array(fc.nat(), { maxLength: 20 }),
+        chunkings(20),
         fc.array(fc.tuple(fc.integer({ min: 0, max: 80 }), fc.boolean()), { maxLength: 40 }),
-        (bytes, cuts, ops) => {
+        (bytes, chunking, ops) => {
           const q = new ChunkQueue()
-          for (const c of splitAt(bytes, cuts)) q.push(c)
+          for (const c of chunking(bytes)) q.push(c)
           expect(q.length).toBe(bytes.length)
           let at = 0
           for (const [n0, drop] of ops) {
@@ -37,7 +26,7 @@ describe('ChunkQueue', () => {
           expect([...q.take(q.length)]).toEqual([...bytes.subarray(at)])
         }
       ),
-      { numRuns: runs }
+      { numRuns: NUM_RUNS }
     )
   })
 

@@ -3,7 +3,7 @@
 
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { Decoder, encodeMessage, encodePreamble, utf8Bounded } from '../../../src/core/codec/codec'
+import { Decoder, encodeMessage, encodePreamble } from '../../../src/core/codec/codec'
 import { FramecastError } from '../../../src/core/errors'
 import {
   BYE_MAX_TEXT_BYTES,
@@ -21,13 +21,13 @@ import {
   PREAMBLE_BYTES,
   type RoleName
 } from '../../../src/shared/protocol'
+import { truncateUtf8 } from '../../../src/shared/utf8'
+import { chunkings } from '../../support/chunks'
+import { NUM_RUNS } from '../../support/runs'
 
-const RUNS = Math.max(1, Number(process.env.FC_PROPERTY_RUNS ?? 1000) || 1000)
 /** Generous per-test time budget that grows with the number of runs. */
-const TIMEOUT_MS = Math.max(20_000, RUNS * 30)
-const params = { numRuns: RUNS }
-
-const utf8 = new TextDecoder('utf-8', { fatal: true })
+const TIMEOUT_MS = Math.max(20_000, NUM_RUNS * 30)
+const params = { numRuns: NUM_RUNS }
 
 /** A message as the encoder takes it, the bytes it becomes, and what a decoder must return for them. */
 interface Case {
@@ -40,7 +40,7 @@ interface Case {
 const u32 = fc.integer({ min: 0, max: 0xffffffff })
 const time = fc.maxSafeNat()
 const anyText = fc.string({ unit: 'binary', maxLength: 300 })
-const bounded = (s: string, max: number): string => utf8.decode(utf8Bounded(s, max))
+
 
 const caseOf = (m: Message, expected: Message = m): Case => ({ bytes: encodeMessage(m), expected })
 
@@ -55,7 +55,7 @@ const infoCase = fc
   })
   .map(({ width, height, fpsHundredths, name, codec, params }) => {
     const m: Message = { type: 'info', codec, width, height, fps: fpsHundredths / 100, name, ...(params === undefined ? {} : { params }) }
-    return caseOf(m, { ...m, name: bounded(name, INFO_MAX_NAME_BYTES) })
+    return caseOf(m, { ...m, name: truncateUtf8(name, INFO_MAX_NAME_BYTES) })
   })
 
 const frameCase = fc
@@ -74,7 +74,7 @@ const keyframeRequestCase = u32.map((lastSeq) => caseOf({ type: 'keyframeRequest
 
 const helloCase = fc
   .string({ unit: 'binary', maxLength: 80 })
-  .map((name) => caseOf({ type: 'hello', name }, { type: 'hello', name: bounded(name, HELLO_MAX_NAME_BYTES) }))
+  .map((name) => caseOf({ type: 'hello', name }, { type: 'hello', name: truncateUtf8(name, HELLO_MAX_NAME_BYTES) }))
 
 const pairingCase = fc.oneof(
   fc.constant(caseOf({ type: 'pairRequest' })),
@@ -88,11 +88,11 @@ const pongCase = fc.record({ id: u32, t1: time, t2: time, t3: time }).map((p) =>
 
 const byeCase = fc
   .record({ reason: fc.constantFrom(...(Object.keys(ByeReason) as ByeReasonName[])), text: anyText })
-  .map((b) => caseOf({ type: 'bye', ...b }, { type: 'bye', reason: b.reason, text: bounded(b.text, BYE_MAX_TEXT_BYTES) }))
+  .map((b) => caseOf({ type: 'bye', ...b }, { type: 'bye', reason: b.reason, text: truncateUtf8(b.text, BYE_MAX_TEXT_BYTES) }))
 
 const errorCase = fc
   .record({ code: fc.constantFrom(...(Object.keys(ErrorCodes) as ErrorCode[])), text: anyText })
-  .map((e) => caseOf({ type: 'error', ...e }, { type: 'error', code: e.code, text: bounded(e.text, ERROR_MAX_TEXT_BYTES) }))
+  .map((e) => caseOf({ type: 'error', ...e }, { type: 'error', code: e.code, text: truncateUtf8(e.text, ERROR_MAX_TEXT_BYTES) }))
 
 /** Message types v2 does not know: skipped, reported as 'unknown'. */
 const firstUnknownType = Math.max(...Object.values(MessageType)) + 1
@@ -153,20 +153,6 @@ const conversation = fc
     }
   })
 
-/** Cut points as fractions of the stream length, so they fit any stream. */
-const cuts = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 40 })
-
-function split(bytes: Uint8Array, fractions: number[]): Uint8Array[] {
-  const points = [...new Set(fractions.map((f) => Math.floor(f * bytes.length)))].sort((a, b) => a - b)
-  const chunks: Uint8Array[] = []
-  let from = 0
-  for (const p of [...points, bytes.length]) {
-    chunks.push(bytes.subarray(from, p))
-    from = p
-  }
-  return chunks
-}
-
 /** Compare payloads by value, whatever view they arrive in. */
 function plain(messages: Message[]): unknown[] {
   const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
@@ -198,27 +184,11 @@ afterEach(() => {
 
 describe('codec properties', () => {
   it(
-    'decodes any split of a valid stream to exactly the same messages',
+    'decodes a valid stream to exactly the same messages however it is cut: anywhere, one byte at a time, or whole',
     () => {
       fc.assert(
-        fc.property(conversation, cuts, (c, fractions) => {
-          const { messages, error } = decode(split(c.bytes, fractions))
-          expect(error).toBeUndefined()
-          expect(plain(messages)).toEqual(plain(c.expected))
-        }),
-        params
-      )
-    },
-    TIMEOUT_MS
-  )
-
-  it(
-    'decodes a valid stream delivered one byte at a time',
-    () => {
-      fc.assert(
-        fc.property(conversation, (c) => {
-          const bytes = [...c.bytes].map((b) => Uint8Array.of(b))
-          const { messages, error } = decode(bytes)
+        fc.property(conversation, chunkings(), (c, chunking) => {
+          const { messages, error } = decode(chunking(c.bytes))
           expect(error).toBeUndefined()
           expect(plain(messages)).toEqual(plain(c.expected))
         }),
@@ -255,14 +225,14 @@ describe('codec properties', () => {
         value: fc.integer({ min: 0, max: 255 })
       })
       fc.assert(
-        fc.property(conversation, fc.array(mutation, { minLength: 1, maxLength: 8 }), cuts, (c, mutations, fractions) => {
+        fc.property(conversation, fc.array(mutation, { minLength: 1, maxLength: 8 }), chunkings(), (c, mutations, chunking) => {
           const bytes = Buffer.from(c.bytes)
           for (const { at, kind, value } of mutations) {
             const i = Math.floor(at * bytes.length)
             bytes[i] = kind === 'flip' ? bytes[i]! ^ (1 << (value & 7)) : value
           }
           const d = new Decoder()
-          const result = (): ReturnType<typeof decode> => decode(split(bytes, fractions), d)
+          const result = (): ReturnType<typeof decode> => decode(chunking(bytes), d)
           expect(result).not.toThrow()
           expectTypedErrorOrNone(d.end())
           // After an error the decoder holds nothing and stays failed.
@@ -281,10 +251,10 @@ describe('codec properties', () => {
     'never throws on garbage, alone or after a valid preamble, and ends in no error or one typed error',
     () => {
       fc.assert(
-        fc.property(fc.boolean(), fc.uint8Array({ maxLength: 2000 }), cuts, (afterPreamble, garbage, fractions) => {
+        fc.property(fc.boolean(), fc.uint8Array({ maxLength: 2000 }), chunkings(), (afterPreamble, garbage, chunking) => {
           const bytes = afterPreamble ? Buffer.concat([encodePreamble('viewer'), garbage]) : garbage
           const d = new Decoder()
-          expect(() => decode(split(bytes, fractions), d)).not.toThrow()
+          expect(() => decode(chunking(bytes), d)).not.toThrow()
           const error = d.end()
           expectTypedErrorOrNone(error)
           if (!afterPreamble && garbage.length > 0 && garbage.length < PREAMBLE_BYTES) expect(error?.code).toBe('TRUNCATED')
@@ -299,11 +269,11 @@ describe('codec properties', () => {
     'ends in TRUNCATED when a stream is cut inside a message, and in nothing when cut between messages',
     () => {
       fc.assert(
-        fc.property(conversation, fc.double({ min: 0, max: 1, noNaN: true, minExcluded: true, maxExcluded: true }), cuts, (c, at, fractions) => {
+        fc.property(conversation, fc.double({ min: 0, max: 1, noNaN: true, minExcluded: true, maxExcluded: true }), chunkings(), (c, at, chunking) => {
           const cut = Math.max(1, Math.min(c.bytes.length - 1, Math.floor(at * c.bytes.length)))
           const d = new Decoder()
           let messages: Message[] = []
-          expect(() => (messages = decode(split(c.bytes.subarray(0, cut), fractions), d).messages)).not.toThrow()
+          expect(() => (messages = decode(chunking(c.bytes.subarray(0, cut)), d).messages)).not.toThrow()
           const error = d.end()
           const returned = c.emitted.filter((e) => e <= cut).length
           expect(plain(messages)).toEqual(plain(c.expected.slice(0, returned)))
@@ -357,26 +327,6 @@ describe('codec properties', () => {
             expect(Math.max(0, ...allocations)).toBeLessThanOrEqual(HEADER_BYTES)
           }
         ),
-        params
-      )
-    },
-    TIMEOUT_MS
-  )
-
-  it(
-    'bounds any string to the byte limit without splitting a character',
-    () => {
-      fc.assert(
-        fc.property(fc.string({ unit: 'binary', maxLength: 100 }), fc.integer({ min: 0, max: 300 }), (s, max) => {
-          const b = utf8Bounded(s, max)
-          expect(b.length).toBeLessThanOrEqual(max)
-          const text = utf8.decode(b)
-          expect(s.startsWith(text)).toBe(true)
-          if (text.length < s.length) {
-            const next = String.fromCodePoint(s.codePointAt(text.length)!)
-            expect(b.length + Buffer.byteLength(next)).toBeGreaterThan(max)
-          }
-        }),
         params
       )
     },

@@ -15,8 +15,7 @@ import {
   encodePairRequest,
   encodePing,
   encodePong,
-  encodePreamble,
-  utf8Bounded
+  encodePreamble
 } from '../../../src/core/codec/codec'
 import { FramecastError } from '../../../src/core/errors'
 import {
@@ -28,6 +27,7 @@ import {
   PreambleFlag,
   UNKNOWN_MAX_BYTES
 } from '../../../src/shared/protocol'
+import { chunksOf, oneByteAtATime } from '../../support/chunks'
 
 const jpeg = (n: number, fill = 0x42): Buffer => {
   const b = Buffer.alloc(n, fill)
@@ -132,31 +132,6 @@ describe('encoder', () => {
   })
 })
 
-describe('utf8Bounded', () => {
-  it('never splits a character', () => {
-    const samples = ['€€€', '😀😀', 'aé😀€z', '\u{10FFFF}x', 'e\u0301e\u0301']
-    for (const s of samples) {
-      const full = Buffer.byteLength(s)
-      for (let max = 0; max <= full + 1; max++) {
-        const b = utf8Bounded(s, max)
-        expect(b.length).toBeLessThanOrEqual(max)
-        const text = new TextDecoder('utf-8', { fatal: true }).decode(b)
-        expect(s.startsWith(text)).toBe(true)
-        // Nothing more would have fit: the next character is longer than what was left.
-        if (text.length < s.length) {
-          const next = String.fromCodePoint(s.codePointAt(text.length)!)
-          expect(b.length + Buffer.byteLength(next)).toBeGreaterThan(max)
-        }
-      }
-    }
-  })
-
-  it('keeps a string that already fits unchanged', () => {
-    expect(utf8Bounded('hello', 5).toString()).toBe('hello')
-    expect(utf8Bounded('', 0)).toHaveLength(0)
-  })
-})
-
 describe('Decoder', () => {
   const messages: Message[] = [
     { type: 'info', codec: 'jpeg', width: 1920, height: 1080, fps: 29.97, name: 'Kitchen ☕' },
@@ -231,19 +206,15 @@ describe('Decoder', () => {
   })
 
   it('parses a whole conversation delivered one byte at a time', () => {
-    const bytes = stream(...messages.map(encodeMessage))
-    const d = new Decoder()
-    const out: Message[] = []
-    for (let i = 0; i < bytes.length; i++) out.push(...d.push(bytes.subarray(i, i + 1)))
+    const { messages: out, decoder } = decodeChunks(oneByteAtATime(stream(...messages.map(encodeMessage))))
     expect(plain(out)).toEqual(plain([preambleMessage as Message, ...messages]))
-    expect(d.end()).toBeUndefined()
+    expect(decoder.end()).toBeUndefined()
   })
 
   it('copies a payload spread over many chunks once, not once per chunk', () => {
     const payload = jpeg(64 * 1024, 7)
     const bytes = stream(...encodeFrame(1, 1, payload))
-    const chunks: Buffer[] = []
-    for (let i = 0; i < bytes.length; i += 100) chunks.push(bytes.subarray(i, i + 100))
+    const chunks = chunksOf(bytes, 100)
     const allocated: number[] = []
     const real = Buffer.allocUnsafe.bind(Buffer)
     vi.spyOn(Buffer, 'allocUnsafe').mockImplementation((n: number) => {

@@ -1,6 +1,7 @@
 import net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { Broadcaster, type BroadcasterOptions, frameWireBytes, STALL_TIMEOUT_MS, type ViewerLeft } from '../../../src/core/fanout/broadcaster'
+import { Broadcaster, type BroadcasterOptions, STALL_TIMEOUT_MS, type ViewerLeft } from '../../../src/core/fanout/broadcaster'
+import { frameWireBytes } from '../../../src/core/fanout/native-framing'
 import { encodeFrame, encodeMessage, encodePing } from '../../../src/core/codec/codec'
 import { FramecastError } from '../../../src/core/errors'
 import {
@@ -83,7 +84,7 @@ describe('Broadcaster', () => {
     expect(stats!.frames).toBe(5)
     expect(stats!.fps).toBe(5)
     expect(stats!.kbps).toBeGreaterThan(0)
-    expect(b.stats()).toMatchObject({ frames: 5, dropped: 0, fps: 5 })
+    expect(b.stats()).toMatchObject({ frames: 5, replaced: 0, fps: 5 })
   })
 
   it('answers a PING with a PONG that echoes the ping and carries its own receive and send times', async () => {
@@ -281,14 +282,14 @@ describe('Broadcaster', () => {
     const gone = await left
     expect(gone.code).toBe('STALLED')
     expect(gone.viewer.address).toBe(`127.0.0.1:${stalled.socket.localPort}`)
-    expect(gone.viewer.dropped).toBeGreaterThan(0)
+    expect(gone.viewer.replaced).toBeGreaterThan(0)
     expect(blockedAt).not.toBeNull()
     expect(leftAt! - blockedAt!).toBeGreaterThanOrEqual(550)
     expect(maxPending).toBeGreaterThan(0)
     expect(maxPending).toBeLessThanOrEqual(bound)
     await waitUntil(() => ofType(healthy.messages, 'frame').length === sent, 5_000, 'every frame at the healthy viewer')
     expect(ofType(healthy.messages, 'frame').map((f) => f.seq)).toEqual([...Array(sent).keys()])
-    expect(b.stats().dropped).toBe(gone.viewer.dropped)
+    expect(b.stats().replaced).toBe(gone.viewer.replaced)
   })
 
   it('closes a viewer that sends nothing for the idle limit with BYE idle', async () => {
@@ -372,7 +373,7 @@ describe('Broadcaster', () => {
   })
 
   it('speaks the classic framing when asked: no handshake, an 8-byte little-endian length before each frame, no idle limit', async () => {
-    const b = await broadcaster({ framing: 'classic', idleTimeoutMs: 200 })
+    const b = await broadcaster({ framing: 'classic-jpeg', idleTimeoutMs: 200 })
     const received: Buffer[] = []
     const classic = await viewer(b, null)
     classic.socket.on('data', (c: Buffer) => received.push(c))

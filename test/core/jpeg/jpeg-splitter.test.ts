@@ -4,9 +4,10 @@ import sharp from 'sharp'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { JpegSplitter } from '../../../src/core/jpeg/jpeg-splitter'
 import { jpegSize } from '../../../src/core/jpeg/jpeg'
+import { cutPoints, splitAt } from '../../support/chunks'
+import { NUM_RUNS } from '../../support/runs'
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0
-const NUM_RUNS = Number(process.env.FC_PROPERTY_RUNS ?? 1000)
 
 async function jpeg(i: number, width = 64, height = 48): Promise<Buffer> {
   const raw = Buffer.alloc(width * height * 3)
@@ -32,18 +33,6 @@ function splitAll(chunks: Uint8Array[], maxBytes?: number): { images: Buffer[]; 
   return { images, splitter }
 }
 
-function cut(bytes: Buffer, points: number[]): Buffer[] {
-  const sorted = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b)
-  const out: Buffer[] = []
-  let last = 0
-  for (const p of sorted) {
-    out.push(bytes.subarray(last, p))
-    last = p
-  }
-  out.push(bytes.subarray(last))
-  return out
-}
-
 describe('splitting an MJPEG byte stream', () => {
   let images: Buffer[] = []
   beforeAll(async () => {
@@ -58,8 +47,8 @@ describe('splitting an MJPEG byte stream', () => {
   it('returns the same JPEGs under any split of the stream', () => {
     const stream = Buffer.concat(images)
     fc.assert(
-      fc.property(fc.array(fc.nat(), { maxLength: 20 }), (points) => {
-        expect(hex(splitAll(cut(stream, points)).images)).toEqual(hex(images))
+      fc.property(cutPoints(20), (points) => {
+        expect(hex(splitAll(splitAt(stream, points)).images)).toEqual(hex(images))
       }),
       { numRuns: NUM_RUNS }
     )
@@ -83,7 +72,7 @@ describe('splitting an MJPEG byte stream', () => {
   it('drops an image larger than the limit and finds the next one', () => {
     const big = images[4]!
     const small = Buffer.concat([images[0]!, big, images[1]!])
-    const { images: got, splitter } = splitAll(cut(small, [100, 700, 1300]), big.length - 10)
+    const { images: got, splitter } = splitAll(splitAt(small, [100, 700, 1300]), big.length - 10)
     expect(hex(got)).toEqual(hex([images[0], images[1]]))
     expect(splitter.droppedImages).toBeGreaterThan(0)
   })
@@ -103,7 +92,7 @@ describe('splitting an MJPEG byte stream', () => {
       maxBuffer: 64 << 20
     })
     expect(r.status).toBe(0)
-    const { images: got } = splitAll(cut(r.stdout as Buffer, [5, 999, 4000, 4001, 12345]))
+    const { images: got } = splitAll(splitAt(r.stdout as Buffer, [5, 999, 4000, 4001, 12345]))
     expect(got.length).toBe(12)
     for (const g of got) expect(jpegSize(g)).toEqual({ width: 160, height: 120 })
     expect(Buffer.concat(got).equals(r.stdout as Buffer)).toBe(true)

@@ -1,10 +1,13 @@
 import type net from 'node:net'
+import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Broadcaster } from '../../../src/core/fanout/broadcaster'
 import { Decoder, encodeBye, encodeError, encodeFrame, encodeFrameHead, encodeInfo, encodePong, encodePreamble } from '../../../src/core/codec/codec'
 import { Watcher, type WatchedFrame, type WatcherOptions } from '../../../src/core/watch/watcher'
 import type { WatchStatus } from '../../../src/shared/ipc'
-import { LOST_AFTER_MS, nowUs, PROTOCOL_VERSION, type StreamInfo } from '../../../src/shared/protocol'
+import { LOST_AFTER_MS, type Message, nowUs, PROTOCOL_VERSION, type StreamInfo } from '../../../src/shared/protocol'
+import { SNIFF_BYTES } from '../../../src/core/classic/framing'
+import { splitAt } from '../../support/chunks'
 import { fakeJpeg, freePort, rawServer, sleep, waitFor, waitUntil } from '../../support/net'
 
 const info: StreamInfo = { codec: 'jpeg', width: 320, height: 240, fps: 30, name: 'Fake' }
@@ -161,7 +164,7 @@ describe('Watcher', () => {
     expect(seen.map((s) => s.state)).toEqual(['connecting', 'live', 'stalled', 'live'])
   })
 
-  it('counts sequence gaps as dropped frames and reports the frames with their metadata', async () => {
+  it('counts sequence gaps and reports the frames with their metadata', async () => {
     const fake = await fakeBroadcaster()
     const w = watch(fake.port, { pingIntervalMs: 50 })
     const frames: WatchedFrame[] = []
@@ -179,7 +182,7 @@ describe('Watcher', () => {
     expect(frames[2]!.payload[5]).toBe(15)
     expect(frames.every((f) => f.capturedAtUs === capturedAtUs && f.receivedAtUs >= capturedAtUs)).toBe(true)
     expect(frames.every((f) => f.latencyMs !== null && f.latencyMs >= 0 && f.latencyMs < 1_000)).toBe(true)
-    expect(w.stats()).toMatchObject({ frames: 4, dropped: 3 })
+    expect(w.stats()).toMatchObject({ frames: 4, gaps: 3 })
   })
 
   it('reconnects after a frame that arrives before the stream info', async () => {
@@ -305,6 +308,51 @@ describe('Watcher modes', () => {
     expect(live).toMatchObject({ format: 'native', info })
     await waitUntil(() => w.stats().rttMs !== null, 2_000, 'a PONG')
   })
+
+  it('tells the format from first bytes that arrive in pieces over a real socket, and pings only a Framecast broadcaster', async () => {
+    const jpeg = await import('sharp').then(({ default: sharp }) =>
+      sharp({ create: { width: 24, height: 16, channels: 3, background: { r: 90, g: 20, b: 30 } } }).jpeg().toBuffer()
+    )
+    const streams = { native: Buffer.concat([encodePreamble('broadcaster'), encodeInfo(info)]), classic: Buffer.concat([classicMessage(jpeg), classicMessage(jpeg)]) }
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('native' as const, 'classic' as const), fc.array(fc.integer({ min: 1, max: SNIFF_BYTES + 2 }), { maxLength: 5 }), async (format, cuts) => {
+        const heard: Message[] = []
+        const sender = await rawServer((socket) => {
+          socket.setNoDelay(true)
+          const decoder = new Decoder({ expectRole: 'viewer' })
+          socket.on('data', (chunk: Buffer) => heard.push(...decoder.push(chunk)))
+          void (async () => {
+            for (const piece of splitAt(streams[format], cuts)) {
+              if (piece.length === 0 || socket.destroyed) continue
+              socket.write(piece)
+              await sleep(15)
+            }
+          })()
+        })
+        const w = new Watcher({ host: '127.0.0.1', port: sender.port, mode: 'auto', reconnect: false })
+        const frames: WatchedFrame[] = []
+        w.on('frame', (f) => frames.push(f))
+        try {
+          w.start()
+          const live = await waitFor<WatchStatus>(w, 'state', (s) => s.state === 'live' || s.state === 'error' || s.state === 'lost')
+          expect(live).toMatchObject({ state: 'live', format })
+          if (format === 'native') {
+            expect(live.info).toEqual(info)
+            await waitUntil(() => heard.some((m) => m.type === 'ping'), 2_000, 'a PING')
+          } else {
+            await waitUntil(() => frames.length === 2, 2_000, 'two classic frames')
+            expect(frames.every((f) => Buffer.from(f.payload).equals(jpeg))).toBe(true)
+            await sleep(50)
+            expect(heard.map((m) => m.type)).toEqual(['preamble'])
+          }
+        } finally {
+          await w.stop()
+          await sender.close()
+        }
+      }),
+      { numRuns: 8 }
+    )
+  }, 60_000)
 
   it('stops with BAD_MAGIC in auto mode against a peer that speaks neither format', async () => {
     const http = await rawServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'))

@@ -63,3 +63,40 @@ describe('broadcast interface choice', () => {
     expect(again.selectedOptions[0]?.textContent).toBe('This computer only (127.0.0.1)')
   })
 })
+
+describe('broadcast ports', () => {
+  it('asks for a port when the field is emptied, in the Watch form’s words, and keeps the stored port', () => {
+    withInterfaces([])
+    render(<BroadcastSettings cameras={[]} locked={false} />)
+    const port = screen.getByTestId('broadcast-port') as HTMLInputElement
+    const before = useStore.getState().settings.port
+    fireEvent.change(port, { target: { value: '' } })
+    const error = screen.getByTestId('broadcast-port-error')
+    expect(error.textContent).toBe('Enter a port between 1 and 65535')
+    expect(port.getAttribute('aria-invalid')).toBe('true')
+    expect(port.getAttribute('aria-describedby')).toBe(error.id)
+    expect(useStore.getState().settings.port).toBe(before)
+    fireEvent.change(port, { target: { value: ' 8123 ' } })
+    expect(screen.queryByTestId('broadcast-port-error')).toBeNull()
+    expect(port.hasAttribute('aria-invalid')).toBe(false)
+    expect(useStore.getState().settings.port).toBe(8123)
+  })
+
+  it('says what is wrong with the MJPEG port only while MJPEG is on, and turns it on only with a valid port', () => {
+    withInterfaces([])
+    render(<BroadcastSettings cameras={[]} locked={false} />)
+    const mjpeg = screen.getByTestId('broadcast-mjpeg') as HTMLInputElement
+    const port = screen.getByTestId('broadcast-mjpeg-port') as HTMLInputElement
+    fireEvent.change(port, { target: { value: '70000' } })
+    expect(screen.queryByTestId('broadcast-mjpeg-port-error')).toBeNull()
+    fireEvent.click(mjpeg)
+    expect(useStore.getState().settings.mjpegPort).toBeNull()
+    fireEvent.change(port, { target: { value: '8081' } })
+    fireEvent.click(mjpeg)
+    expect(useStore.getState().settings.mjpegPort).toBe(8081)
+    fireEvent.change(port, { target: { value: '70000' } })
+    expect(screen.getByTestId('broadcast-mjpeg-port-error').textContent).toBe('The port must be between 1 and 65535')
+    expect(port.getAttribute('aria-describedby')).toBe('broadcast-mjpeg-port-error')
+    expect(useStore.getState().settings.mjpegPort).toBe(8081)
+  })
+})

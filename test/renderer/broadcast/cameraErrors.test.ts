@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { cameraProblemFromError } from '../../../src/renderer/src/features/broadcast/cameraErrors'
-import { truncateUtf8 } from '../../../src/renderer/src/features/broadcast/cameras'
 
 const domError = (name: string, message = '') => Object.assign(new Error(message), { name })
 
@@ -28,12 +27,5 @@ describe('camera problems', () => {
     const p = cameraProblemFromError(domError('WeirdError', 'driver said no'))
     expect(p.kind).toBe('other')
     expect(p.detail).toContain('driver said no')
-  })
-
-  it('cuts stream names to the protocol limit without splitting characters', () => {
-    expect(truncateUtf8('Integrated Camera', 64)).toBe('Integrated Camera')
-    const cut = truncateUtf8('é'.repeat(40), 64)
-    expect(cut).toBe('é'.repeat(32))
-    expect(new TextEncoder().encode(truncateUtf8('📷'.repeat(20), 63)).length).toBe(60)
   })
 })

@@ -51,14 +51,17 @@ function harness(fps = 0) {
 }
 
 describe('capture pipeline', () => {
-  it('skips and releases camera frames that arrive while the encoder is busy, without queueing them', () => {
+  it('keeps only the newest camera frame waiting while the encoder is busy, and encodes it next', async () => {
     const h = harness()
     expect(h.loop.offer(h.frame(1))).toBe(true)
-    expect(h.loop.offer(h.frame(2))).toBe(false)
-    expect(h.loop.offer(h.frame(3))).toBe(false)
-    expect(h.released).toEqual([2, 3])
+    expect(h.loop.offer(h.frame(2))).toBe(true)
+    expect(h.loop.offer(h.frame(3))).toBe(true)
+    expect(h.released).toEqual([2])
     expect(h.encodes.map((e) => e.n)).toEqual([1])
-    expect(h.loop.stats).toMatchObject({ taken: 1, skippedEncoding: 2, skippedBusy: 2 })
+    expect(h.loop.stats).toMatchObject({ taken: 1, skippedWhileEncoding: 1, skippedBusy: 1 })
+    await h.encodes[0]!.done()
+    expect(h.encodes.map((e) => e.n)).toEqual([1, 3])
+    expect(h.loop.stats).toMatchObject({ taken: 2, skippedWhileEncoding: 1 })
   })
 
   it('encodes the next camera frame while the previous JPEG is still on its way to main', async () => {
@@ -74,22 +77,22 @@ describe('capture pipeline', () => {
     expect(h.loop.stats).toMatchObject({ taken: 2, sent: 1, skippedBusy: 0 })
   })
 
-  it('drops a JPEG that is ready while the previous one is still in flight, and numbers sent frames without gaps', async () => {
+  it('keeps only the newest JPEG waiting while the previous one is in flight, and numbers sent frames without gaps', async () => {
     const h = harness()
     h.loop.offer(h.frame(1))
     await h.encodes[0]!.done()
     h.loop.offer(h.frame(2))
     await h.encodes[1]!.done()
-    expect(h.discarded).toEqual(['jpeg2'])
-    expect(h.sends).toHaveLength(1)
-    await h.sends[0]!.done()
     h.loop.offer(h.frame(3))
     await h.encodes[2]!.done()
+    expect(h.discarded).toEqual(['jpeg2'])
+    expect(h.sends.map((s) => s.jpeg)).toEqual(['jpeg1'])
+    await h.sends[0]!.done()
     expect(h.sends.map((s) => [s.jpeg, s.meta.seq])).toEqual([
       ['jpeg1', 0],
       ['jpeg3', 1]
     ])
-    expect(h.loop.stats).toMatchObject({ taken: 3, skippedSending: 1, skippedBusy: 1 })
+    expect(h.loop.stats).toMatchObject({ taken: 3, sent: 1, skippedWhileSending: 1, skippedBusy: 1 })
   })
 
   it('stamps the capture time when the frame is offered, not when it is sent', async () => {
@@ -154,14 +157,18 @@ describe('capture pipeline', () => {
     expect(h.loop.offer(h.frame(1, 0))).toBe(true)
   })
 
-  it('releases everything offered after it was stopped and drops a JPEG that finishes afterwards', async () => {
+  it('releases what waits and everything offered after it was stopped, and drops a JPEG that finishes afterwards', async () => {
     const h = harness()
     h.loop.offer(h.frame(1))
+    h.loop.offer(h.frame(2))
     h.loop.stop()
-    expect(h.loop.offer(h.frame(2))).toBe(false)
-    await h.encodes[0]!.done()
     expect(h.released).toEqual([2])
+    expect(h.loop.offer(h.frame(3))).toBe(false)
+    await h.encodes[0]!.done()
+    expect(h.released).toEqual([2, 3])
     expect(h.discarded).toEqual(['jpeg1'])
     expect(h.sends).toEqual([])
+    expect(h.encodes).toHaveLength(1)
+    expect(h.loop.stats).toMatchObject({ skippedBusy: 0 })
   })
 })

@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { BroadcastStatus, WatchStatus } from '../../../src/shared/ipc'
+import { idleStatus } from '../../../src/shared/status'
 import { SETTINGS_STORAGE_KEY, useStore } from '../../../src/renderer/src/store'
 import { addRecentPartner, defaultSettings, RECENT_LIMIT, sanitizeSettings } from '../../../src/renderer/src/store/settings'
 
@@ -10,19 +11,7 @@ function stored(): { state: Record<string, unknown>; version: number } {
   return JSON.parse(localStorage.getItem(SETTINGS_STORAGE_KEY) ?? 'null')
 }
 
-const liveStatus: BroadcastStatus = {
-  state: 'live',
-  port: 9999,
-  host: '::',
-  addresses: ['192.168.1.20:9999'],
-  viewers: [],
-  totals: { frames: 0, bytes: 0, dropped: 0, viewersEver: 0, refused: 0 },
-  fps: 0,
-  kbps: 0,
-  classic: 'off',
-  mjpegPort: null,
-  error: null
-}
+const liveStatus: BroadcastStatus = { ...idleStatus(), state: 'live', port: 9999, host: '::', addresses: ['192.168.1.20:9999'] }
 
 beforeEach(() => {
   localStorage.clear()
@@ -95,7 +84,7 @@ describe('watch slice', () => {
     const s = useStore.getState()
     const live: WatchStatus = { ...initial.watch.status, state: 'live', host: '10.0.0.9', port: 9999 }
     s.setWatchStatus(live)
-    s.setWatchStats({ fps: 30, kbps: 9000, frames: 90, dropped: 1, latencyP50Ms: 12, latencyP95Ms: 20, rttMs: 1 })
+    s.setWatchStats({ fps: 30, kbps: 9000, frames: 90, gaps: 1, skippedWhileEncoding: 0, latencyP50Ms: 12, latencyP95Ms: 20, rttMs: 1 })
     expect(useStore.getState().watch.status.state).toBe('live')
     expect(useStore.getState().watch.stats?.fps).toBe(30)
     s.setWatchStatus({ ...live, state: 'stalled' })

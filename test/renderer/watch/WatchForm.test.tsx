@@ -56,6 +56,24 @@ describe('watch form', () => {
     expect(f.onConnect).not.toHaveBeenCalled()
   })
 
+  it('asks for a port when the port field is left empty, and links the words to the field', () => {
+    const f = setup()
+    fireEvent.change(f.host, { target: { value: '192.168.1.20' } })
+    fireEvent.change(f.port, { target: { value: '' } })
+    fireEvent.blur(f.port)
+    const error = screen.getByTestId('watch-port-error')
+    expect(error.textContent).toBe('Enter a port between 1 and 65535')
+    expect(f.port.getAttribute('aria-invalid')).toBe('true')
+    expect(f.port.getAttribute('aria-describedby')).toBe(error.id)
+    expect(f.port.className).toContain('input--invalid')
+    f.submit()
+    expect(f.onConnect).not.toHaveBeenCalled()
+    fireEvent.change(f.port, { target: { value: '9000' } })
+    expect(screen.queryByTestId('watch-port-error')).toBeNull()
+    expect(f.port.hasAttribute('aria-invalid')).toBe(false)
+    expect(f.port.hasAttribute('aria-describedby')).toBe(false)
+  })
+
   it('connects with a valid address and remembers what was typed', () => {
     const f = setup()
     fireEvent.change(f.host, { target: { value: ' 192.168.1.20 ' } })

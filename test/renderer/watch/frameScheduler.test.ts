@@ -16,7 +16,7 @@ function harness() {
     decode: (frame) => new Promise<string>((resolve, reject) => decodes.push({ frame, resolve, reject })),
     paint: (picture, frame) => painted.push({ picture, frame }),
     discard: (picture) => discarded.push(picture),
-    onDecodeError: (_e, frame) => errors.push(frame)
+    onError: (_e, frame) => errors.push(frame)
   })
   const settle = () => new Promise((r) => setTimeout(r, 0))
   const finishDecode = async (index: number) => {
@@ -35,7 +35,7 @@ describe('newest-frame scheduler', () => {
     expect(h.painted).toEqual([])
     await h.finishDecode(0)
     expect(h.painted).toEqual([{ picture: 'pic1', frame: 1 }])
-    expect(h.scheduler.stats).toMatchObject({ received: 1, painted: 1, skipped: 0 })
+    expect(h.scheduler.stats).toMatchObject({ received: 1, painted: 1, replacedBeforeDecode: 0 })
   })
 
   it('keeps only the newest frame while one is decoding and counts the replaced ones', async () => {
@@ -46,13 +46,13 @@ describe('newest-frame scheduler', () => {
     h.scheduler.push(4)
     expect(h.decodes.map((d) => d.frame)).toEqual([1])
     expect(h.scheduler.pendingFrame).toBe(4)
-    expect(h.scheduler.stats.skipped).toBe(2)
+    expect(h.scheduler.stats.replacedBeforeDecode).toBe(2)
     await h.finishDecode(0)
     expect(h.decodes.map((d) => d.frame)).toEqual([1, 4])
-    expect(h.scheduler.pendingFrame).toBeNull()
+    expect(h.scheduler.pendingFrame).toBeUndefined()
     await h.finishDecode(1)
     expect(h.painted.map((p) => p.frame)).toEqual([1, 4])
-    expect(h.scheduler.stats).toMatchObject({ received: 4, painted: 2, skipped: 2 })
+    expect(h.scheduler.stats).toMatchObject({ received: 4, painted: 2, replacedBeforeDecode: 2 })
   })
 
   it('never runs two decodes at once', () => {
@@ -89,7 +89,37 @@ describe('newest-frame scheduler', () => {
     expect(h.decodes.map((d) => d.frame)).toEqual([1, 2])
     await h.finishDecode(1)
     expect(h.painted.map((p) => p.frame)).toEqual([2])
-    expect(h.scheduler.stats.decodeErrors).toBe(1)
+    expect(h.scheduler.stats.failed).toBe(1)
+  })
+
+  it('counts a picture that fails to paint, reports it, and goes on with the next frame', async () => {
+    const h = harness()
+    const failures: number[] = []
+    const scheduler = new FrameScheduler<number, string>({
+      decode: (frame) => Promise.resolve(`pic${frame}`),
+      paint: (picture) => {
+        if (picture === 'pic1') throw new Error('canvas lost')
+        h.painted.push({ picture, frame: 0 })
+      },
+      discard: () => undefined,
+      onError: (_e, frame) => failures.push(frame)
+    })
+    scheduler.push(1)
+    scheduler.push(2)
+    await h.settle()
+    expect(failures).toEqual([1])
+    expect(h.painted.map((p) => p.picture)).toEqual(['pic2'])
+    expect(scheduler.stats).toMatchObject({ received: 2, painted: 1, failed: 1 })
+  })
+
+  it('drops the waiting frame when disposed', async () => {
+    const h = harness()
+    h.scheduler.push(1)
+    h.scheduler.push(2)
+    h.scheduler.dispose()
+    expect(h.scheduler.pendingFrame).toBeUndefined()
+    await h.finishDecode(0)
+    expect(h.decodes.map((d) => d.frame)).toEqual([1])
   })
 
   it('frees pictures that finish decoding after it was disposed', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { formatHostPort, splitHostPort } from '../../../src/renderer/src/lib/address'
-import { checkPartner, fieldsFromAddress, hostError, portError } from '../../../src/renderer/src/features/watch/partner'
+import { formatHostPort } from '../../../src/shared/address'
+import { checkPartner, fieldsFromAddress, hostError } from '../../../src/renderer/src/features/watch/partner'
 
 describe('partner address', () => {
   it('accepts an IPv4 address and a port', () => {
@@ -30,13 +30,21 @@ describe('partner address', () => {
     expect(hostError('bad host!')).toBe('That is not an IP address or a host name')
   })
 
-  it('refuses ports outside 1–65535 and ports that are not numbers', () => {
+  it('refuses ports outside 1–65535, ports that are not numbers, and an empty port, in readPort’s words', () => {
+    const portError = (port: string) => {
+      const r = checkPartner('10.0.0.5', port)
+      return r.ok ? null : r.portError
+    }
     expect(portError('0')).toBe('The port must be between 1 and 65535')
     expect(portError('65536')).toBe('The port must be between 1 and 65535')
     expect(portError('99a')).toBe('The port must be a number')
-    expect(portError('')).toBe('The port must be a number')
+    expect(portError('')).toBe('Enter a port between 1 and 65535')
     expect(portError('1')).toBeNull()
     expect(portError('65535')).toBeNull()
+  })
+
+  it('judges the port pasted into the host field, not the port field', () => {
+    expect(checkPartner('10.0.0.5:0', '9999')).toEqual({ ok: false, hostError: null, portError: 'The port must be between 1 and 65535' })
   })
 
   it('reports both fields when both are wrong', () => {
@@ -45,14 +53,6 @@ describe('partner address', () => {
       hostError: 'That is not an IP address or a host name',
       portError: 'The port must be a number'
     })
-  })
-
-  it('splits only text that really carries a port', () => {
-    expect(splitHostPort('host.lan:80')).toEqual({ host: 'host.lan', port: '80' })
-    expect(splitHostPort('[::1]:9999')).toEqual({ host: '::1', port: '9999' })
-    expect(splitHostPort('::1')).toBeNull()
-    expect(splitHostPort('fe80::1:9999')).toBeNull()
-    expect(splitHostPort('192.168.1.20')).toBeNull()
   })
 
   it('fills the fields back from a remembered address', () => {

@@ -11,7 +11,7 @@ export interface CaptureStats {
   fps: number
   encodeMs: number | null
   encodeMsP95: number | null
-  /** frames the camera produced while the previous one was still being encoded or sent */
+  /** frames skipped while the pipeline was busy: replaced while waiting for the encoder or for main (CaptureLoop) */
   skippedBusy: number
   /** frames left out to keep to the chosen frame rate */
   skippedPace: number

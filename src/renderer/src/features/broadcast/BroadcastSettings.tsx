@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react'
-import * as v from 'valibot'
 import { useShallow } from 'zustand/react/shallow'
-import { PortSchema } from '../../../../shared/address'
 import type { ClassicMode, NetInterface } from '../../../../shared/status'
+import { controlProps, Field, FieldError } from '../../components/Field'
+import { type Choice, Select } from '../../components/Select'
+import { usePortInput } from '../../components/usePortInput'
 import { api } from '../../lib/api'
 import { useStore } from '../../store'
 import {
@@ -16,10 +17,14 @@ import {
 } from '../../store/settings'
 import type { Camera } from './cameras'
 
-function portMessage(text: string): string | null {
-  const r = v.safeParse(PortSchema, /^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN)
-  return r.success ? null : r.issues[0].message
-}
+const NO_CAMERA: Choice<string>[] = [{ value: '', label: 'No camera found' }]
+const PRESET_CHOICES: Choice<PresetId>[] = RESOLUTION_PRESETS.map((p) => ({ value: p.id, label: p.label }))
+const FPS_LIST: Choice<FpsChoice>[] = FPS_CHOICES.map((f) => ({ value: f, label: `${f} fps` }))
+const CLASSIC_CHOICES: Choice<ClassicMode>[] = [
+  { value: 'off', label: 'Off — Framecast viewers' },
+  { value: 'pickle', label: 'Classic script, pickled NumPy frames' },
+  { value: 'jpeg', label: 'Classic script, JPEG frames' }
+]
 
 /** Loopback choices: listen for viewers on this same computer only. */
 export const LOOPBACK_V4 = '127.0.0.1'
@@ -43,6 +48,11 @@ function useInterfaces(): { external: NetInterface[]; hasIpv6Loopback: boolean }
   }
 }
 
+/**
+ * The Broadcast window's settings: camera, size, frame rate, quality, port, interface, and the compatibility
+ * servers. Changes go to the store at once; a port field holding an invalid port says why and leaves the stored
+ * port as it was. `locked` disables everything while a broadcast runs.
+ */
 export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; locked: boolean }) {
   const s = useStore(
     useShallow((st) => ({
@@ -58,10 +68,11 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
   )
   const update = useStore((st) => st.updateSettings)
   const { external: interfaces, hasIpv6Loopback } = useInterfaces()
-  const [portText, setPortText] = useState(String(s.port))
-  const [mjpegText, setMjpegText] = useState(String(s.mjpegPort ?? 8080))
-  const portErr = portMessage(portText)
-  const mjpegErr = s.mjpegPort !== null ? portMessage(mjpegText) : null
+  const port = usePortInput(s.port, (p) => update({ port: p }))
+  const mjpeg = usePortInput(s.mjpegPort ?? 8080, (p) => {
+    if (s.mjpegPort !== null) update({ mjpegPort: p })
+  })
+  const mjpegErr = s.mjpegPort !== null ? mjpeg.problem : null
   const cameraValue = cameras.some((c) => c.deviceId === s.cameraId) ? (s.cameraId ?? '') : (cameras[0]?.deviceId ?? '')
   const knownHost =
     s.bindHost === ALL_INTERFACES ||
@@ -73,58 +84,30 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
   return (
     <fieldset className="card settings" disabled={locked} data-testid="broadcast-settings">
       <legend className="card__title">Camera and stream</legend>
-      <label className="field">
-        <span className="field__label">Camera</span>
-        <select
-          className="input"
-          data-testid="broadcast-camera"
+      <Field label="Camera">
+        <Select
+          name="broadcast-camera"
           value={cameraValue}
-          onChange={(e) => update({ cameraId: e.target.value || null })}
-        >
-          {cameras.length === 0 ? <option value="">No camera found</option> : null}
-          {cameras.map((c) => (
-            <option key={c.deviceId || c.label} value={c.deviceId}>
-              {c.label}
-            </option>
-          ))}
-        </select>
-      </label>
+          choices={cameras.length === 0 ? NO_CAMERA : cameras.map((c) => ({ value: c.deviceId, label: c.label }))}
+          onChange={(id) => update({ cameraId: id || null })}
+        />
+      </Field>
       <div className="field-row">
-        <label className="field field--grow">
-          <span className="field__label">Resolution</span>
-          <select
-            className="input"
-            data-testid="broadcast-resolution"
-            value={s.preset}
-            onChange={(e) => update({ preset: e.target.value as PresetId })}
-          >
-            {RESOLUTION_PRESETS.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span className="field__label">Frame rate</span>
-          <select
-            className="input"
-            data-testid="broadcast-fps"
-            value={s.fps}
-            onChange={(e) => update({ fps: Number(e.target.value) as FpsChoice })}
-          >
-            {FPS_CHOICES.map((f) => (
-              <option key={f} value={f}>
-                {f} fps
-              </option>
-            ))}
-          </select>
-        </label>
+        <Field label="Resolution" className="field--grow">
+          <Select name="broadcast-resolution" value={s.preset} choices={PRESET_CHOICES} onChange={(preset) => update({ preset })} />
+        </Field>
+        <Field label="Frame rate">
+          <Select name="broadcast-fps" value={s.fps} choices={FPS_LIST} onChange={(fps) => update({ fps })} />
+        </Field>
       </div>
-      <label className="field">
-        <span className="field__label">
-          Picture quality <output className="field__value">{Math.round(s.quality * 100)}%</output>
-        </span>
+      <Field
+        label={
+          <>
+            Picture quality <output className="field__value">{Math.round(s.quality * 100)}%</output>
+          </>
+        }
+        hint="Lower quality sends less data on a busy network."
+      >
         <input
           type="range"
           className="range"
@@ -135,87 +118,43 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
           value={s.quality}
           onChange={(e) => update({ quality: Number(e.target.value) })}
         />
-        <span className="field__hint">Lower quality sends less data on a busy network.</span>
-      </label>
+      </Field>
       <div className="field-row">
-        <label className="field field--port">
-          <span className="field__label">Port</span>
-          <input
-            className={portErr ? 'input input--invalid' : 'input'}
-            data-testid="broadcast-port"
-            inputMode="numeric"
-            value={portText}
-            onChange={(e) => {
-              setPortText(e.target.value)
-              if (!portMessage(e.target.value)) update({ port: Number(e.target.value.trim()) })
-            }}
-          />
-          {portErr ? (
-            <span className="field__error" data-testid="broadcast-port-error" role="alert">
-              {portErr}
-            </span>
-          ) : null}
-        </label>
-        <label className="field field--grow">
-          <span className="field__label">Network interface</span>
-          <select
-            className="input"
-            data-testid="broadcast-interface"
+        <Field label="Port" className="field--port" name="broadcast-port" error={port.problem}>
+          {(control) => <input {...control} {...port.input} data-testid="broadcast-port" />}
+        </Field>
+        <Field label="Network interface" className="field--grow">
+          <Select
+            name="broadcast-interface"
             value={knownHost ? s.bindHost : ALL_INTERFACES}
-            onChange={(e) => update({ bindHost: e.target.value })}
-          >
-            <option value={ALL_INTERFACES}>All interfaces</option>
-            <option value="0.0.0.0">All IPv4 interfaces</option>
-            <option value={LOOPBACK_V4}>This computer only ({LOOPBACK_V4})</option>
-            {hasIpv6Loopback || s.bindHost === LOOPBACK_V6 ? (
-              <option value={LOOPBACK_V6}>This computer only, IPv6 ({LOOPBACK_V6})</option>
-            ) : null}
-            {interfaces.map((i) => (
-              <option key={`${i.name}-${i.address}`} value={i.address}>
-                {i.name} — {i.address}
-              </option>
-            ))}
-          </select>
-        </label>
+            choices={[
+              { value: ALL_INTERFACES, label: 'All interfaces' },
+              { value: '0.0.0.0', label: 'All IPv4 interfaces' },
+              { value: LOOPBACK_V4, label: `This computer only (${LOOPBACK_V4})` },
+              ...(hasIpv6Loopback || s.bindHost === LOOPBACK_V6 ? [{ value: LOOPBACK_V6, label: `This computer only, IPv6 (${LOOPBACK_V6})` }] : []),
+              ...interfaces.map((i) => ({ value: i.address, label: `${i.name} — ${i.address}` }))
+            ]}
+            onChange={(bindHost) => update({ bindHost })}
+          />
+        </Field>
       </div>
       <details className="more">
         <summary>Compatibility</summary>
-        <label className="field">
-          <span className="field__label">Speak to the classic OpenCV receiver script</span>
-          <select
-            className="input"
-            data-testid="broadcast-classic"
-            value={s.classic}
-            onChange={(e) => update({ classic: e.target.value as ClassicMode })}
-          >
-            <option value="off">Off — Framecast viewers</option>
-            <option value="pickle">Classic script, pickled NumPy frames</option>
-            <option value="jpeg">Classic script, JPEG frames</option>
-          </select>
-        </label>
+        <Field label="Speak to the classic OpenCV receiver script">
+          <Select name="broadcast-classic" value={s.classic} choices={CLASSIC_CHOICES} onChange={(classic) => update({ classic })} />
+        </Field>
         <label className="field field--check">
           <input
             type="checkbox"
             data-testid="broadcast-mjpeg"
             checked={s.mjpegPort !== null}
-            onChange={(e) => update({ mjpegPort: e.target.checked && !portMessage(mjpegText) ? Number(mjpegText) : null })}
+            onChange={(e) => update({ mjpegPort: e.target.checked ? mjpeg.port : null })}
           />
           <span>Also serve an MJPEG stream for browsers, VLC and ffmpeg on port</span>
-          <input
-            className={mjpegErr ? 'input input--small input--invalid' : 'input input--small'}
-            data-testid="broadcast-mjpeg-port"
-            inputMode="numeric"
-            value={mjpegText}
-            onChange={(e) => {
-              setMjpegText(e.target.value)
-              if (s.mjpegPort !== null && !portMessage(e.target.value)) update({ mjpegPort: Number(e.target.value.trim()) })
-            }}
-          />
+          <input {...controlProps('broadcast-mjpeg-port', mjpegErr, 'input--small')} {...mjpeg.input} data-testid="broadcast-mjpeg-port" />
         </label>
-        {mjpegErr ? <span className="field__error">{mjpegErr}</span> : null}
+        <FieldError name="broadcast-mjpeg-port" error={mjpegErr} />
       </details>
     </fieldset>
   )
 }
-
-export { portMessage }

@@ -1,8 +1,9 @@
 import { useEffect, useRef } from 'react'
+import { readPort } from '../../../../shared/address'
 import { api } from '../../lib/api'
 import { useStore } from '../../store'
 import { errorSentence, messageContext } from '../watch/messages'
-import { BroadcastSettings, portMessage } from './BroadcastSettings'
+import { BroadcastSettings } from './BroadcastSettings'
 import { useCameras } from './cameras'
 import { disposeBroadcast, retryCamera, setQuality, startBroadcast, stopBroadcast } from './controller'
 import { LivePanel } from './LivePanel'
@@ -61,7 +62,7 @@ export function BroadcastWindow() {
                 type="button"
                 className="button button--primary button--wide"
                 data-testid="broadcast-start"
-                disabled={phase === 'starting' || portMessage(String(port)) !== null}
+                disabled={phase === 'starting' || readPort(String(port)).port === null}
                 onClick={start}
               >
                 {phase === 'starting' ? 'Starting…' : 'Start broadcasting'}

@@ -1,5 +1,6 @@
 import { useState } from 'react'
 import type { BroadcastStatus } from '../../../../shared/ipc'
+import { StatItems, type StatRow } from '../../components/StatItems'
 import { formatCount, formatFps, formatKbps, formatMs } from '../../lib/format'
 import { useStore } from '../../store'
 
@@ -71,7 +72,7 @@ function Viewers({ status }: { status: BroadcastStatus }) {
               <th>Address</th>
               <th>fps</th>
               <th>Bitrate</th>
-              <th>Dropped</th>
+              <th title="Frames replaced by a newer one because this viewer was still reading the previous one">Replaced (slow)</th>
             </tr>
           </thead>
           <tbody>
@@ -82,7 +83,7 @@ function Viewers({ status }: { status: BroadcastStatus }) {
                 </td>
                 <td>{formatFps(v.fps)}</td>
                 <td>{formatKbps(v.kbps)}</td>
-                <td>{formatCount(v.dropped)}</td>
+                <td>{formatCount(v.replaced)}</td>
               </tr>
             ))}
           </tbody>
@@ -94,14 +95,19 @@ function Viewers({ status }: { status: BroadcastStatus }) {
 
 function Stats({ status }: { status: BroadcastStatus }) {
   const capture = useStore((s) => s.broadcast.capture)
-  const rows: [string, string, string][] = [
+  const rows: StatRow[] = [
     ['out-fps', 'Outgoing', `${formatFps(status.fps)} fps`],
     ['capture-fps', 'Captured', `${formatFps(capture.fps)} fps at ${capture.width} × ${capture.height}`],
     ['kbps', 'Bitrate', formatKbps(status.kbps)],
     ['encode', 'Encode (avg / p95)', `${formatMs(capture.encodeMs)} / ${formatMs(capture.encodeMsP95)}`],
     ['skipped', 'Skipped while busy', formatCount(capture.skippedBusy)],
-    ['sent', 'Frames sent', formatCount(status.totals.frames)]
+    ['sent', 'Frames sent', formatCount(status.totals.frames)],
+    ['replaced', 'Replaced for slow viewers', formatCount(status.totals.replaced)]
   ]
+  if (status.classic === 'pickle') {
+    rows.push(['skipped-converting', 'Skipped while converting to pickle', formatCount(status.totals.skippedWhileConverting)])
+    rows.push(['conversion-failures', 'Not convertible to pickle', formatCount(status.totals.conversionFailures)])
+  }
   return (
     <section className="card" aria-labelledby="stats-title">
       <h2 className="card__title" id="stats-title">
@@ -119,12 +125,7 @@ function Stats({ status }: { status: BroadcastStatus }) {
         data-sent={capture.sent}
         data-source={capture.source}
       >
-        {rows.map(([key, label, value]) => (
-          <div className="stats__item" key={key} data-stat={key}>
-            <dt>{label}</dt>
-            <dd>{value}</dd>
-          </div>
-        ))}
+        <StatItems rows={rows} itemClassName="stats__item" />
       </dl>
     </section>
   )

@@ -27,15 +27,3 @@ export function useCameras(): { cameras: Camera[]; refresh: () => void } {
   }, [refresh])
   return { cameras, refresh }
 }
-
-/** Truncate to at most `maxBytes` of UTF-8 without cutting a character. */
-export function truncateUtf8(text: string, maxBytes: number): string {
-  const enc = new TextEncoder()
-  if (enc.encode(text).length <= maxBytes) return text
-  let out = ''
-  for (const ch of text) {
-    if (enc.encode(out + ch).length > maxBytes) break
-    out += ch
-  }
-  return out
-}

@@ -10,7 +10,9 @@ export interface EncodeSettings {
 
 /** The capture pipeline's counters, as the worker reports them with every frame. */
 export interface PipelineCounters {
+  /** CaptureLoopStats.skippedBusy: frames replaced while waiting for the encoder or for main */
   skippedBusy: number
+  /** CaptureLoopStats.skippedPace: frames left out to keep to the frame rate */
   skippedPace: number
 }
 

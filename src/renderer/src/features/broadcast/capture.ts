@@ -46,6 +46,11 @@ interface PreviewTick {
   timestampUs: number | null
 }
 
+/**
+ * One broadcast's capture: starts the capture worker, feeds it camera frames (a MediaStreamTrackProcessor stream
+ * when there is one, else ImageBitmaps grabbed from the preview each time the camera presents a frame), hands each
+ * JPEG to main through `send` one at a time, and reports CaptureStats every second. `stop` ends the worker.
+ */
 export class CaptureSession {
   private readonly worker: Worker
   private readonly encodeMs = new RecentSamples(120)

@@ -1,6 +1,6 @@
 // Capture worker: draws camera frames on an OffscreenCanvas at the chosen size and encodes JPEG, off the UI thread.
 // In stream mode the encoder and the hand-over to main overlap (CaptureLoop): while one JPEG is on its way to main,
-// the next camera frame is already being encoded.
+// the next camera frame is already being encoded, and each stage keeps only the newest frame waiting.
 
 import { nowUs } from '../../../../shared/protocol'
 import { fitRect } from '../../lib/fit'
@@ -18,6 +18,7 @@ interface Encoded {
   encodeMs: number
 }
 
+/** Draws frames at the preset size on an OffscreenCanvas and encodes the canvas as JPEG at the set quality. */
 class JpegEncoder {
   private readonly canvas: OffscreenCanvas
   private readonly ctx: OffscreenCanvasRenderingContext2D

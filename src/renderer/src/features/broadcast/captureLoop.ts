@@ -1,29 +1,26 @@
+// The Broadcast window's capture pipeline: camera frames → encoder → sender, each stage a NewestRunner, paced by the
+// camera's own timestamps.
+
+import { NewestRunner } from '../../../../shared/newest-runner'
 import { nowUs } from '../../../../shared/protocol'
 
-/**
- * The capture pipeline's two stages, overlapped: the encoder takes the next camera frame as soon as it is free while
- * the previous JPEG is still on its way to main; the sender holds at most one JPEG in flight.
- *
- * Nothing ever waits in a queue: a camera frame that arrives while the encoder is busy is released, and a JPEG that
- * is ready while the sender still has the previous one in flight is dropped — both counted as skipped while busy.
- * Frames are paced by the camera's own timestamps (VideoFrame.timestamp), so frames that arrive unevenly are not
- * mistaken for frames that come too fast.
- */
+/** What CaptureLoop is given: how to encode a camera frame (type F) into a JPEG (type E), send it, and free both. */
 export interface CaptureLoopOptions<F, E> {
   /** Draw and encode a camera frame. Must release the frame itself (also when it fails). */
   encode: (frame: F) => Promise<E>
   /** Hand an encoded frame on; resolves when it was taken (main acknowledged it). */
   send: (encoded: E, meta: FrameMeta) => Promise<void>
-  /** Give back a camera frame that is not used (VideoFrame.close()). */
+  /** Give back a camera frame that will not be encoded (VideoFrame.close()). */
   release: (frame: F) => void
   /** The camera's timestamp of a frame in µs (VideoFrame.timestamp); null when the source gives none. */
   timestampUs?: (frame: F) => number | null
-  /** Free an encoded frame that is dropped because the sender is busy. */
+  /** Free an encoded frame that will not be sent (replaced by a newer one, or finished after stop). */
   discard?: (encoded: E) => void
   /** Target frames per second; 0 = as many as the camera gives. */
   fps?: number
   /** The capture clock (µs since the epoch): stamped when a frame is offered. */
   now?: () => number
+  /** An encode or a hand-over failed; the loop goes on with the next frame. */
   onError?: (e: unknown) => void
 }
 
@@ -37,59 +34,105 @@ export interface FrameMeta {
 export interface CaptureLoopStats {
   /** camera frames taken by the encoder */
   taken: number
+  /** encoded frames main took */
   sent: number
-  /** camera frames that arrived while the encoder was busy */
-  skippedEncoding: number
-  /** encoded frames dropped because the previous one was still in flight to main */
-  skippedSending: number
-  /** skippedEncoding + skippedSending */
+  /** camera frames skipped while encoding: replaced by a newer one while they waited for the encoder */
+  skippedWhileEncoding: number
+  /** encoded frames skipped while sending: replaced by a newer one while they waited for main to take the previous */
+  skippedWhileSending: number
+  /** skippedWhileEncoding + skippedWhileSending */
   skippedBusy: number
   /** frames left out to keep to the chosen frame rate */
   skippedPace: number
+  /** encodes and hand-overs that failed */
   errors: number
 }
 
 /** Frames that come up to this fraction of an interval early still count as on time (camera jitter). */
 const PACE_TOLERANCE = 0.8
 
+interface Offered<F> {
+  frame: F
+  capturedAtUs: number
+}
+
+interface Encoded<E> {
+  encoded: E
+  capturedAtUs: number
+}
+
+/**
+ * The capture pipeline's two stages, overlapped: the encoder takes the next camera frame as soon as it is free while
+ * the previous JPEG is still on its way to main, and the sender holds one JPEG in flight.
+ *
+ * Nothing queues: each stage is a NewestRunner, so a camera frame that arrives while the encoder is busy waits and a
+ * newer one replaces it (released, counted in skippedWhileEncoding), and a JPEG that is ready while the previous one
+ * is in flight waits and a newer one replaces it (discarded, counted in skippedWhileSending). Frames are paced by the
+ * camera's own timestamps (VideoFrame.timestamp), so frames that arrive unevenly are not mistaken for frames that come
+ * too fast. After `stop`, every frame offered or waiting is released and a JPEG that finishes is discarded.
+ */
 export class CaptureLoop<F, E> {
-  private encoding = false
-  private sending = false
   private lastTakenTs = -Infinity
   private seq = 0
   private stopped = false
-  private readonly counters = { taken: 0, sent: 0, skippedEncoding: 0, skippedSending: 0, skippedPace: 0, errors: 0 }
+  private readonly counters = { taken: 0, sent: 0, skippedPace: 0, errors: 0 }
   private intervalUs: number
   private readonly now: () => number
+  private readonly encoder: NewestRunner<Offered<F>>
+  private readonly sender: NewestRunner<Encoded<E>>
 
   constructor(private readonly options: CaptureLoopOptions<F, E>) {
     this.intervalUs = options.fps ? 1e6 / options.fps : 0
     this.now = options.now ?? nowUs
+    const failed = (e: unknown): void => {
+      this.counters.errors++
+      this.options.onError?.(e)
+    }
+    this.encoder = new NewestRunner<Offered<F>>({
+      run: async ({ frame, capturedAtUs }) => {
+        this.counters.taken++
+        const encoded = await this.options.encode(frame)
+        this.sender.offer({ encoded, capturedAtUs })
+      },
+      release: ({ frame }) => this.options.release(frame),
+      onError: failed
+    })
+    this.sender = new NewestRunner<Encoded<E>>({
+      run: async ({ encoded, capturedAtUs }) => {
+        const meta: FrameMeta = { seq: this.seq, capturedAtUs }
+        this.seq = (this.seq + 1) >>> 0
+        await this.options.send(encoded, meta)
+        this.counters.sent++
+      },
+      release: ({ encoded }) => this.options.discard?.(encoded),
+      onError: failed
+    })
   }
 
   /** Whether the encoder or the sender is working. */
   get inFlight(): boolean {
-    return this.encoding || this.sending
+    return this.encoder.busy || this.sender.busy
   }
 
+  /** The counters since construction (a copy). */
   get stats(): CaptureLoopStats {
-    const c = this.counters
-    return { ...c, skippedBusy: c.skippedEncoding + c.skippedSending }
+    const skippedWhileEncoding = this.encoder.replaced
+    const skippedWhileSending = this.sender.replaced
+    return { ...this.counters, skippedWhileEncoding, skippedWhileSending, skippedBusy: skippedWhileEncoding + skippedWhileSending }
   }
 
+  /** Pace to `fps` frames per second from now on (0: every frame the camera gives). */
   setFps(fps: number): void {
     this.intervalUs = fps > 0 ? 1e6 / fps : 0
   }
 
-  /** Offer a camera frame; returns true when the encoder took it. The capture time is stamped here. */
+  /**
+   * Offer a camera frame; the capture time is stamped here. Returns true when the frame goes to the encoder (at once,
+   * or waiting for it); false when it was released: too early for the frame rate, or the loop is stopped.
+   */
   offer(frame: F): boolean {
     const capturedAtUs = this.now()
     if (this.stopped) {
-      this.options.release(frame)
-      return false
-    }
-    if (this.encoding) {
-      this.counters.skippedEncoding++
       this.options.release(frame)
       return false
     }
@@ -101,60 +144,14 @@ export class CaptureLoop<F, E> {
       return false
     }
     this.lastTakenTs = ts
-    this.encoding = true
-    this.counters.taken++
-    let work: Promise<E>
-    try {
-      work = this.options.encode(frame)
-    } catch (e) {
-      work = Promise.reject(e)
-    }
-    work.then(
-      (encoded) => {
-        this.encoding = false
-        this.encoded(encoded, capturedAtUs)
-      },
-      (e: unknown) => {
-        this.encoding = false
-        this.failed(e)
-      }
-    )
+    this.encoder.offer({ frame, capturedAtUs })
     return true
   }
 
+  /** Stop: release what waits and everything offered later; a JPEG that finishes encoding is discarded, not sent. */
   stop(): void {
     this.stopped = true
-  }
-
-  private encoded(encoded: E, capturedAtUs: number): void {
-    if (this.stopped || this.sending) {
-      if (!this.stopped) this.counters.skippedSending++
-      this.options.discard?.(encoded)
-      return
-    }
-    this.sending = true
-    const meta: FrameMeta = { seq: this.seq, capturedAtUs }
-    this.seq = (this.seq + 1) >>> 0
-    let work: Promise<void>
-    try {
-      work = this.options.send(encoded, meta)
-    } catch (e) {
-      work = Promise.reject(e)
-    }
-    work.then(
-      () => {
-        this.counters.sent++
-        this.sending = false
-      },
-      (e: unknown) => {
-        this.sending = false
-        this.failed(e)
-      }
-    )
-  }
-
-  private failed(e: unknown): void {
-    this.counters.errors++
-    this.options.onError?.(e)
+    this.encoder.close()
+    this.sender.close()
   }
 }

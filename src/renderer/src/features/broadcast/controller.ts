@@ -1,12 +1,12 @@
 // Starts and stops a broadcast: camera, the main-side server, and the capture pipeline. Status goes to the store.
 
 import { INFO_MAX_NAME_BYTES } from '../../../../shared/protocol'
+import { truncateUtf8 } from '../../../../shared/utf8'
 import { api, toApiError } from '../../lib/api'
 import { useStore } from '../../store'
 import { presetById, type Settings } from '../../store/settings'
 import { CaptureSession } from './capture'
 import { cameraProblem, cameraProblemFromError } from './cameraErrors'
-import { truncateUtf8 } from './cameras'
 
 let stream: MediaStream | null = null
 let session: CaptureSession | null = null

@@ -43,7 +43,7 @@ export function Viewer({ state, label }: { state: WatchState; label: string }) {
   const wrapRef = useRef<HTMLDivElement>(null)
   const canvasRef = useRef<HTMLCanvasElement>(null)
   const lastRef = useRef<Painted | null>(null)
-  const [local, setLocal] = useState<ViewerLocalStats>({ paintFps: 0, skipped: 0, frameLatencyMs: null, hasPicture: false })
+  const [local, setLocal] = useState<ViewerLocalStats>({ paintFps: 0, replacedBeforeDecode: 0, frameLatencyMs: null, hasPicture: false })
   const [showStats, setShowStats] = useState(true)
 
   useEffect(() => {
@@ -88,10 +88,10 @@ export function Viewer({ state, label }: { state: WatchState; label: string }) {
     const timer = setInterval(() => {
       const s = scheduler.stats
       canvas.dataset.painted = String(s.painted)
-      canvas.dataset.skipped = String(s.skipped)
+      canvas.dataset.replacedBeforeDecode = String(s.replacedBeforeDecode)
       setLocal({
         paintFps: paintRate.rate(nowUs() / 1000),
-        skipped: s.skipped,
+        replacedBeforeDecode: s.replacedBeforeDecode,
         frameLatencyMs,
         hasPicture: lastRef.current !== null
       })

@@ -1,9 +1,11 @@
 import { type ClipboardEvent, type FormEvent, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import type { WatchMode } from '../../../../shared/ipc'
-import { splitHostPort } from '../../lib/address'
+import { readPort, splitHostPort } from '../../../../shared/address'
+import { Field } from '../../components/Field'
+import { type Choice, Select } from '../../components/Select'
 import { useStore } from '../../store'
-import { checkPartner, fieldsFromAddress, hostError, portError } from './partner'
+import { checkPartner, fieldsFromAddress, hostError } from './partner'
 
 export interface WatchFormProps {
   /** A stream is running or being set up: fields are locked, the button says Disconnect. */
@@ -13,7 +15,7 @@ export interface WatchFormProps {
   onDisconnect: () => void
 }
 
-const MODES: { value: WatchMode; label: string }[] = [
+const MODES: Choice<WatchMode>[] = [
   { value: 'auto', label: 'Automatic' },
   { value: 'native', label: 'Framecast' },
   { value: 'classic', label: 'Classic (OpenCV script)' }
@@ -35,7 +37,10 @@ export function WatchForm({ active, busy, onConnect, onDisconnect }: WatchFormPr
   const showPort = touched.port || submitted
   const split = splitHostPort(host)
   const hostMsg = showHost ? hostError(split ? split.host : host) : null
-  const portMsg = showPort || (split && showHost) ? portError(split ? split.port : port) : null
+  const portMsg = showPort || (split && showHost) ? readPort(split ? split.port : port).problem : null
+
+  // What both text fields share: no browser autofill, locked while watching.
+  const textInput = { type: 'text', autoComplete: 'off', disabled: active } as const
 
   function fill(h: string, p: string): void {
     setHost(h)
@@ -70,71 +75,42 @@ export function WatchForm({ active, busy, onConnect, onDisconnect }: WatchFormPr
   return (
     <form className="watch-form" data-testid="watch-form" onSubmit={onSubmit} noValidate>
       <div className="watch-form__row">
-        <label className="field field--grow">
-          <span className="field__label">Partner’s IP address or name</span>
-          <input
-            data-testid="watch-host"
-            className={hostMsg ? 'input input--invalid' : 'input'}
-            type="text"
-            inputMode="url"
-            autoComplete="off"
-            spellCheck={false}
-            placeholder="192.168.1.20"
-            value={host}
-            disabled={active}
-            aria-invalid={hostMsg ? true : undefined}
-            aria-describedby={hostMsg ? 'watch-host-error' : undefined}
-            onChange={(e) => setHost(e.target.value)}
-            onBlur={() => {
-              const split = splitHostPort(host)
-              if (split) fill(split.host, split.port)
-              else setTouched((t) => ({ ...t, host: host !== '' || t.host }))
-            }}
-            onPaste={onPaste}
-          />
-          {hostMsg ? (
-            <span className="field__error" id="watch-host-error" data-testid="watch-host-error" role="alert">
-              {hostMsg}
-            </span>
-          ) : null}
-        </label>
-        <label className="field field--port">
-          <span className="field__label">Port</span>
-          <input
-            data-testid="watch-port"
-            className={portMsg ? 'input input--invalid' : 'input'}
-            type="text"
-            inputMode="numeric"
-            autoComplete="off"
-            value={port}
-            disabled={active}
-            aria-invalid={portMsg ? true : undefined}
-            aria-describedby={portMsg ? 'watch-port-error' : undefined}
-            onChange={(e) => setPort(e.target.value)}
-            onBlur={() => setTouched((t) => ({ ...t, port: true }))}
-          />
-          {portMsg ? (
-            <span className="field__error" id="watch-port-error" data-testid="watch-port-error" role="alert">
-              {portMsg}
-            </span>
-          ) : null}
-        </label>
-        <label className="field field--mode">
-          <span className="field__label">Kind of stream</span>
-          <select
-            data-testid="watch-mode"
-            className="input"
-            value={saved.mode}
-            disabled={active}
-            onChange={(e) => updateSettings({ watchMode: e.target.value as WatchMode })}
-          >
-            {MODES.map((m) => (
-              <option key={m.value} value={m.value}>
-                {m.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Field label="Partner’s IP address or name" className="field--grow" name="watch-host" error={hostMsg}>
+          {(control) => (
+            <input
+              data-testid="watch-host"
+              {...control}
+              {...textInput}
+              inputMode="url"
+              spellCheck={false}
+              placeholder="192.168.1.20"
+              value={host}
+              onChange={(e) => setHost(e.target.value)}
+              onBlur={() => {
+                const split = splitHostPort(host)
+                if (split) fill(split.host, split.port)
+                else setTouched((t) => ({ ...t, host: host !== '' || t.host }))
+              }}
+              onPaste={onPaste}
+            />
+          )}
+        </Field>
+        <Field label="Port" className="field--port" name="watch-port" error={portMsg}>
+          {(control) => (
+            <input
+              data-testid="watch-port"
+              {...control}
+              {...textInput}
+              inputMode="numeric"
+              value={port}
+              onChange={(e) => setPort(e.target.value)}
+              onBlur={() => setTouched((t) => ({ ...t, port: true }))}
+            />
+          )}
+        </Field>
+        <Field label="Kind of stream" className="field--mode">
+          <Select name="watch-mode" value={saved.mode} choices={MODES} disabled={active} onChange={(watchMode) => updateSettings({ watchMode })} />
+        </Field>
         <div className="field field--action">
           <span className="field__label" aria-hidden="true">
             &nbsp;

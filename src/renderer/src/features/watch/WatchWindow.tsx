@@ -1,7 +1,7 @@
 import { useEffect } from 'react'
 import type { WatchMode } from '../../../../shared/ipc'
 import { api, toApiError } from '../../lib/api'
-import { formatHostPort } from '../../lib/address'
+import { formatHostPort } from '../../../../shared/address'
 import { useStore } from '../../store'
 import { StateBanner } from './StateBanner'
 import { Viewer } from './Viewer'

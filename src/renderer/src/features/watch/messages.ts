@@ -2,7 +2,7 @@
 
 import type { IpcError, WatchState, WatchStatus } from '../../../../shared/ipc'
 import type { ErrorCode } from '../../../../shared/protocol'
-import { formatHostPort } from '../../lib/address'
+import { formatHostPort } from '../../../../shared/address'
 
 export interface MessageContext {
   /** "192.168.1.20:9999", or "the partner" when unknown */
@@ -28,7 +28,7 @@ export const errorSentences: Record<ErrorCode, (c: MessageContext) => string> = 
   VERSION_MISMATCH: (c) => `${c.address} runs a different version of Framecast — update both apps to the same version.`,
   BAD_ROLE: (c) => `${c.address} is a Framecast viewer, not a broadcaster — connect to the machine that shows Broadcast.`,
   UNSUPPORTED_TRANSPORT: (c) =>
-    `${c.address} asked for a secure connection this version does not support — update both apps to the same version.`,
+    `${c.address} only streams encrypted, and this connection was not — update this app, then connect again.`,
   UNSUPPORTED_CODEC: (c) => `${c.address} sends video in a format this version cannot show — update this app.`,
   MESSAGE_TOO_LARGE: (c) =>
     `${c.address} sent a picture larger than allowed — lower the resolution or JPEG quality on the Broadcast side.`,
@@ -42,6 +42,7 @@ export const errorSentences: Record<ErrorCode, (c: MessageContext) => string> = 
   SERVER_FULL: (c) =>
     `${c.address} already has as many viewers as it allows — ask the broadcaster to close a viewer, then connect again.`,
   STALLED: (c) => `This window could not keep up with ${c.address} and was disconnected — close other heavy programs and connect again.`,
+  KICKED: (c) => `The person broadcasting on ${c.address} closed this viewer — ask them before connecting again.`,
   CONNECTION_REFUSED: (c) => `Nothing is listening on ${c.address} — is Broadcast started there?`,
   HOST_UNREACHABLE: (c) =>
     `${c.host} cannot be reached from this network — are both computers on the same network (Wi-Fi or cable)?`,
@@ -58,6 +59,13 @@ export const errorSentences: Record<ErrorCode, (c: MessageContext) => string> = 
   INVALID_ARGUMENT: (c) => withDetail('Framecast refused a setting — check the fields and try again.', c),
   UNSUPPORTED_PICKLE: (c) =>
     `${c.address} sent a Classic (OpenCV script) frame Framecast will not open — only plain NumPy images and JPEG frames are accepted, never other Python objects.`,
+  PAIRING_FAILED: (c) => `That is not the code ${c.address} shows — look at the Broadcast window and type its code again.`,
+  CODE_EXPIRED: (c) => `The code changed on ${c.address} after too many tries or too long — type the new code from its Broadcast window.`,
+  KEY_CHANGED: (c) =>
+    `This is not the Framecast you paired with at ${c.address} — its key changed. If you did not reinstall it, someone may be in between; forget the device only if you are sure.`,
+  BLOCKED: (c) => `${c.address} has blocked this device — ask the person broadcasting to unblock it.`,
+  RATE_LIMITED: (c) => `Too many pairing attempts to ${c.address} — wait a minute, then try the code again.`,
+  CODE_REQUIRED: (c) => `${c.address} asks for its pairing code — type the 6 digits shown in its Broadcast window.`,
   INTERNAL: (c) => withDetail('Something went wrong inside Framecast — try again; if it keeps happening, restart the app.', c)
 }
 

@@ -1,19 +1,15 @@
+// The Watch form's two fields, read as a partner address: host (or a pasted host:port) and port.
+
 import * as v from 'valibot'
-import { HostSchema, PortSchema } from '../../../../shared/address'
-import { formatHostPort, splitHostPort } from '../../lib/address'
+import { formatHostPort, HostSchema, readPort, splitHostPort } from '../../../../shared/address'
 
 export type PartnerCheck =
   | { ok: true; host: string; port: number; address: string }
   | { ok: false; hostError: string | null; portError: string | null }
 
+/** What is wrong with a host field's text, in HostSchema's words; null when it is a valid host. */
 export function hostError(text: string): string | null {
   const r = v.safeParse(HostSchema, text)
-  return r.success ? null : r.issues[0].message
-}
-
-export function portError(text: string): string | null {
-  const t = text.trim()
-  const r = v.safeParse(PortSchema, /^\d+$/.test(t) ? Number(t) : t === '' ? undefined : Number.NaN)
   return r.success ? null : r.issues[0].message
 }
 
@@ -24,13 +20,12 @@ export function portError(text: string): string | null {
 export function checkPartner(hostText: string, portText: string): PartnerCheck {
   const split = splitHostPort(hostText)
   const hostIn = split ? split.host : hostText
-  const portIn = split ? split.port : portText
-  const he = hostError(hostIn)
-  const pe = portError(portIn)
-  if (he !== null || pe !== null) return { ok: false, hostError: he, portError: pe }
-  const host = v.parse(HostSchema, hostIn)
-  const port = Number(portIn.trim())
-  return { ok: true, host, port, address: formatHostPort(host, port) }
+  const host = v.safeParse(HostSchema, hostIn)
+  const port = readPort(split ? split.port : portText)
+  if (!host.success || port.port === null) {
+    return { ok: false, hostError: host.success ? null : host.issues[0].message, portError: port.problem }
+  }
+  return { ok: true, host: host.output, port: port.port, address: formatHostPort(host.output, port.port) }
 }
 
 /** Fields to fill from a remembered "host:port". */

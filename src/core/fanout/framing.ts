@@ -1,0 +1,76 @@
+// What a fan-out framing strategy decides: everything that differs between the wire formats the Broadcaster speaks.
+// The Broadcaster (broadcaster.ts) owns the policy that stays the same whatever the format — accepting connections,
+// the viewer limit, the newest-frame slot per viewer, stall and idle cut-offs, statistics — and asks its Framing
+// what goes on the wire: the handshake, the header before each payload, the control messages, what to make of the
+// bytes a viewer sends, the largest frame, the words of a refusal, and whether payloads are converted first.
+//
+// Implementations: native-framing.ts (the Framecast protocol, docs/protocol.md) and classic-framing.ts (the classic
+// OpenCV-script format, "Classic" in docs/protocol.md, as JPEG or as pickled pixels).
+
+import type { ByeReasonName, ErrorCode, StreamInfo } from '../../shared/protocol'
+import type { ClassicMode } from '../../shared/status'
+
+/** The framings a Broadcaster can be asked for by name. */
+export type FramingName = 'native' | 'classic-pickle' | 'classic-jpeg'
+
+/** What the Broadcaster is to do about something a connection said. */
+export type Heard =
+  /** The handshake is complete: the connection becomes a viewer (or is refused when the server is full). */
+  | { type: 'hello' }
+  /** Answer at once with these bytes (a PONG). */
+  | { type: 'reply'; message: Buffer }
+  /** The viewer says it is leaving (BYE or ERROR): `code` null for an orderly goodbye. */
+  | { type: 'leaving'; code: ErrorCode | null; reason: string }
+  /** The connection broke the protocol: refuse it with this code. */
+  | { type: 'fault'; code: ErrorCode; message: string }
+
+/** One connection's side of the conversation: what the bytes it sends mean. */
+export interface ViewerTalk {
+  /**
+   * Bytes from the connection, in any chunking; `receivedAtUs` is their arrival time (µs, nowUs()). Returns what
+   * they ask for, in order; never throws. After a 'fault' the connection is closed and nothing more is read.
+   */
+  receive(chunk: Buffer, receivedAtUs: number): Heard[]
+}
+
+/**
+ * A wire format for the Broadcaster. Stateless: one object serves any number of broadcasters; per-connection state
+ * lives in the ViewerTalk that listen() returns.
+ */
+export interface Framing {
+  readonly name: FramingName
+  /**
+   * True: a connection becomes a viewer only once its handshake has been heard ('hello'), within the handshake
+   * deadline, and at most MAX_PENDING_HANDSHAKES wait for theirs. False: it becomes a viewer as it connects.
+   */
+  readonly handshake: boolean
+  /** True: a viewer that sends nothing for the idle limit is closed with IDLE_TIMEOUT. */
+  readonly idleTimeout: boolean
+  /** Message limit in bytes (header excluded) when the caller sets none. */
+  readonly defaultMaxMessageBytes: number
+  /** The largest payload (bytes) a message of `maxMessageBytes` carries. */
+  maxPayloadBytes(maxMessageBytes: number): number
+  /** Bytes a connection is sent as soon as it is accepted (the native preamble); null for none. */
+  greeting(): Buffer | null
+  /** The stream description each new viewer gets, and every viewer when it changes (INFO); null for none. */
+  describe(info: StreamInfo): Buffer | null
+  /** The header written before a payload of `payloadLength` bytes; the payload follows as it is, never copied. */
+  frameHead(seq: number, capturedAtUs: number, payloadLength: number): Buffer
+  /** Last words before an orderly close (BYE); null to close without a word. */
+  goodbye(reason: ByeReasonName): Buffer | null
+  /** What a refused or faulty connection is told before it is closed (ERROR); null to close without a word. */
+  refusal(code: ErrorCode, message: string): Buffer | null
+  /** A new connection's conversation; `maxMessageBytes` bounds what it may declare (bytes). */
+  listen(options: { maxMessageBytes: number }): ViewerTalk
+  /**
+   * Optional: turn a frame's JPEG payload into what this format carries, refusing (rejecting with a FramecastError)
+   * a payload it cannot convert or whose result would exceed `maxPayloadBytes`. Without it, payloads go out as
+   * they are.
+   */
+  convert?(payload: Uint8Array, maxPayloadBytes: number): Promise<Uint8Array>
+}
+
+/** The framing for a broadcast's classic setting: 'off' is the Framecast protocol, 'pickle' and 'jpeg' the classic. */
+export function framingForClassicMode(mode: ClassicMode): FramingName {
+  return mode === 'off' ? 'native' : `classic-${mode}`
+}

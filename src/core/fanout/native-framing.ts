@@ -1,0 +1,94 @@
+// The Framecast protocol as a fan-out framing (docs/protocol.md): preamble both ways before a connection becomes a
+// viewer, INFO on joining and on every change, an 8-byte header and a 12-byte FRAME prefix before each payload, a
+// PONG for each PING (at most MAX_PINGS_PER_SECOND), BYE on an orderly close, ERROR before a refusal, and the idle
+// cut-off for a viewer that stops pinging.
+
+import {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  FRAME_PREFIX_BYTES,
+  HEADER_BYTES,
+  type Message,
+  nowUs,
+  UNKNOWN_MAX_BYTES
+} from '../../shared/protocol'
+import { monoMs } from '../../shared/stats'
+import { Decoder, encodeBye, encodeError, encodeFrameHead, encodeInfo, encodePong, encodePreamble } from '../codec/codec'
+import type { Framing, Heard, ViewerTalk } from './framing'
+
+/** PINGs answered per viewer per second; more are ignored, so a PING flood cannot pile PONGs into our memory. */
+export const MAX_PINGS_PER_SECOND = 20
+
+/** Bytes a FRAME with a payload of `payloadLength` bytes occupies on the wire (header and prefix included). */
+export function frameWireBytes(payloadLength: number): number {
+  return HEADER_BYTES + FRAME_PREFIX_BYTES + payloadLength
+}
+
+/**
+ * One viewer's side of a native conversation: decodes what it sends (preamble, PING, BYE, ERROR; messages limited
+ * to 64 KiB or the message limit, whichever is smaller) and rate-limits the PONGs it is owed.
+ */
+class NativeViewerTalk implements ViewerTalk {
+  private readonly decoder: Decoder
+  private pingWindowStart = monoMs()
+  private pingsInWindow = 0
+  /** A fault was reported: the conversation is over and nothing more is read. */
+  private faulted = false
+
+  constructor(maxMessageBytes: number) {
+    this.decoder = new Decoder({ expectRole: 'viewer', maxMessageBytes: Math.min(maxMessageBytes, UNKNOWN_MAX_BYTES) })
+  }
+
+  receive(chunk: Buffer, receivedAtUs: number): Heard[] {
+    const heard: Heard[] = []
+    if (this.faulted) return heard
+    for (const m of this.decoder.push(chunk)) {
+      const h = this.interpret(m, receivedAtUs)
+      if (h !== null) heard.push(h)
+      if (h?.type === 'fault') break
+    }
+    const err = this.decoder.error
+    if (err && heard.at(-1)?.type !== 'fault') heard.push({ type: 'fault', code: err.code, message: err.message })
+    this.faulted = heard.at(-1)?.type === 'fault'
+    return heard
+  }
+
+  private interpret(m: Message, receivedAtUs: number): Heard | null {
+    switch (m.type) {
+      case 'preamble':
+        return { type: 'hello' }
+      case 'ping': {
+        const now = monoMs()
+        if (now - this.pingWindowStart >= 1_000) {
+          this.pingWindowStart = now
+          this.pingsInWindow = 0
+        }
+        if (++this.pingsInWindow > MAX_PINGS_PER_SECOND) return null
+        // t3 is taken now: the Broadcaster writes a reply in the same turn of the event loop it is made in.
+        return { type: 'reply', message: encodePong(m.id, m.t1, receivedAtUs, nowUs()) }
+      }
+      case 'bye':
+        return { type: 'leaving', code: null, reason: `the viewer left (${m.reason})` }
+      case 'error':
+        return { type: 'leaving', code: m.code === 'UNKNOWN' ? 'INTERNAL' : m.code, reason: `the viewer reported: ${m.text || m.code}` }
+      case 'unknown':
+        return null
+      default:
+        return { type: 'fault', code: 'UNEXPECTED_MESSAGE', message: `a viewer may not send ${m.type.toUpperCase()}` }
+    }
+  }
+}
+
+/** The Framecast protocol, version 1. */
+export const nativeFraming: Framing = {
+  name: 'native',
+  handshake: true,
+  idleTimeout: true,
+  defaultMaxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+  maxPayloadBytes: (maxMessageBytes) => maxMessageBytes - FRAME_PREFIX_BYTES,
+  greeting: () => encodePreamble('broadcaster'),
+  describe: (info) => encodeInfo(info),
+  frameHead: (seq, capturedAtUs, payloadLength) => encodeFrameHead(seq, capturedAtUs, payloadLength),
+  goodbye: (reason) => encodeBye(reason),
+  refusal: (code, message) => encodeError(code, message),
+  listen: ({ maxMessageBytes }) => new NativeViewerTalk(maxMessageBytes)
+}

@@ -1,0 +1,95 @@
+// The classic OpenCV-script stream of one connection, seen from the viewer (docs/protocol.md, "The classic format"):
+// nothing is written and nothing pinged; length-prefixed pickles or JPEGs become JPEG frames through ClassicReceiver.
+// There is no stream description on the wire, so the first frame (and each change of size) describes it; frames carry
+// no capture time, so latency is unknown.
+
+import type { StreamInfo } from '../../shared/protocol'
+import { type ClassicFrame, ClassicReceiver } from '../classic/classic-receiver'
+import { FramecastError } from '../errors'
+import { FirstBytes } from './first-bytes'
+import type { StreamAdapter, StreamSink } from './stream-adapter'
+
+export interface ClassicAdapterOptions {
+  /** Largest message accepted, bytes; checked at each 8-byte length prefix before buffering. */
+  maxMessageBytes: number
+  /** The next arrival number for a frame (classic frames carry none); the lifecycle keeps counting across connections. */
+  nextSeq: () => number
+}
+
+/**
+ * Adapter for a classic OpenCV sender. Greets with nothing and never pings; any bytes count as hearing from the peer;
+ * frames are numbered in arrival order with receipt time as capture time and latency null. Pickles skipped while an
+ * earlier one was being encoded are reported as such. A Framecast broadcaster met here fails with BAD_MAGIC and a
+ * sentence saying what it is; faults of the receiver (UNSUPPORTED_PICKLE, MESSAGE_TOO_LARGE, …) end the stream.
+ */
+export class ClassicAdapter implements StreamAdapter {
+  readonly format = 'classic'
+  readonly greeting = null
+  readonly pings = false
+  readonly silence = 'sent no frame'
+
+  private readonly receiver: ClassicReceiver
+  private readonly first: FirstBytes
+  private readonly nextSeq: () => number
+  /** What the last frame described, to tell the lifecycle only when the size changes. */
+  private info: StreamInfo | null = null
+  /** The receiver's skippedWhileEncoding already reported. */
+  private skippedReported = 0
+  private done = false
+
+  constructor(
+    private readonly sink: StreamSink,
+    options: ClassicAdapterOptions
+  ) {
+    this.nextSeq = options.nextSeq
+    this.first = new FirstBytes(options.maxMessageBytes)
+    this.receiver = new ClassicReceiver({
+      maxMessageBytes: options.maxMessageBytes,
+      onFrame: (f) => this.deliver(f),
+      onError: (e) => this.fail(e)
+    })
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.done || chunk.length === 0) return
+    // A Framecast broadcaster announces itself at once; say so instead of failing on its preamble.
+    if (this.first.add(chunk) && this.first.verdict() === 'native') {
+      this.fail(new FramecastError('BAD_MAGIC', `${this.sink.where} is a Framecast broadcaster, not a classic OpenCV sender; watch it in Framecast or Auto mode`))
+      return
+    }
+    this.sink.heard()
+    this.receiver.push(chunk)
+  }
+
+  ping(): void {}
+
+  end(): FramecastError | undefined {
+    return this.receiver.end()
+  }
+
+  close(): void {
+    this.done = true
+    this.receiver.close()
+  }
+
+  private deliver(f: ClassicFrame): void {
+    if (this.done) return
+    if (this.info === null || this.info.width !== f.width || this.info.height !== f.height) {
+      this.info = { codec: 'jpeg', width: f.width, height: f.height, fps: 0, name: `Classic sender at ${this.sink.where}` }
+      this.sink.described(this.info)
+    }
+    const skipped = this.receiver.skippedWhileEncoding - this.skippedReported
+    if (skipped > 0) {
+      this.skippedReported += skipped
+      this.sink.skippedWhileEncoding(skipped)
+    }
+    this.sink.frame({ seq: this.nextSeq(), capturedAtUs: f.receivedAtUs, receivedAtUs: f.receivedAtUs, latencyMs: null, payload: f.jpeg })
+  }
+
+  private fail(err: FramecastError): void {
+    if (this.done) return
+    this.done = true
+    this.receiver.close()
+    this.sink.fail(err)
+  }
+}

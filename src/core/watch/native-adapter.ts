@@ -1,0 +1,163 @@
+// The Framecast stream of one connection, seen from the viewer (docs/protocol.md): the preamble on connect, PINGs
+// whose PONGs feed the clock offset, INFO describing the stream, FRAMEs with their latency and sequence gaps, and BYE
+// or ERROR ending it. Decoder faults are answered with an ERROR on the wire and reported in words.
+
+import { type ErrorCode, type Message, nowUs } from '../../shared/protocol'
+import type { ClockOffset } from '../../shared/stats'
+import { Decoder, encodeError, encodePing, encodePreamble } from '../codec/codec'
+import { FramecastError } from '../errors'
+import { FirstBytes } from './first-bytes'
+import type { StreamAdapter, StreamSink } from './stream-adapter'
+
+export interface NativeAdapterOptions {
+  /** Largest message accepted from the broadcaster, bytes; checked at each header before buffering. */
+  maxMessageBytes: number
+  /**
+   * The watch's clock-offset estimate: each PONG adds a sample (NTP-style, see docs/protocol.md "Clock offset and
+   * latency"), each frame's latency is read from its lowest-RTT sample. Owned by the lifecycle, which resets it per
+   * connection and reports it after the connection is over.
+   */
+  clock: ClockOffset
+}
+
+/**
+ * Adapter for a Framecast broadcaster. Greets with the viewer preamble and pings; the first INFO describes the stream
+ * (a FRAME before it is UNEXPECTED_MESSAGE); a jump in FRAME sequence numbers is reported as a gap; BYE ends the
+ * stream as PEER_LOST, STALLED or IDLE_TIMEOUT; an ERROR from the peer keeps its code. A decoder fault (BAD_MAGIC,
+ * VERSION_MISMATCH, MESSAGE_TOO_LARGE, …) is sent back as ERROR and reported with a sentence for people; BAD_MAGIC
+ * from a classic OpenCV sender says so.
+ */
+export class NativeAdapter implements StreamAdapter {
+  readonly format = 'native'
+  readonly greeting: Uint8Array = encodePreamble('viewer')
+  readonly pings = true
+  readonly silence = 'never introduced itself as a Framecast broadcaster'
+
+  private readonly decoder: Decoder
+  private readonly first: FirstBytes
+  private readonly clock: ClockOffset
+  /** INFO has arrived on this connection. */
+  private informed = false
+  private lastSeq: number | null = null
+  private done = false
+
+  constructor(
+    private readonly sink: StreamSink,
+    options: NativeAdapterOptions
+  ) {
+    this.decoder = new Decoder({ expectRole: 'broadcaster', maxMessageBytes: options.maxMessageBytes })
+    this.first = new FirstBytes(options.maxMessageBytes)
+    this.clock = options.clock
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.done || chunk.length === 0) return
+    this.first.add(chunk)
+    const receivedAtUs = nowUs()
+    const messages = this.decoder.push(chunk)
+    if (messages.length > 0) this.sink.heard()
+    for (const m of messages) {
+      if (this.done) return
+      this.handle(m, receivedAtUs)
+    }
+    const err = this.decoder.error
+    if (err && !this.done) {
+      this.sink.send(encodeError(err.code, err.message))
+      this.fail(this.explain(err))
+    }
+  }
+
+  ping(id: number): void {
+    if (!this.done) this.sink.send(encodePing(id, nowUs()))
+  }
+
+  end(): FramecastError | undefined {
+    return this.decoder.end()
+  }
+
+  close(): void {
+    this.done = true
+  }
+
+  private handle(m: Message, receivedAtUs: number): void {
+    const where = this.sink.where
+    switch (m.type) {
+      case 'preamble':
+      case 'unknown':
+        return
+      case 'info': {
+        const { type: _type, ...info } = m
+        this.informed = true
+        this.sink.described(info)
+        return
+      }
+      case 'frame': {
+        if (!this.informed) {
+          this.fail(new FramecastError('UNEXPECTED_MESSAGE', `${where} sent a frame before describing the stream`))
+          return
+        }
+        if (this.lastSeq !== null) {
+          const gap = (m.seq - this.lastSeq - 1) >>> 0
+          // A step backwards (the broadcaster restarted its count) wraps to ≥ 2^31 and is not a gap.
+          if (gap > 0 && gap < 0x8000_0000) this.sink.gap(gap)
+        }
+        this.lastSeq = m.seq
+        const best = this.clock.best()
+        const latencyMs = best === null ? null : Math.max(0, (receivedAtUs + best.offsetUs - m.capturedAtUs) / 1000)
+        this.sink.frame({ seq: m.seq, capturedAtUs: m.capturedAtUs, receivedAtUs, latencyMs, payload: m.payload })
+        return
+      }
+      case 'pong':
+        this.clock.add(m.t1, m.t2, m.t3, receivedAtUs)
+        return
+      case 'bye': {
+        const err =
+          m.reason === 'stalled'
+            ? new FramecastError('STALLED', `${where} cut this viewer off because it fell behind`)
+            : m.reason === 'idle'
+              ? new FramecastError('IDLE_TIMEOUT', `${where} closed the connection after hearing nothing from this viewer`)
+              : new FramecastError('PEER_LOST', `The broadcaster at ${where} stopped${m.text ? `: ${m.text}` : ''}`)
+        this.fail(err)
+        return
+      }
+      case 'error': {
+        const code: ErrorCode = m.code === 'UNKNOWN' ? 'INTERNAL' : m.code
+        this.fail(describe(new FramecastError(code, m.text || code), where))
+        return
+      }
+      case 'ping':
+        this.fail(new FramecastError('UNEXPECTED_MESSAGE', `${where} sent a PING; only viewers do`))
+        return
+    }
+  }
+
+  /** A decoder error, in words; a classic stream met here is named as such. */
+  private explain(err: FramecastError): FramecastError {
+    if (err.code === 'BAD_MAGIC' && this.first.verdict() === 'classic') {
+      return new FramecastError('BAD_MAGIC', `${this.sink.where} sends the classic OpenCV format, not Framecast; watch it in Classic or Auto mode`)
+    }
+    return describe(err, this.sink.where)
+  }
+
+  private fail(err: FramecastError): void {
+    if (this.done) return
+    this.done = true
+    this.sink.fail(err)
+  }
+}
+
+/** Turn a decoder or peer error into a sentence for the person watching. */
+function describe(err: FramecastError, where: string): FramecastError {
+  switch (err.code) {
+    case 'BAD_MAGIC':
+      return new FramecastError('BAD_MAGIC', `${where} is not a Framecast broadcaster`)
+    case 'VERSION_MISMATCH':
+      return new FramecastError('VERSION_MISMATCH', `${where} runs a different Framecast version (${err.message})`)
+    case 'BAD_ROLE':
+      return new FramecastError('BAD_ROLE', `${where} speaks Framecast but is not a broadcaster`)
+    case 'SERVER_FULL':
+      return new FramecastError('SERVER_FULL', `${where} has all the viewers it accepts (${err.message})`)
+    default:
+      return err
+  }
+}
