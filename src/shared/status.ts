@@ -24,6 +24,8 @@ export interface ErrorInfo {
 export interface ViewerStats {
   id: number
   address: string
+  /** the viewer's device name as it introduced itself ('' when it did not: classic readers, unnamed devices) */
+  name: string
   /** ms since epoch when the viewer joined */
   since: number
   fps: number

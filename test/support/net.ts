@@ -4,7 +4,7 @@ import { once } from 'node:events'
 import type { EventEmitter } from 'node:events'
 import net from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Decoder, encodePreamble } from '../../src/core/codec/codec'
+import { Decoder, encodeHello, encodePreamble } from '../../src/core/codec/codec'
 import type { Message, RoleName } from '../../src/shared/protocol'
 
 export { sleep }
@@ -57,12 +57,27 @@ export interface RawPeer {
   closed: Promise<void>
 }
 
-/** A bare TCP client that decodes what it receives; optionally sends a preamble as `role` once connected. */
-export async function rawClient(port: number, host = '127.0.0.1', role: RoleName | null = 'viewer'): Promise<RawPeer> {
+/**
+ * A bare TCP client that decodes what it receives. With a `role` it sends that preamble once connected; as a viewer it
+ * then introduces itself with HELLO `hello` as soon as the broadcaster's preamble arrives, as protocol v2 asks (pass
+ * `hello: null` to stay silent after the preamble).
+ */
+export async function rawClient(
+  port: number,
+  host = '127.0.0.1',
+  role: RoleName | null = 'viewer',
+  options: { hello?: string | null } = {}
+): Promise<RawPeer> {
   const socket = net.connect({ host, port })
   const decoder = new Decoder({ expectRole: 'broadcaster' })
   const messages: Message[] = []
-  socket.on('data', (chunk: Buffer) => messages.push(...decoder.push(chunk)))
+  const hello = options.hello === undefined ? 'raw viewer' : options.hello
+  socket.on('data', (chunk: Buffer) => {
+    for (const m of decoder.push(chunk)) {
+      messages.push(m)
+      if (m.type === 'preamble' && role === 'viewer' && hello !== null) socket.write(encodeHello(hello))
+    }
+  })
   socket.on('error', () => {})
   const closed = once(socket, 'close').then(() => undefined)
   await once(socket, 'connect')
@@ -88,6 +103,29 @@ export async function rawServer(onConnection: (socket: net.Socket) => void, host
       await new Promise<void>((resolve) => server.close(() => resolve()))
     }
   }
+}
+
+/**
+ * A hand-driven Framecast broadcaster: it answers each viewer's preamble with its own and calls `onViewer` once the
+ * viewer has introduced itself (HELLO), the point where a real broadcaster sends INFO; what the viewer says after that
+ * (PINGs, ACKs) is collected in `heard`. For tests that need a broadcaster saying exactly what they choose.
+ */
+export async function rawBroadcaster(
+  onViewer: (socket: net.Socket, heard: Message[]) => void
+): Promise<{ port: number; close: () => Promise<void> }> {
+  return rawServer((socket) => {
+    const decoder = new Decoder({ expectRole: 'viewer', pauseAfterPreamble: true })
+    const heard: Message[] = []
+    socket.on('data', (chunk: Buffer) => {
+      for (const m of decoder.push(chunk)) {
+        heard.push(m)
+        if (m.type === 'preamble') {
+          decoder.resume()
+          socket.write(encodePreamble('broadcaster'))
+        } else if (m.type === 'hello') onViewer(socket, heard)
+      }
+    })
+  })
 }
 
 /** A port that was free a moment ago (bound and released). */

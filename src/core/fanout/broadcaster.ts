@@ -146,6 +146,8 @@ interface Conn {
   frames: number
   bytes: number
   meter: RateMeter
+  /** The viewer's device name from its HELLO; '' when it gave none (and for classic readers). */
+  name: string
 }
 
 /**
@@ -407,7 +409,8 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
       pending: new NewestSlot<PendingFrame>(),
       frames: 0,
       bytes: 0,
-      meter: new RateMeter()
+      meter: new RateMeter(),
+      name: ''
     }
     let handshaking = 0
     for (const other of this.conns) if (other.phase === 'handshake') handshaking++
@@ -443,7 +446,11 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
   private handle(c: Conn, h: Heard): void {
     switch (h.type) {
       case 'hello':
+        if (h.name !== undefined) c.name = h.name
         if (c.phase === 'handshake') this.admit(c)
+        return
+      case 'ack':
+      case 'keyframeRequest':
         return
       case 'reply':
         this.writeControl(c, h.message)
@@ -551,7 +558,10 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
       this.emit('refused', { address: c.address, code })
     }
     const refusal = this.wire.refusal(code, message)
-    if (refusal !== null && !c.socket.destroyed && c.socket.writable) c.socket.write(refusal)
+    if (refusal !== null && !c.socket.destroyed && c.socket.writable) {
+      const owed = c.talk.beforeRefusal()
+      c.socket.write(owed === null ? refusal : Buffer.concat([owed, refusal]))
+    }
     this.shutDown(c)
   }
 
@@ -595,6 +605,7 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
     return {
       id: c.id,
       address: c.address,
+      name: c.name,
       since: c.since,
       fps: round1(c.meter.rate(now)),
       kbps: Math.round(c.meter.kbps(now)),

@@ -18,7 +18,7 @@ import type { Framing, ViewerTalk } from './framing'
 export const PICKLE_MAX_MESSAGE_BYTES = 32 * 1024 * 1024
 
 /** A classic receiver has nothing to say: whatever it sends is read and dropped. */
-const NOT_LISTENING: ViewerTalk = { receive: () => [] }
+const NOT_LISTENING: ViewerTalk = { receive: () => [], beforeRefusal: () => null }
 
 const classic: Omit<Framing, 'name' | 'defaultMaxMessageBytes'> = {
   handshake: false,

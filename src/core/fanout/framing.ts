@@ -15,8 +15,15 @@ export type FramingName = 'native' | 'classic-pickle' | 'classic-jpeg'
 
 /** What the Broadcaster is to do about something a connection said. */
 export type Heard =
-  /** The handshake is complete: the connection becomes a viewer (or is refused when the server is full). */
-  | { type: 'hello' }
+  /**
+   * The handshake is complete: the connection becomes a viewer (or is refused when the server is full). `name` is the
+   * viewer's device name, when its format carries one (native HELLO).
+   */
+  | { type: 'hello'; name?: string }
+  /** The viewer received a whole FRAME (native ACK): `spanUs` between its first and last byte at the viewer. */
+  | { type: 'ack'; seq: number; spanUs: number }
+  /** The viewer asks for a keyframe (native KEYFRAME_REQUEST); `lastSeq` is the last frame it decoded. */
+  | { type: 'keyframeRequest'; lastSeq: number }
   /** Answer at once with these bytes (a PONG). */
   | { type: 'reply'; message: Buffer }
   /** The viewer says it is leaving (BYE or ERROR): `code` null for an orderly goodbye. */
@@ -31,6 +38,11 @@ export interface ViewerTalk {
    * they ask for, in order; never throws. After a 'fault' the connection is closed and nothing more is read.
    */
   receive(chunk: Buffer, receivedAtUs: number): Heard[]
+  /**
+   * Bytes the connection is still owed before a refusal can be read (native: our preamble, when the viewer's has not
+   * been answered yet); null when none.
+   */
+  beforeRefusal(): Buffer | null
 }
 
 /**
@@ -50,7 +62,7 @@ export interface Framing {
   readonly defaultMaxMessageBytes: number
   /** The largest payload (bytes) a message of `maxMessageBytes` carries. */
   maxPayloadBytes(maxMessageBytes: number): number
-  /** Bytes a connection is sent as soon as it is accepted (the native preamble); null for none. */
+  /** Bytes a connection is sent as soon as it is accepted; null for none (native: the preamble answers the viewer's). */
   greeting(): Buffer | null
   /** The stream description each new viewer gets, and every viewer when it changes (INFO); null for none. */
   describe(info: StreamInfo): Buffer | null

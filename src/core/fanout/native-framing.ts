@@ -1,7 +1,7 @@
-// The Framecast protocol as a fan-out framing (docs/protocol.md): preamble both ways before a connection becomes a
-// viewer, INFO on joining and on every change, an 8-byte header and a 12-byte FRAME prefix before each payload, a
-// PONG for each PING (at most MAX_PINGS_PER_SECOND), BYE on an orderly close, ERROR before a refusal, and the idle
-// cut-off for a viewer that stops pinging.
+// The Framecast protocol as a fan-out framing (docs/protocol.md): the viewer's preamble answered with ours, then its
+// HELLO before it becomes a viewer, INFO on joining and on every change, an 8-byte header and a 16-byte FRAME prefix
+// before each payload, a PONG for each PING (at most MAX_PINGS_PER_SECOND), ACKs and keyframe requests handed to the
+// fan-out, BYE on an orderly close, ERROR before a refusal, and the idle cut-off for a viewer that stops pinging.
 
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -24,8 +24,9 @@ export function frameWireBytes(payloadLength: number): number {
 }
 
 /**
- * One viewer's side of a native conversation: decodes what it sends (preamble, PING, BYE, ERROR; messages limited
- * to 64 KiB or the message limit, whichever is smaller) and rate-limits the PONGs it is owed.
+ * One viewer's side of a native conversation: decodes what it sends (preamble, HELLO, PING, ACK, KEYFRAME_REQUEST,
+ * BYE, ERROR; messages limited to 64 KiB or the message limit, whichever is smaller), answers its preamble with ours
+ * and rate-limits the PONGs it is owed. The viewer may send nothing between its preamble and reading ours.
  */
 class NativeViewerTalk implements ViewerTalk {
   private readonly decoder: Decoder
@@ -35,7 +36,23 @@ class NativeViewerTalk implements ViewerTalk {
   private faulted = false
 
   constructor(maxMessageBytes: number) {
-    this.decoder = new Decoder({ expectRole: 'viewer', maxMessageBytes: Math.min(maxMessageBytes, UNKNOWN_MAX_BYTES) })
+    this.decoder = new Decoder({
+      expectRole: 'viewer',
+      maxMessageBytes: Math.min(maxMessageBytes, UNKNOWN_MAX_BYTES),
+      pauseAfterPreamble: true
+    })
+  }
+
+  /** HELLO has been heard: the viewer is introduced. */
+  private introduced = false
+  /** Our preamble has gone out. */
+  private answered = false
+
+  beforeRefusal(): Buffer | null {
+    // A refusal reaches a Framecast viewer only behind a preamble it can read; to anything else it costs 8 bytes.
+    if (this.answered) return null
+    this.answered = true
+    return encodePreamble('broadcaster')
   }
 
   receive(chunk: Buffer, receivedAtUs: number): Heard[] {
@@ -55,7 +72,18 @@ class NativeViewerTalk implements ViewerTalk {
   private interpret(m: Message, receivedAtUs: number): Heard | null {
     switch (m.type) {
       case 'preamble':
-        return { type: 'hello' }
+        // Answer, then read on in the clear: this broadcaster does not offer TLS, whatever the viewer's flag says.
+        this.decoder.resume()
+        this.answered = true
+        return { type: 'reply', message: encodePreamble('broadcaster') }
+      case 'hello':
+        if (this.introduced) return { type: 'fault', code: 'UNEXPECTED_MESSAGE', message: 'a viewer introduces itself once' }
+        this.introduced = true
+        return { type: 'hello', name: m.name }
+      case 'ack':
+        return { type: 'ack', seq: m.seq, spanUs: m.spanUs }
+      case 'keyframeRequest':
+        return { type: 'keyframeRequest', lastSeq: m.lastSeq }
       case 'ping': {
         const now = monoMs()
         if (now - this.pingWindowStart >= 1_000) {
@@ -78,14 +106,14 @@ class NativeViewerTalk implements ViewerTalk {
   }
 }
 
-/** The Framecast protocol, version 1. */
+/** The Framecast protocol, version 2, in the clear (open mode). */
 export const nativeFraming: Framing = {
   name: 'native',
   handshake: true,
   idleTimeout: true,
   defaultMaxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
   maxPayloadBytes: (maxMessageBytes) => maxMessageBytes - FRAME_PREFIX_BYTES,
-  greeting: () => encodePreamble('broadcaster'),
+  greeting: () => null,
   describe: (info) => encodeInfo(info),
   frameHead: (seq, capturedAtUs, payloadLength) => encodeFrameHead(seq, capturedAtUs, payloadLength),
   goodbye: (reason) => encodeBye(reason),

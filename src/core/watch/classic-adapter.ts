@@ -5,6 +5,7 @@
 
 import type { StreamInfo } from '../../shared/protocol'
 import { type ClassicFrame, ClassicReceiver } from '../classic/classic-receiver'
+import { encodePreamble } from '../codec/codec'
 import { FramecastError } from '../errors'
 import { FirstBytes } from './first-bytes'
 import type { StreamAdapter, StreamSink } from './stream-adapter'
@@ -17,14 +18,16 @@ export interface ClassicAdapterOptions {
 }
 
 /**
- * Adapter for a classic OpenCV sender. Greets with nothing and never pings; any bytes count as hearing from the peer;
+ * Adapter for a classic OpenCV sender. Greets with the Framecast viewer preamble (a classic sender never reads it, and
+ * a Framecast broadcaster, which speaks only once spoken to, answers it and is named) and never pings; any bytes count
+ * as hearing from the peer;
  * frames are numbered in arrival order with receipt time as capture time and latency null. Pickles skipped while an
  * earlier one was being encoded are reported as such. A Framecast broadcaster met here fails with BAD_MAGIC and a
  * sentence saying what it is; faults of the receiver (UNSUPPORTED_PICKLE, MESSAGE_TOO_LARGE, …) end the stream.
  */
 export class ClassicAdapter implements StreamAdapter {
   readonly format = 'classic'
-  readonly greeting = null
+  readonly greeting: Uint8Array = encodePreamble('viewer')
   readonly pings = false
   readonly silence = 'sent no frame'
 

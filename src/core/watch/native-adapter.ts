@@ -1,10 +1,11 @@
-// The Framecast stream of one connection, seen from the viewer (docs/protocol.md): the preamble on connect, PINGs
-// whose PONGs feed the clock offset, INFO describing the stream, FRAMEs with their latency and sequence gaps, and BYE
-// or ERROR ending it. Decoder faults are answered with an ERROR on the wire and reported in words.
+// The Framecast stream of one connection, seen from the viewer (docs/protocol.md): the preamble on connect, HELLO
+// once the broadcaster's preamble has answered it, PINGs whose PONGs feed the clock offset, INFO describing the stream,
+// FRAMEs with their latency and sequence gaps, each acknowledged as soon as it is read whole, and BYE or ERROR ending
+// it. Decoder faults are answered with an ERROR on the wire and reported in words.
 
 import { type ErrorCode, type Message, nowUs } from '../../shared/protocol'
 import type { ClockOffset } from '../../shared/stats'
-import { Decoder, encodeError, encodePing, encodePreamble } from '../codec/codec'
+import { Decoder, encodeAck, encodeError, encodeHello, encodePing, encodePreamble } from '../codec/codec'
 import { FramecastError } from '../errors'
 import { FirstBytes } from './first-bytes'
 import type { StreamAdapter, StreamSink } from './stream-adapter'
@@ -18,6 +19,8 @@ export interface NativeAdapterOptions {
    * connection and reports it after the connection is over.
    */
   clock: ClockOffset
+  /** This device's name, sent in HELLO (cut to 64 bytes of UTF-8). */
+  deviceName: string
 }
 
 /**
@@ -38,8 +41,17 @@ export class NativeAdapter implements StreamAdapter {
   private readonly clock: ClockOffset
   /** INFO has arrived on this connection. */
   private informed = false
+  /** The broadcaster's preamble has arrived and HELLO has gone out: this viewer may talk. */
+  private introduced = false
+  private deferredPing: number | null = null
   private lastSeq: number | null = null
   private done = false
+  private readonly deviceName: string
+  /**
+   * When the first byte of the message the decoder is part-way through arrived (µs, nowUs()), or null when it holds
+   * none: a FRAME's ACK reports how long its bytes took to arrive (`spanUs`, see "Delivery window").
+   */
+  private messageStartUs: number | null = null
 
   constructor(
     private readonly sink: StreamSink,
@@ -48,18 +60,22 @@ export class NativeAdapter implements StreamAdapter {
     this.decoder = new Decoder({ expectRole: 'broadcaster', maxMessageBytes: options.maxMessageBytes })
     this.first = new FirstBytes(options.maxMessageBytes)
     this.clock = options.clock
+    this.deviceName = options.deviceName
   }
 
   push(chunk: Uint8Array): void {
     if (this.done || chunk.length === 0) return
     this.first.add(chunk)
     const receivedAtUs = nowUs()
+    // A message that began in an earlier chunk began when that chunk arrived; one that begins here, now.
+    const startedUs = this.decoder.bufferedBytes > 0 && this.messageStartUs !== null ? this.messageStartUs : receivedAtUs
     const messages = this.decoder.push(chunk)
     if (messages.length > 0) this.sink.heard()
     for (const m of messages) {
       if (this.done) return
-      this.handle(m, receivedAtUs)
+      this.handle(m, receivedAtUs, m === messages[0] ? startedUs : receivedAtUs)
     }
+    this.messageStartUs = this.decoder.bufferedBytes > 0 ? (messages.length > 0 ? receivedAtUs : startedUs) : null
     const err = this.decoder.error
     if (err && !this.done) {
       this.sink.send(encodeError(err.code, err.message))
@@ -68,7 +84,11 @@ export class NativeAdapter implements StreamAdapter {
   }
 
   ping(id: number): void {
-    if (!this.done) this.sink.send(encodePing(id, nowUs()))
+    if (this.done) return
+    // Nothing may follow our preamble before the broadcaster's has answered it: a PING asked for earlier goes out
+    // right after HELLO, so the clock offset is known as soon as possible.
+    if (this.introduced) this.sink.send(encodePing(id, nowUs()))
+    else this.deferredPing = id
   }
 
   end(): FramecastError | undefined {
@@ -79,10 +99,15 @@ export class NativeAdapter implements StreamAdapter {
     this.done = true
   }
 
-  private handle(m: Message, receivedAtUs: number): void {
+  private handle(m: Message, receivedAtUs: number, startedUs: number): void {
     const where = this.sink.where
     switch (m.type) {
       case 'preamble':
+        // Open mode: introduce this device and read on in the clear (a refusal may follow the preamble at once).
+        this.sink.send(encodeHello(this.deviceName))
+        this.introduced = true
+        if (this.deferredPing !== null) this.ping(this.deferredPing)
+        return
       case 'unknown':
         return
       case 'info': {
@@ -102,6 +127,7 @@ export class NativeAdapter implements StreamAdapter {
           if (gap > 0 && gap < 0x8000_0000) this.sink.gap(gap)
         }
         this.lastSeq = m.seq
+        this.sink.send(encodeAck(m.seq, receivedAtUs - startedUs))
         const best = this.clock.best()
         const latencyMs = best === null ? null : Math.max(0, (receivedAtUs + best.offsetUs - m.capturedAtUs) / 1000)
         this.sink.frame({ seq: m.seq, capturedAtUs: m.capturedAtUs, receivedAtUs, latencyMs, payload: m.payload })

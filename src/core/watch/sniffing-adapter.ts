@@ -19,6 +19,8 @@ export interface AdapterOptions {
   maxMessageBytes: number
   /** The watch's clock-offset estimate (native). */
   clock: ClockOffset
+  /** This device's name, for the native HELLO. */
+  deviceName: string
   /** The next arrival number for a classic frame. */
   nextSeq: () => number
 }

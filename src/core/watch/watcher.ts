@@ -9,6 +9,7 @@
 
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
+import { hostname } from 'node:os'
 import {
   CONNECT_TIMEOUT_MS,
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -54,6 +55,8 @@ export interface WatcherOptions {
    * or JPEGs; no handshake, no PING, no latency). 'auto': tell them apart by the first bytes the peer sends.
    */
   mode?: WatchMode
+  /** This device's name as broadcasters list it (HELLO). Default: the machine's host name. */
+  deviceName?: string
 }
 
 export interface WatcherEvents {
@@ -95,6 +98,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   private readonly host: string
   private readonly port: number
   private readonly maxMessageBytes: number
+  private readonly deviceName: string
   private readonly reconnect: boolean
   private readonly connectTimeoutMs: number
   private readonly handshakeTimeoutMs: number
@@ -140,6 +144,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     this.host = options.host
     this.port = options.port
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
+    this.deviceName = options.deviceName ?? hostname()
     this.reconnect = options.reconnect ?? true
     this.connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS
@@ -243,6 +248,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     this.stream = openStream(this.mode, this.sinkFor(socket), {
       maxMessageBytes: this.maxMessageBytes,
       clock: this.clock,
+      deviceName: this.deviceName,
       nextSeq: () => this.nextArrivalSeq()
     })
     this.connectTimer = setTimeout(

@@ -26,8 +26,13 @@ async function broadcaster(options: Partial<BroadcasterOptions> = {}): Promise<B
   return b
 }
 
-async function viewer(b: Broadcaster, role: 'viewer' | 'broadcaster' | null = 'viewer', host = '127.0.0.1'): Promise<RawPeer> {
-  const p = await rawClient(b.port, host, role)
+async function viewer(
+  b: Broadcaster,
+  role: 'viewer' | 'broadcaster' | null = 'viewer',
+  host = '127.0.0.1',
+  options: { hello?: string | null } = {}
+): Promise<RawPeer> {
+  const p = await rawClient(b.port, host, role, options)
   peers.push(p)
   return p
 }
@@ -42,16 +47,19 @@ afterEach(async () => {
 })
 
 describe('Broadcaster', () => {
-  it('sends its preamble at once and the stream info only after the viewer introduces itself', async () => {
+  it('answers a viewer preamble with its own, and sends the stream info only after the viewer introduces itself', async () => {
     const b = await broadcaster()
-    const quiet = await viewer(b, null)
+    const silent = await viewer(b, null)
+    const quiet = await viewer(b, 'viewer', '127.0.0.1', { hello: null })
     await waitUntil(() => quiet.messages.length >= 1, 2_000, 'the preamble')
-    const v = await viewer(b)
+    const v = await viewer(b, 'viewer', '127.0.0.1', { hello: 'Mia’s laptop' })
     await waitUntil(() => v.messages.length >= 2, 2_000, 'preamble and INFO')
-    expect(v.messages[0]).toMatchObject({ type: 'preamble', role: 'broadcaster', version: 1 })
+    expect(v.messages[0]).toMatchObject({ type: 'preamble', role: 'broadcaster', version: 2, flags: 0 })
     expect(v.messages[1]).toEqual({ type: 'info', ...info })
+    expect(b.viewers().map((x) => x.name)).toEqual(['Mia’s laptop'])
     await sleep(50)
     expect(quiet.messages).toEqual([expect.objectContaining({ type: 'preamble', role: 'broadcaster' })])
+    expect(silent.messages).toEqual([])
   })
 
   it('reports a joining viewer with its address and counts it among the viewers', async () => {
@@ -146,16 +154,16 @@ describe('Broadcaster', () => {
     await expect(Broadcaster.listen({ host: '127.0.0.1', port: 0, info: { ...info, width: 70_000 } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
     const b = await broadcaster({ maxMessageBytes: 1_000 })
     expect(() => b.send({ capturedAtUs: 0, payload: new Uint8Array(0) })).toThrow(FramecastError)
-    expect(() => b.send({ capturedAtUs: 0, payload: fakeJpeg(2_000) })).toThrow(/1 to 988 bytes/)
+    expect(() => b.send({ capturedAtUs: 0, payload: fakeJpeg(2_000) })).toThrow(/1 to 984 bytes/)
   })
 
-  it('uses a 5 s handshake deadline by default', async () => {
+  it('uses a 3 s handshake deadline by default', async () => {
     const b = await broadcaster()
-    expect(HANDSHAKE_TIMEOUT_MS).toBe(5_000)
+    expect(HANDSHAKE_TIMEOUT_MS).toBe(3_000)
     expect(b.limits).toEqual({
       maxViewers: DEFAULT_MAX_VIEWERS,
       maxMessageBytes: 8 * 1024 * 1024,
-      handshakeTimeoutMs: 5_000,
+      handshakeTimeoutMs: 3_000,
       idleTimeoutMs: IDLE_TIMEOUT_MS,
       stallTimeoutMs: STALL_TIMEOUT_MS
     })
@@ -219,11 +227,15 @@ describe('Broadcaster', () => {
   it('accepts a preamble and a PING that arrive one byte at a time', async () => {
     const b = await broadcaster()
     const v = await viewer(b, null)
-    const bytes = Buffer.concat([encodeMessage({ type: 'preamble', version: 1, role: 'viewer', flags: 0 }), encodePing(7, nowUs())])
-    for (const byte of bytes) {
-      v.socket.write(Buffer.from([byte]))
-      await sleep(1)
+    const byteByByte = async (bytes: Buffer): Promise<void> => {
+      for (const byte of bytes) {
+        v.socket.write(Buffer.from([byte]))
+        await sleep(1)
+      }
     }
+    await byteByByte(encodeMessage({ type: 'preamble', version: 2, role: 'viewer', flags: 0 }))
+    await waitUntil(() => ofType(v.messages, 'preamble').length === 1, 2_000, 'the answering preamble')
+    await byteByByte(Buffer.concat([encodeMessage({ type: 'hello', name: 'slow' }), encodePing(7, nowUs())]))
     await waitUntil(() => ofType(v.messages, 'pong').length === 1, 2_000, 'a PONG')
     expect(b.viewers()).toHaveLength(1)
   })
@@ -303,7 +315,9 @@ describe('Broadcaster', () => {
 
   it('keeps a viewer that pings regularly past the idle limit', async () => {
     const b = await broadcaster({ idleTimeoutMs: 300 })
+    const joined = waitFor(b, 'viewer-joined')
     const v = await viewer(b)
+    await joined
     for (let i = 0; i < 8; i++) {
       v.socket.write(encodePing(i, nowUs()))
       await sleep(100)

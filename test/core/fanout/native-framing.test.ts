@@ -3,7 +3,7 @@
 
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { Decoder, encodeFrame, encodeMessage, encodePing, encodePreamble } from '../../../src/core/codec/codec'
+import { Decoder, encodeFrame, encodeHello, encodeMessage, encodePing, encodePreamble } from '../../../src/core/codec/codec'
 import type { Heard } from '../../../src/core/fanout/framing'
 import { frameWireBytes, MAX_PINGS_PER_SECOND, nativeFraming } from '../../../src/core/fanout/native-framing'
 import { DEFAULT_MAX_MESSAGE_BYTES, ErrorCodes, FRAME_PREFIX_BYTES, type Message, nowUs } from '../../../src/shared/protocol'
@@ -25,6 +25,18 @@ function talk(chunks: Uint8Array[], receivedAtUs = 1_000): Heard[] {
   return chunks.flatMap((c) => t.receive(Buffer.from(c), receivedAtUs))
 }
 
+const ourPreamble: Heard = { type: 'reply', message: encodePreamble('broadcaster') }
+
+/**
+ * A viewer's conversation as protocol v2 has it: its preamble alone (answered with ours), then, once it has read ours,
+ * `after` in whatever chunks. Returns what was heard after the preamble's answer.
+ */
+function greeted(after: Uint8Array[], receivedAtUs = 1_000): Heard[] {
+  const t = nativeFraming.listen({ maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES })
+  expect(t.receive(encodePreamble('viewer'), receivedAtUs)).toEqual([ourPreamble])
+  return after.flatMap((c) => t.receive(Buffer.from(c), receivedAtUs))
+}
+
 /** Heard, with a PONG reply decoded so runs can be compared (its departure time t3 is taken when it is made). */
 function comparable(heard: Heard[]): unknown[] {
   return heard.map((h) => {
@@ -35,9 +47,19 @@ function comparable(heard: Heard[]): unknown[] {
 }
 
 describe('native framing: what goes on the wire', () => {
-  it('greets with the broadcaster preamble and describes the stream with INFO', () => {
-    expect(nativeFraming.greeting()).toEqual(encodePreamble('broadcaster'))
+  it('greets nobody before it is spoken to, answers a preamble with its own, and describes the stream with INFO', () => {
+    expect(nativeFraming.greeting()).toBeNull()
+    expect(talk([encodePreamble('viewer')])).toEqual([ourPreamble])
     expect(heardByViewer(nativeFraming.describe(info))).toEqual([{ type: 'info', ...info }])
+  })
+
+  it('owes a refused connection its preamble once, so a viewer can read the ERROR behind it', () => {
+    const early = nativeFraming.listen({ maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES })
+    expect(early.beforeRefusal()).toEqual(encodePreamble('broadcaster'))
+    expect(early.beforeRefusal()).toBeNull()
+    const answered = nativeFraming.listen({ maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES })
+    answered.receive(encodePreamble('viewer'), 0)
+    expect(answered.beforeRefusal()).toBeNull()
   })
 
   it('puts a FRAME header with sequence number and capture time before each payload', () => {
@@ -65,41 +87,55 @@ describe('native framing: what goes on the wire', () => {
 })
 
 describe('native framing: what a viewer says', () => {
-  it('hears the preamble as hello, a PING as a PONG reply, and BYE or ERROR as leaving', () => {
+  it('hears HELLO as hello with the device name, a PING as a PONG reply, ACK and KEYFRAME_REQUEST as such, and BYE or ERROR as leaving', () => {
     const t1 = nowUs()
     const bytes = Buffer.concat([
-      encodePreamble('viewer'),
+      encodeHello('Kitchen tablet'),
       encodePing(42, t1),
+      encodeMessage({ type: 'ack', seq: 9, spanUs: 1_500 }),
+      encodeMessage({ type: 'keyframeRequest', lastSeq: 8 }),
       Buffer.from([0x7f, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3]), // an unknown type, skipped
       encodeMessage({ type: 'error', code: 'PEER_LOST', text: 'gone' })
     ])
-    const heard = talk([bytes], 5_000)
-    expect(heard.map((h) => h.type)).toEqual(['hello', 'reply', 'leaving'])
+    const heard = greeted([bytes], 5_000)
+    expect(heard.map((h) => h.type)).toEqual(['hello', 'reply', 'ack', 'keyframeRequest', 'leaving'])
+    expect(heard[0]).toEqual({ type: 'hello', name: 'Kitchen tablet' })
     expect(comparable(heard)[1]).toEqual({ type: 'reply', id: 42, t1, t2: 5_000 })
-    expect(heard[2]).toEqual({ type: 'leaving', code: 'PEER_LOST', reason: 'the viewer reported: gone' })
-    expect(talk([encodePreamble('viewer'), encodeMessage({ type: 'bye', reason: 'stopped', text: '' })])[1]).toEqual({
+    expect(heard[2]).toEqual({ type: 'ack', seq: 9, spanUs: 1_500 })
+    expect(heard[3]).toEqual({ type: 'keyframeRequest', lastSeq: 8 })
+    expect(heard[4]).toEqual({ type: 'leaving', code: 'PEER_LOST', reason: 'the viewer reported: gone' })
+    expect(greeted([encodeMessage({ type: 'bye', reason: 'stopped', text: '' })])[0]).toEqual({
       type: 'leaving',
       code: null,
       reason: 'the viewer left (stopped)'
     })
   })
 
+  it('faults a viewer that talks before it has read our preamble, or introduces itself twice', () => {
+    expect(talk([Buffer.concat([encodePreamble('viewer'), encodeHello('eager')])])).toEqual([
+      ourPreamble,
+      expect.objectContaining({ type: 'fault', code: 'UNEXPECTED_MESSAGE' })
+    ])
+    expect(greeted([encodeHello('a'), encodeHello('b')]).at(-1)).toMatchObject({ type: 'fault', code: 'UNEXPECTED_MESSAGE' })
+  })
+
   it(`answers at most ${MAX_PINGS_PER_SECOND} PINGs a second`, () => {
     const pings = Array.from({ length: 100 }, (_, i) => encodePing(i, 0))
-    const heard = talk([encodePreamble('viewer'), ...pings])
+    const heard = greeted(pings)
     expect(heard.filter((h) => h.type === 'reply')).toHaveLength(MAX_PINGS_PER_SECOND)
   })
 
   it('faults a viewer that sends a FRAME with UNEXPECTED_MESSAGE, and reads nothing after a fault', () => {
     const [head, payload] = encodeFrame(0, 0, Buffer.from([0xff, 0xd8, 0xff]))
     const t = nativeFraming.listen({ maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES })
-    const heard = t.receive(Buffer.concat([encodePreamble('viewer'), head, payload, encodePing(1, 0)]), 0)
-    expect(heard).toEqual([{ type: 'hello' }, { type: 'fault', code: 'UNEXPECTED_MESSAGE', message: 'a viewer may not send FRAME' }])
+    t.receive(encodePreamble('viewer'), 0)
+    const heard = t.receive(Buffer.concat([encodeHello(''), head, payload, encodePing(1, 0)]), 0)
+    expect(heard).toEqual([{ type: 'hello', name: '' }, { type: 'fault', code: 'UNEXPECTED_MESSAGE', message: 'a viewer may not send FRAME' }])
     expect(t.receive(encodePing(2, 0), 0)).toEqual([])
   })
 
   it('faults a message larger than 64 KiB at its header, and an HTTP request at its first bytes', () => {
-    expect(talk([encodePreamble('viewer'), Buffer.from([0x7f, 0, 0, 0, 0x00, 0x01, 0x00, 0x01])]).at(-1)).toMatchObject({
+    expect(greeted([Buffer.from([0x7f, 0, 0, 0, 0x00, 0x01, 0x00, 0x01])]).at(-1)).toMatchObject({
       type: 'fault',
       code: 'MESSAGE_TOO_LARGE'
     })
@@ -118,8 +154,9 @@ describe('native framing: what a viewer says', () => {
     fc.assert(
       fc.property(fc.array(message, { maxLength: MAX_PINGS_PER_SECOND }), fc.boolean(), chunkings(), (messages, bye, chunked) => {
         const tail = bye ? [encodeMessage({ type: 'bye', reason: 'stopped', text: '' })] : []
-        const bytes = Buffer.concat([encodePreamble('viewer'), ...messages, ...tail])
-        expect(comparable(talk(chunked(bytes)))).toEqual(comparable(talk([bytes])))
+        const bytes = Buffer.concat([encodeHello('v'), ...messages, ...tail])
+        expect(comparable(greeted(chunked(bytes)))).toEqual(comparable(greeted([bytes])))
+        expect(talk(chunked(encodePreamble('viewer')))).toEqual([ourPreamble])
       }),
       { numRuns: NUM_RUNS }
     )
@@ -134,10 +171,11 @@ describe('native framing: what a viewer says', () => {
         fc.uint8Array({ maxLength: 200 }),
         chunkings(),
         (ids, mutations, garbage, chunked) => {
-          const bytes = Buffer.concat([encodePreamble('viewer'), ...ids.map((id) => encodePing(id, 0)), garbage])
+          // The preamble is answered first (a corrupted one faults at once, see above); then anything may follow.
+          const bytes = Buffer.concat([encodeHello('v'), ...ids.map((id) => encodePing(id, 0)), garbage])
           for (const [at, value] of mutations) bytes[Math.floor(at * bytes.length)] = value
           let heard: Heard[] = []
-          expect(() => (heard = talk(chunked(bytes)))).not.toThrow()
+          expect(() => (heard = greeted(chunked(bytes)))).not.toThrow()
           const faults = heard.filter((h) => h.type === 'fault')
           expect(faults.length).toBeLessThanOrEqual(1)
           if (faults.length === 1) {

@@ -35,10 +35,12 @@ beforeAll(async () => {
 })
 
 describe('the classic stream adapter', () => {
-  it('writes nothing and never pings', () => {
+  it('greets with the viewer preamble only, and never pings', () => {
     const { a, record } = adapter()
-    expect(a).toMatchObject({ format: 'classic', greeting: null, pings: false })
+    expect(a).toMatchObject({ format: 'classic', pings: false })
+    expect(Buffer.from(a.greeting!).equals(encodePreamble('viewer'))).toBe(true)
     a.ping()
+    a.push(framed([small]))
     expect(record.sent).toEqual([])
   })
 

@@ -15,7 +15,7 @@ const WHERE = '192.0.2.7:9999'
 
 function adapter(clock = new ClockOffset(8)) {
   const { sink, record } = recordingSink(WHERE)
-  return { a: new NativeAdapter(sink, { maxMessageBytes: 1 << 20, clock }), record, clock }
+  return { a: new NativeAdapter(sink, { maxMessageBytes: 1 << 20, clock, deviceName: 'test viewer' }), record, clock }
 }
 
 function frame(seq: number, capturedAtUs = 1_000, size = 200): Buffer {
@@ -38,11 +38,35 @@ describe('the native stream adapter', () => {
     expect(a.pings).toBe(true)
     expect(Buffer.from(a.greeting).equals(encodePreamble('viewer'))).toBe(true)
     const before = nowUs()
+    a.ping(6)
+    expect(record.sent).toEqual([])
+    a.push(encodePreamble('broadcaster'))
     a.ping(7)
     a.ping(8)
-    const pings = written([encodePreamble('viewer'), ...record.sent]).filter((m) => m.type === 'ping')
-    expect(pings.map((m) => m.type === 'ping' && m.id)).toEqual([7, 8])
+    const said = written([encodePreamble('viewer'), ...record.sent]).slice(1)
+    expect(said.map((m) => m.type)).toEqual(['hello', 'ping', 'ping', 'ping'])
+    expect(said[0]).toEqual({ type: 'hello', name: 'test viewer' })
+    const pings = said.filter((m) => m.type === 'ping')
+    expect(pings.map((m) => m.type === 'ping' && m.id)).toEqual([6, 7, 8])
     expect(pings.every((m) => m.type === 'ping' && m.t1 >= before && m.t1 <= nowUs())).toBe(true)
+  })
+
+  it('acknowledges each frame as soon as it is read whole, with how long its bytes took to arrive', () => {
+    const { a, record } = adapter()
+    a.push(opening())
+    const whole = frame(1)
+    a.push(whole)
+    const split = frame(2)
+    a.push(split.subarray(0, 10))
+    const t = performance.now()
+    while (performance.now() - t < 5) {
+      // let a few milliseconds pass between the two halves
+    }
+    a.push(split.subarray(10))
+    const acks = written([encodePreamble('viewer'), ...record.sent]).filter((m) => m.type === 'ack')
+    expect(acks.map((m) => m.type === 'ack' && m.seq)).toEqual([1, 2])
+    expect(acks[0]).toMatchObject({ spanUs: 0 })
+    expect(acks[1]!.type === 'ack' && acks[1]!.spanUs).toBeGreaterThanOrEqual(4_000)
   })
 
   it('describes the stream on INFO, delivers frames as views of the chunk and reports sequence gaps', () => {
@@ -150,11 +174,12 @@ describe('the native stream adapter', () => {
   it('delivers nothing and writes nothing once closed', () => {
     const { a, record } = adapter()
     a.push(opening())
+    const introduced = record.sent.length
     a.close()
     a.push(frame(1))
     a.ping(1)
     expect(record.frames).toEqual([])
-    expect(record.sent).toEqual([])
+    expect(record.sent).toHaveLength(introduced)
   })
 
   it('reports the same stream whatever the chunking', () => {
@@ -180,6 +205,6 @@ describe('the native stream adapter', () => {
 
   it('never throws on corrupted input, fails at most once with a coded error, and reports nothing after', () => {
     const stream = Buffer.concat([opening(), frame(1), frame(2), encodePong(1, 10, 20, 30), frame(4)])
-    expectCorruptionHandled(stream, (sink) => new NativeAdapter(sink, { maxMessageBytes: 1 << 20, clock: new ClockOffset(8) }))
+    expectCorruptionHandled(stream, (sink) => new NativeAdapter(sink, { maxMessageBytes: 1 << 20, clock: new ClockOffset(8), deviceName: 'test viewer' }))
   })
 })

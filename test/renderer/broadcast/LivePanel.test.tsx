@@ -9,7 +9,7 @@ const status: BroadcastStatus = {
   port: 9999,
   host: '::',
   addresses: ['192.168.1.20:9999'],
-  viewers: [{ id: 1, address: '192.168.1.30:50000', since: 0, fps: 29.9, kbps: 12_000, frames: 300, replaced: 7 }],
+  viewers: [{ id: 1, address: '192.168.1.30:50000', name: '', since: 0, fps: 29.9, kbps: 12_000, frames: 300, replaced: 7 }],
   totals: { frames: 310, bytes: 1_000_000, replaced: 11, skippedWhileConverting: 4, conversionFailures: 2, viewersEver: 2, refused: 0 },
   fps: 30,
   kbps: 12_000,
