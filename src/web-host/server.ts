@@ -10,10 +10,10 @@
 
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { readFile, realpath } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { extname, join, resolve, sep } from 'node:path'
+import { join, resolve } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { type RawData, WebSocket, WebSocketServer } from 'ws'
@@ -21,6 +21,7 @@ import { readPort } from '../shared/address'
 import type { EventChannel, EventMap, Result, WindowRole } from '../shared/ipc'
 import { MAX_JPEG_BYTES } from '../shared/ipc'
 import { NewestRunner } from '../shared/newest-runner'
+import { contentTypeOf, RendererFiles } from '../service/renderer-files'
 import type { Peer, Sessions } from '../service/sessions'
 import { decodeBinary, encodeBinary, type EventMessage, MAX_HEADER_BYTES, parseHeader, type ResponseMessage, splitBinary } from './envelope'
 import { openInBrowser } from './open-browser'
@@ -54,20 +55,6 @@ export interface WebHost {
   /** Open WebSocket connections (one per page). */
   connections(): number
   close(): Promise<void>
-}
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.map': 'application/json'
 }
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -138,20 +125,13 @@ export async function startWebHost(options: WebHostOptions = {}): Promise<WebHos
   const sessions = options.sessions ?? (await defaultSessions(log, origin))
   void buildClientScript().catch((e: unknown) => log(`cannot bundle the client script: ${String(e)}`))
 
-  const rootReal = await realpath(rendererDir).catch(() => rendererDir)
+  const files = new RendererFiles(rendererDir)
 
   async function serveFile(res: ServerResponse, pathname: string, head: boolean): Promise<void> {
-    const file = resolve(rootReal, '.' + decodeURIComponent(pathname))
-    const real = await realpath(file).catch(() => null)
-    if (real === null || (real !== rootReal && !real.startsWith(rootReal + sep))) return send(res, 404, 'Not found')
-    const body = await readFile(real).catch(() => null)
-    if (body === null) return send(res, 404, 'Not found')
-    res.writeHead(200, {
-      ...SECURITY_HEADERS,
-      'Content-Type': CONTENT_TYPES[extname(real).toLowerCase()] ?? 'application/octet-stream',
-      'Content-Length': body.byteLength
-    })
-    res.end(head ? undefined : body)
+    const file = await files.read(pathname)
+    if (file === null) return send(res, 404, 'Not found')
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': file.type, 'Content-Length': file.body.byteLength })
+    res.end(head ? undefined : file.body)
   }
 
   function send(res: ServerResponse, status: number, text: string, type = 'text/plain; charset=utf-8'): void {
@@ -170,11 +150,11 @@ export async function startWebHost(options: WebHostOptions = {}): Promise<WebHos
       if (!authorised) return send(res, 401, 'Open the URL that `npm run web` printed (it carries a token).')
       const html = await readFile(join(rendererDir, 'index.html'), 'utf8').catch(() => null)
       if (html === null) return send(res, 500, `No renderer build in ${rendererDir}: run npx electron-vite build`)
-      return send(res, 200, injectClient(html, token), CONTENT_TYPES['.html'])
+      return send(res, 200, injectClient(html, token), contentTypeOf('index.html'))
     }
     if (url.pathname === '/web-api.js') {
       if (!authorised) return send(res, 401, 'Missing or wrong token')
-      return send(res, 200, await buildClientScript(), CONTENT_TYPES['.js'])
+      return send(res, 200, await buildClientScript(), contentTypeOf('web-api.js'))
     }
     return serveFile(res, url.pathname, head)
   }
