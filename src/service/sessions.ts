@@ -30,6 +30,7 @@ import type { StreamInfo } from '../shared/protocol'
 import { idleStatus } from '../shared/status'
 import { cachedInterfaces } from './interface-cache'
 import { Pacer } from './pacer'
+import { RepeatLimitedLog } from './repeat-log'
 
 export interface Peer {
   /** unique per window / per browser-host connection */
@@ -50,8 +51,6 @@ export interface SessionsOptions {
 
 /** How often a live broadcast re-sends its status (viewer list, fps, kbps). */
 const STATUS_INTERVAL_MS = 1_000
-/** The same complaint about the same peer and channel is logged at most this often. */
-const LOG_REPEAT_MS = 1_000
 
 interface BroadcastSession {
   readonly broadcaster: Broadcaster
@@ -176,16 +175,16 @@ export class Sessions {
   private readonly watches = new Map<string, WatchSession>()
   /** Start/stop/release of one peer run one after another, so a quick stop-start never interleaves. */
   private readonly queues = new Map<string, Promise<unknown>>()
-  private readonly logRepeat = new Map<string, { at: number; suppressed: number }>()
   private readonly listInterfaces: () => NetInterface[]
   /** The interfaces a live status lists, looked up once per few seconds at most. */
   private readonly statusInterfaces: { get: () => NetInterface[] }
-  private readonly logLine: (line: string) => void
+  /** The same complaint about the same peer and channel is logged at most once a second. */
+  private readonly logLines: RepeatLimitedLog
 
   constructor(private readonly options: SessionsOptions = {}) {
     this.listInterfaces = options.listInterfaces ?? systemInterfaces
     this.statusInterfaces = cachedInterfaces(this.listInterfaces)
-    this.logLine = options.log ?? ((line) => console.warn(`[framecast] ${line}`))
+    this.logLines = new RepeatLimitedLog(options.log ?? ((line) => console.warn(`[framecast] ${line}`)))
   }
 
   /** Answer one request. Never throws: a bad message gets {ok:false, error} and a log line. */
@@ -430,19 +429,9 @@ export class Sessions {
     return result
   }
 
-  /** Log a line; with a `key`, repeats within LOG_REPEAT_MS are counted and summarised instead of printed. */
+  /** Log a line; with a `key`, repeats within a second are counted and summarised instead of printed. */
   private log(line: string, key?: string): void {
-    if (key === undefined) return this.logLine(line)
-    const now = Date.now()
-    const seen = this.logRepeat.get(key)
-    if (seen && now - seen.at < LOG_REPEAT_MS) {
-      seen.suppressed++
-      return
-    }
-    const more = seen && seen.suppressed > 0 ? ` (and ${seen.suppressed} more like it)` : ''
-    this.logRepeat.set(key, { at: now, suppressed: 0 })
-    if (this.logRepeat.size > 1000) this.logRepeat.clear()
-    this.logLine(line + more)
+    this.logLines.log(line, key)
   }
 }
 
