@@ -54,7 +54,8 @@ describe('a watch whose broadcaster repeats INFO', () => {
   it('announces an unchanged description once: no info and no state event for the repeats', async () => {
     const same = encodeInfo(info('Desk'))
     const port = await infoFlooder(Buffer.concat(Array.from({ length: 100_000 }, () => same)))
-    const w = new Watcher({ host: '127.0.0.1', port })
+    // Nothing but INFO arrives: no frame (stalled) or silence (lost) may count here, however slow the machine.
+    const w = new Watcher({ host: '127.0.0.1', port, stalledAfterMs: 60_000, lostAfterMs: 60_000 })
     cleanups.push(() => w.stop())
     let infos = 0
     let states = 0
