@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Validates electron-builder.yml offline: builds the app, then packs it for Linux with `--dir` around a stub Electron
-# (a shell script standing in for the binary, which cannot be downloaded here), and checks what went into the package.
+# (a shell script standing in for the binary, which cannot be downloaded here), and checks what went into the package
+# and how the fuses of the packed executable are set (read back with @electron/fuses).
 # Usage: bash tools/check-packaging.sh    (exit 0 = the configuration packs the built app as intended)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,12 @@ cat > "$stub/electron" <<'STUB'
 echo "This is a stub standing in for the Electron binary; it only exists to validate packaging." >&2
 exit 1
 STUB
+# Electron's fuse wire (docs/tutorial/fuses.md): the sentinel, schema version 1, the wire length, then one byte per
+# fuse ('1' on, '0' off) as a stock Electron ships them: RunAsNode 1, EnableCookieEncryption 0,
+# EnableNodeOptionsEnvironmentVariable 1, EnableNodeCliInspectArguments 1, EnableEmbeddedAsarIntegrityValidation 0,
+# OnlyLoadAppFromAsar 0, LoadBrowserProcessSpecificV8Snapshot 0, GrantFileProtocolExtraPrivileges 1, WasmTrapHandlers 1.
+# It sits in a comment line, so the stand-in stays a shell script.
+printf '# fuses dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX\001\011101100011\n' >> "$stub/electron"
 chmod +x "$stub/electron"
 electron_version="$(node -p "require('electron/package.json').version")"
 printf 'v%s' "$electron_version" > "$stub/version"
@@ -33,6 +40,7 @@ echo "== checking the unpacked app"
 app="$work/dist/linux-unpacked"
 node - "$app" <<'CHECK'
 const { existsSync, statSync } = require('node:fs')
+const { getCurrentFuseWire, FuseV1Options } = require('@electron/fuses')
 const { join } = require('node:path')
 const asar = require('@electron/asar')
 const app = process.argv[2]
@@ -56,9 +64,31 @@ must(existsSync(join(app, 'resources', 'app.asar.unpacked', 'node_modules', 'sha
 const pkg = JSON.parse(asar.extractFile(archive, 'package.json').toString())
 must(pkg.main === 'out/main/index.js' || pkg.main === './out/main/index.js', `package.json main points at out/main/index.js (is ${pkg.main})`)
 
-if (problems.length) {
-  console.error('packaging check FAILED:\n  - ' + problems.join('\n  - '))
-  process.exit(1)
+// The fuses electron-builder.yml sets, read back from the packed executable: 48 is '0' (off), 49 is '1' (on).
+const wantFuses = {
+  RunAsNode: false,
+  EnableNodeOptionsEnvironmentVariable: false,
+  EnableNodeCliInspectArguments: false,
+  EnableEmbeddedAsarIntegrityValidation: true,
+  OnlyLoadAppFromAsar: true,
+  EnableCookieEncryption: true,
+  LoadBrowserProcessSpecificV8Snapshot: false,
+  GrantFileProtocolExtraPrivileges: false
 }
-console.log(`packaging check passed: ${files.size} entries in app.asar, sharp unpacked, executable ${exe.split('/').pop()}`)
+void (async () => {
+  const wire = await getCurrentFuseWire(exe)
+  for (const [name, on] of Object.entries(wantFuses)) {
+    const state = wire[FuseV1Options[name]]
+    must(state === (on ? 49 : 48), `the ${name} fuse must be ${on ? 'on' : 'off'} (reads ${state === undefined ? 'missing' : "'" + String.fromCharCode(state) + "'"})`)
+  }
+
+  if (problems.length) {
+    console.error('packaging check FAILED:\n  - ' + problems.join('\n  - '))
+    process.exit(1)
+  }
+  console.log(`packaging check passed: ${files.size} entries in app.asar, sharp unpacked, executable ${exe.split('/').pop()}, fuses ${Object.keys(wantFuses).length} as configured`)
+})().catch((e) => {
+  console.error(`packaging check FAILED: ${e.message}`)
+  process.exit(1)
+})
 CHECK

@@ -5,7 +5,8 @@ import { app, BrowserWindow, Menu, session } from 'electron'
 import { registerIpc } from './ipc'
 import { buildMenu } from './menu'
 import { Sessions } from '../service/sessions'
-import { blockRemoteRequests, createWindow, installPermissionHandlers, windowsWithRole } from './windows'
+import { registerAppScheme, serveAppScheme } from './app-protocol'
+import { blockRemoteRequests, createWindow, installPermissionHandlers, rendererDir, windowsWithRole } from './windows'
 
 /** Quitting waits this long at most for BYE to reach every peer. */
 export const QUIT_GRACE_MS = 2_000
@@ -64,6 +65,7 @@ export function startApp(): void {
     return
   }
   const dev = !app.isPackaged
+  registerAppScheme()
   const sessions = new Sessions({ openWindow: (role) => void openRoleWindow(role), log })
 
   app.on('second-instance', () => {
@@ -90,6 +92,7 @@ export function startApp(): void {
     if (process.platform === 'win32') app.setAppUserModelId('app.framecast.desktop')
     installPermissionHandlers(session.defaultSession, log)
     blockRemoteRequests(session.defaultSession, log)
+    serveAppScheme(rendererDir())
     registerIpc({ sessions, log })
     Menu.setApplicationMenu(buildMenu({ dev, isMac: process.platform === 'darwin', open: (role) => void openRoleWindow(role) }))
     showStartWindow()

@@ -2,9 +2,9 @@
 // session-wide permission policy: camera (video) for the Broadcast window, nothing else anywhere.
 
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { app, BrowserWindow, type Session, type WebContents } from 'electron'
 import type { WindowRole } from '../shared/ipc'
+import { APP_PAGE_URL } from './app-protocol'
 
 const WINDOW_SIZE: Record<WindowRole, { width: number; height: number; minWidth: number; minHeight: number }> = {
   start: { width: 560, height: 400, minWidth: 420, minHeight: 320 },
@@ -23,14 +23,18 @@ export function preloadPath(): string {
   return join(outDir(), 'preload', 'index.js')
 }
 
-export function rendererFile(): string {
-  return join(outDir(), 'renderer', 'index.html')
+/** The renderer build the app:// scheme serves. */
+export function rendererDir(): string {
+  return join(outDir(), 'renderer')
 }
 
-/** The dev server URL electron-vite hands us in development; undefined in a packaged or previewed build. */
+/**
+ * The dev server URL electron-vite hands us in development; undefined in a previewed build and always in a packaged
+ * app, whatever the environment says: there, ELECTRON_RENDERER_URL would make any web page the app, camera included.
+ */
 function devServerUrl(): URL | undefined {
   const raw = process.env['ELECTRON_RENDERER_URL']
-  if (!raw) return undefined
+  if (!raw || app.isPackaged) return undefined
   try {
     const u = new URL(raw)
     return u.protocol === 'http:' || u.protocol === 'https:' ? u : undefined
@@ -39,14 +43,14 @@ function devServerUrl(): URL | undefined {
   }
 }
 
-/** The page every window loads, without the role hash. */
+/** The page every window loads, without the role hash: app://framecast/index.html, or the dev server's page. */
 export function appUrl(): URL {
   const dev = devServerUrl()
   if (dev) return new URL(dev.origin + dev.pathname)
-  return pathToFileURL(rendererFile())
+  return new URL(APP_PAGE_URL)
 }
 
-/** True for our renderer page (any hash, no query), false for anything else — another file, host, or scheme. */
+/** True for our renderer page (any hash, no query), false for anything else — another path, host, or scheme. */
 export function isAppUrl(raw: string): boolean {
   let u: URL
   try {
@@ -55,18 +59,16 @@ export function isAppUrl(raw: string): boolean {
     return false
   }
   const app = appUrl()
-  if (u.protocol !== app.protocol || u.search !== '') return false
-  if (u.protocol === 'file:') return u.host === app.host && decodeURIComponent(u.pathname) === decodeURIComponent(app.pathname)
+  if (u.protocol !== app.protocol || u.host !== app.host || u.search !== '' || u.username !== '' || u.password !== '') return false
   const path = u.pathname === '/index.html' ? '/' : u.pathname
   const appPath = app.pathname === '/index.html' ? '/' : app.pathname
-  return u.origin === app.origin && path === appPath
+  return path === appPath
 }
 
-/** The security origin Chromium reports for our page ('file://' for the packaged page). */
+/** The security origin Chromium reports for our page (app://framecast, or the dev server's). */
 export function isAppOrigin(origin: string): boolean {
   const app = appUrl()
-  if (app.protocol === 'file:') return origin === 'file://' || origin === 'file:///'
-  return origin.replace(/\/$/, '') === app.origin
+  return origin.replace(/\/$/, '') === `${app.protocol}//${app.host}`
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -161,9 +163,7 @@ export function createWindow(role: WindowRole): BrowserWindow {
     notifyGone(id)
   })
 
-  const dev = devServerUrl()
-  if (dev) void win.loadURL(`${appUrl().href}#${role}`)
-  else void win.loadFile(rendererFile(), { hash: role })
+  void win.loadURL(`${appUrl().href}#${role}`)
   return win
 }
 
@@ -218,7 +218,7 @@ export function installPermissionHandlers(session: Session, log: (line: string) 
 }
 
 /**
- * No remote content: only our own page (file:// in production, the dev server in development) may load anything.
+ * No remote content: only our own page (app:// in production, the dev server in development) may load anything.
  * http(s) and ws(s) requests to anywhere else are cancelled.
  */
 export function blockRemoteRequests(session: Session, log: (line: string) => void = console.warn): void {

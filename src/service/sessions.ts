@@ -28,6 +28,9 @@ import { formatHostPort } from '../shared/address'
 import { NewestSlot } from '../shared/newest'
 import type { StreamInfo } from '../shared/protocol'
 import { idleStatus } from '../shared/status'
+import { cachedInterfaces } from './interface-cache'
+import { Pacer } from './pacer'
+import { RepeatLimitedLog } from './repeat-log'
 
 export interface Peer {
   /** unique per window / per browser-host connection */
@@ -48,13 +51,13 @@ export interface SessionsOptions {
 
 /** How often a live broadcast re-sends its status (viewer list, fps, kbps). */
 const STATUS_INTERVAL_MS = 1_000
-/** The same complaint about the same peer and channel is logged at most this often. */
-const LOG_REPEAT_MS = 1_000
 
 interface BroadcastSession {
   readonly broadcaster: Broadcaster
   readonly host: string
   readonly ticker: NodeJS.Timeout
+  /** Paces broadcast:status to the window (changes, the ticker): a few a second at most. */
+  readonly status: Pacer
   request: ValidRequestOf<'broadcast:start'>
   compat: Compat
   lastError: IpcError | null
@@ -64,6 +67,8 @@ interface WatchSession {
   readonly watcher: Watcher
   /** The newest frame not yet handed to the peer; a newer one replaces it. A hand-on is scheduled while it is full. */
   readonly toPeer: NewestSlot<WatchFrame>
+  /** Paces watch:state to the window: a few a second at most, always ending on the newest. */
+  readonly state: Pacer
 }
 
 type Handler<C extends RequestChannel> = (peer: Peer, request: ValidRequestOf<C>) => Promise<ResponseMap[C]>
@@ -170,13 +175,16 @@ export class Sessions {
   private readonly watches = new Map<string, WatchSession>()
   /** Start/stop/release of one peer run one after another, so a quick stop-start never interleaves. */
   private readonly queues = new Map<string, Promise<unknown>>()
-  private readonly logRepeat = new Map<string, { at: number; suppressed: number }>()
   private readonly listInterfaces: () => NetInterface[]
-  private readonly logLine: (line: string) => void
+  /** The interfaces a live status lists, looked up once per few seconds at most. */
+  private readonly statusInterfaces: { get: () => NetInterface[] }
+  /** The same complaint about the same peer and channel is logged at most once a second. */
+  private readonly logLines: RepeatLimitedLog
 
   constructor(private readonly options: SessionsOptions = {}) {
     this.listInterfaces = options.listInterfaces ?? systemInterfaces
-    this.logLine = options.log ?? ((line) => console.warn(`[framecast] ${line}`))
+    this.statusInterfaces = cachedInterfaces(this.listInterfaces)
+    this.logLines = new RepeatLimitedLog(options.log ?? ((line) => console.warn(`[framecast] ${line}`)))
   }
 
   /** Answer one request. Never throws: a bad message gets {ok:false, error} and a log line. */
@@ -276,13 +284,14 @@ export class Sessions {
       safeSend(peer, 'broadcast:status', { ...idleStatus(), state: 'error', error })
       throw e
     }
-    const ticker = setInterval(() => this.pushStatus(peer, session), STATUS_INTERVAL_MS)
+    const status = new Pacer(() => void this.pushStatus(peer, session))
+    const ticker = setInterval(() => status.request(), STATUS_INTERVAL_MS)
     ticker.unref()
     const compat: Compat = { classic: req.classic, mjpegPort: mjpeg?.port ?? null, mjpeg }
-    const session: BroadcastSession = { broadcaster, host: req.host, ticker, request: req, compat, lastError: null }
+    const session: BroadcastSession = { broadcaster, host: req.host, ticker, status, request: req, compat, lastError: null }
     this.broadcasts.set(peer.id, session)
 
-    const changed = (): void => void this.pushStatus(peer, session)
+    const changed = (): void => status.request()
     broadcaster.on('viewer-joined', changed)
     broadcaster.on('viewer-left', changed)
     broadcaster.on('refused', (r) => {
@@ -309,6 +318,7 @@ export class Sessions {
     if (s) {
       this.broadcasts.delete(id)
       clearInterval(s.ticker)
+      s.status.close()
       try {
         await Promise.all([s.broadcaster.close(reason), s.compat.mjpeg?.close()])
       } catch (e) {
@@ -333,7 +343,7 @@ export class Sessions {
       state: 'live',
       port: b.port,
       host: s.host,
-      addresses: partnerAddresses(s.host, b.port, this.listInterfaces()),
+      addresses: partnerAddresses(s.host, b.port, this.statusInterfaces.get()),
       viewers: b.viewers(),
       totals: { frames, bytes, replaced, skippedWhileConverting, conversionFailures, viewersEver, refused },
       fps,
@@ -347,12 +357,12 @@ export class Sessions {
   private async startWatch(peer: Peer, req: ValidRequestOf<'watch:start'>): Promise<void> {
     await this.stopWatch(peer.id, null)
     const watcher = createWatcherFor(req, this.options.maxMessageBytes)
-    const session: WatchSession = { watcher, toPeer: new NewestSlot() }
+    const session: WatchSession = { watcher, toPeer: new NewestSlot(), state: new Pacer(() => safeSend(peer, 'watch:state', watcher.status)) }
     this.watches.set(peer.id, session)
     let sawState = false
-    watcher.on('state', (status) => {
+    watcher.on('state', () => {
       sawState = true
-      safeSend(peer, 'watch:state', status)
+      session.state.request()
     })
     watcher.on('stats', (stats) => safeSend(peer, 'watch:stats', stats))
     watcher.on('frame', (f) => {
@@ -386,6 +396,7 @@ export class Sessions {
     if (!s) return
     this.watches.delete(id)
     s.toPeer.clear()
+    s.state.close()
     s.watcher.removeAllListeners()
     try {
       await s.watcher.stop()
@@ -418,19 +429,9 @@ export class Sessions {
     return result
   }
 
-  /** Log a line; with a `key`, repeats within LOG_REPEAT_MS are counted and summarised instead of printed. */
+  /** Log a line; with a `key`, repeats within a second are counted and summarised instead of printed. */
   private log(line: string, key?: string): void {
-    if (key === undefined) return this.logLine(line)
-    const now = Date.now()
-    const seen = this.logRepeat.get(key)
-    if (seen && now - seen.at < LOG_REPEAT_MS) {
-      seen.suppressed++
-      return
-    }
-    const more = seen && seen.suppressed > 0 ? ` (and ${seen.suppressed} more like it)` : ''
-    this.logRepeat.set(key, { at: now, suppressed: 0 })
-    if (this.logRepeat.size > 1000) this.logRepeat.clear()
-    this.logLine(line + more)
+    this.logLines.log(line, key)
   }
 }
 

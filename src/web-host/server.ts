@@ -10,10 +10,10 @@
 
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { readFile, realpath } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { extname, join, resolve, sep } from 'node:path'
+import { join, resolve } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { type RawData, WebSocket, WebSocketServer } from 'ws'
@@ -21,11 +21,27 @@ import { readPort } from '../shared/address'
 import type { EventChannel, EventMap, Result, WindowRole } from '../shared/ipc'
 import { MAX_JPEG_BYTES } from '../shared/ipc'
 import { NewestRunner } from '../shared/newest-runner'
+import { contentTypeOf, RendererFiles } from '../service/renderer-files'
+import { RepeatLimitedLog } from '../service/repeat-log'
 import type { Peer, Sessions } from '../service/sessions'
-import { decodeBinary, encodeBinary, type EventMessage, MAX_HEADER_BYTES, parseHeader, type ResponseMessage, splitBinary } from './envelope'
+import {
+  decodeBinary,
+  encodeBinary,
+  type EventMessage,
+  MAX_HEADER_BYTES,
+  parseHeader,
+  type RequestMessage,
+  type ResponseMessage,
+  splitBinary
+} from './envelope'
 import { openInBrowser } from './open-browser'
 
 export const DEFAULT_WEB_PORT = 5199
+/**
+ * Requests from one page the host answers at a time. Beyond this it stops reading that page's connection until the
+ * answers have gone out, so a page that sends without reading what comes back is held up by TCP, not by our memory.
+ */
+export const MAX_REQUESTS_IN_FLIGHT = 32
 const LOOPBACK = '127.0.0.1'
 const ROLES: readonly WindowRole[] = ['start', 'broadcast', 'watch']
 
@@ -56,20 +72,6 @@ export interface WebHost {
   close(): Promise<void>
 }
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.map': 'application/json'
-}
-
 const SECURITY_HEADERS: Record<string, string> = {
   'X-Content-Type-Options': 'nosniff',
   'Cache-Control': 'no-store',
@@ -77,6 +79,22 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Cross-Origin-Resource-Policy': 'same-origin',
   'X-Frame-Options': 'DENY',
   'Content-Security-Policy': "frame-ancestors 'none'"
+}
+
+/** A request URL as a log line may show it: the path alone (a query may hold the token), printable, cut short. */
+export function pathForLog(raw: string | undefined): string {
+  const text = raw ?? ''
+  const end = text.search(/[?#]/)
+  return JSON.stringify((end < 0 ? text : text.slice(0, end)).slice(0, 120))
+}
+
+/** The URL of a request, or null when its target does not parse. */
+function requestUrl(raw: string | undefined, origin: string): URL | null {
+  try {
+    return new URL(raw ?? '/', origin)
+  } catch {
+    return null
+  }
 }
 
 function sameSecret(given: string | null, token: string): boolean {
@@ -130,6 +148,8 @@ async function defaultSessions(log: (line: string) => void, origin: () => string
 
 export async function startWebHost(options: WebHostOptions = {}): Promise<WebHost> {
   const log = options.log ?? ((line: string) => console.error(`[web-host] ${line}`))
+  /** Complaints a peer can cause (unreadable messages, refused upgrades, failed requests) go through this. */
+  const complaints = new RepeatLimitedLog(log)
   const rendererDir = resolve(options.rendererDir ?? resolve(__dirname, '../../out/renderer'))
   const token = options.token ?? randomBytes(32).toString('base64url')
   let port = 0
@@ -138,20 +158,13 @@ export async function startWebHost(options: WebHostOptions = {}): Promise<WebHos
   const sessions = options.sessions ?? (await defaultSessions(log, origin))
   void buildClientScript().catch((e: unknown) => log(`cannot bundle the client script: ${String(e)}`))
 
-  const rootReal = await realpath(rendererDir).catch(() => rendererDir)
+  const files = new RendererFiles(rendererDir)
 
   async function serveFile(res: ServerResponse, pathname: string, head: boolean): Promise<void> {
-    const file = resolve(rootReal, '.' + decodeURIComponent(pathname))
-    const real = await realpath(file).catch(() => null)
-    if (real === null || (real !== rootReal && !real.startsWith(rootReal + sep))) return send(res, 404, 'Not found')
-    const body = await readFile(real).catch(() => null)
-    if (body === null) return send(res, 404, 'Not found')
-    res.writeHead(200, {
-      ...SECURITY_HEADERS,
-      'Content-Type': CONTENT_TYPES[extname(real).toLowerCase()] ?? 'application/octet-stream',
-      'Content-Length': body.byteLength
-    })
-    res.end(head ? undefined : body)
+    const file = await files.read(pathname)
+    if (file === null) return send(res, 404, 'Not found')
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': file.type, 'Content-Length': file.body.byteLength })
+    res.end(head ? undefined : file.body)
   }
 
   function send(res: ServerResponse, status: number, text: string, type = 'text/plain; charset=utf-8'): void {
@@ -163,25 +176,26 @@ export async function startWebHost(options: WebHostOptions = {}): Promise<WebHos
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.headers.host !== hostHeader()) return send(res, 403, 'Open this page as ' + origin())
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed')
-    const url = new URL(req.url ?? '/', origin())
+    const url = requestUrl(req.url, origin())
+    if (url === null) return send(res, 400, 'Bad request')
     const head = req.method === 'HEAD'
     const authorised = sameSecret(url.searchParams.get('token'), token)
     if (url.pathname === '/' || url.pathname === '/index.html') {
       if (!authorised) return send(res, 401, 'Open the URL that `npm run web` printed (it carries a token).')
       const html = await readFile(join(rendererDir, 'index.html'), 'utf8').catch(() => null)
       if (html === null) return send(res, 500, `No renderer build in ${rendererDir}: run npx electron-vite build`)
-      return send(res, 200, injectClient(html, token), CONTENT_TYPES['.html'])
+      return send(res, 200, injectClient(html, token), contentTypeOf('index.html'))
     }
     if (url.pathname === '/web-api.js') {
       if (!authorised) return send(res, 401, 'Missing or wrong token')
-      return send(res, 200, await buildClientScript(), CONTENT_TYPES['.js'])
+      return send(res, 200, await buildClientScript(), contentTypeOf('web-api.js'))
     }
     return serveFile(res, url.pathname, head)
   }
 
   const server: Server = createServer((req, res) => {
     onRequest(req, res).catch((e: unknown) => {
-      log(`request ${req.url ?? ''} failed: ${String(e)}`)
+      complaints.log(`request ${pathForLog(req.url)} failed: ${String(e)}`, 'request failed')
       if (!res.headersSent) send(res, 500, 'Internal error')
       else res.destroy()
     })
@@ -195,13 +209,14 @@ export async function startWebHost(options: WebHostOptions = {}): Promise<WebHos
   let peerCount = 0
 
   function refuse(socket: Socket, status: 400 | 401 | 403 | 404, reason: string): void {
-    log(`refused a WebSocket: ${reason}`)
+    complaints.log(`refused a WebSocket: ${reason}`, `refused ${status}`)
     socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
     socket.destroy()
   }
 
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    const url = new URL(req.url ?? '/', origin())
+    const url = requestUrl(req.url, origin())
+    if (url === null) return refuse(socket, 400, 'Bad Request')
     if (url.pathname !== '/api') return refuse(socket, 404, 'Not Found')
     if (req.headers.host !== hostHeader()) return refuse(socket, 403, 'Forbidden')
     if (req.headers.origin !== origin()) return refuse(socket, 403, 'Forbidden')
@@ -237,6 +252,33 @@ export async function startWebHost(options: WebHostOptions = {}): Promise<WebHos
     }
     log(`${peer.id} connected as ${role}`)
 
+    // Requests being answered (until the answer is handed to the socket): at most MAX_REQUESTS_IN_FLIGHT. At the cap
+    // the connection stops being read; requests already read by then wait their turn in `queued` (at most one read's
+    // worth), and reading resumes once half the answers have gone out.
+    let inFlight = 0
+    let paused = false
+    const queued: RequestMessage[] = []
+    const answer = ({ id, channel, payload }: RequestMessage): void => {
+      inFlight++
+      sessions
+        .handle(peer, channel, payload)
+        .catch((e: unknown): Result<unknown> => ({ ok: false, error: { code: 'INTERNAL', message: String(e) } }))
+        .then((result) => {
+          if (ws.readyState !== WebSocket.OPEN) return answered()
+          const response: ResponseMessage = { kind: 'response', id, result }
+          ws.send(JSON.stringify(response), () => answered())
+        })
+    }
+    const answered = (): void => {
+      inFlight--
+      const next = queued.shift()
+      if (next !== undefined) return answer(next)
+      if (paused && inFlight <= MAX_REQUESTS_IN_FLIGHT / 2) {
+        paused = false
+        ws.resume()
+      }
+    }
+
     ws.on('message', (data: RawData, isBinary: boolean) => {
       let request
       try {
@@ -245,26 +287,24 @@ export async function startWebHost(options: WebHostOptions = {}): Promise<WebHos
         if (header.kind !== 'request') throw new Error(`unexpected ${header.kind} message`)
         request = header
       } catch (e) {
-        log(`${peer.id}: unreadable message: ${e instanceof Error ? e.message : String(e)}`)
+        complaints.log(`${peer.id}: unreadable message: ${e instanceof Error ? e.message : String(e)}`, `${peer.id}|unreadable`)
         return
       }
-      const { id, channel, payload } = request
-      sessions
-        .handle(peer, channel, payload)
-        .catch((e: unknown): Result<unknown> => ({ ok: false, error: { code: 'INTERNAL', message: String(e) } }))
-        .then((result) => {
-          if (ws.readyState !== WebSocket.OPEN) return
-          const response: ResponseMessage = { kind: 'response', id, result }
-          ws.send(JSON.stringify(response))
-        })
+      if (inFlight < MAX_REQUESTS_IN_FLIGHT) answer(request)
+      else queued.push(request)
+      if (inFlight >= MAX_REQUESTS_IN_FLIGHT && !paused) {
+        paused = true
+        ws.pause()
+      }
     })
     ws.on('close', () => {
+      queued.length = 0
       frames.close()
       const replaced = frames.replaced
       log(`${peer.id} disconnected${replaced ? ` (${replaced} frames replaced while waiting for a slow page)` : ''}`)
       sessions.release(peer).catch((e: unknown) => log(`${peer.id}: release failed: ${String(e)}`))
     })
-    ws.on('error', (e) => log(`${peer.id}: ${e.message}`))
+    ws.on('error', (e) => complaints.log(`${peer.id}: ${e.message}`, `${peer.id}|error`))
   }
 
   await new Promise<void>((resolveListen, reject) => {

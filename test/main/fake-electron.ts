@@ -133,6 +133,23 @@ export class FakeSession {
 }
 export const session = { defaultSession: new FakeSession() }
 
+type ProtocolHandler = (request: Request) => Promise<Response> | Response
+export const protocol = {
+  privileged: [] as Array<{ scheme: string; privileges?: Record<string, boolean> }>,
+  handlers: new Map<string, ProtocolHandler>(),
+  /** Electron allows this only before 'ready'. */
+  registerSchemesAsPrivileged(schemes: Array<{ scheme: string; privileges?: Record<string, boolean> }>): void {
+    if (app.ready) throw new Error('registerSchemesAsPrivileged must be called before the app is ready')
+    protocol.privileged.push(...schemes)
+  },
+  /** Electron allows this only once the app is ready, once per scheme. */
+  handle(scheme: string, handler: ProtocolHandler): void {
+    if (!app.ready) throw new Error('protocol.handle must be called after the app is ready')
+    if (protocol.handlers.has(scheme)) throw new Error(`scheme ${scheme} is already handled`)
+    protocol.handlers.set(scheme, handler)
+  }
+}
+
 class FakeApp extends EventEmitter {
   isPackaged = false
   ready = false
@@ -181,13 +198,15 @@ export const ipcRenderer = Object.assign(new EventEmitter(), {
   invoke: vi.fn(async (..._args: unknown[]): Promise<unknown> => undefined)
 })
 
-export default { app, BrowserWindow, ipcMain, session, Menu, contextBridge, ipcRenderer }
+export default { app, BrowserWindow, ipcMain, session, protocol, Menu, contextBridge, ipcRenderer }
 
 /** Forget every window, handler and listener, as if Electron had just started. */
 export function resetFake(): void {
   for (const w of BrowserWindow.all.splice(0)) if (!w.destroyed) w.close()
   ipcMain.handlers.clear()
   session.defaultSession = new FakeSession()
+  protocol.privileged.length = 0
+  protocol.handlers.clear()
   app.removeAllListeners()
   app.ready = false
   app.gotLock = true

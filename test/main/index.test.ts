@@ -83,8 +83,19 @@ describe('main process lifecycle', () => {
     expect(fake.session.defaultSession.devicePermissionHandler).toBeTypeOf('function')
     expect(fake.session.defaultSession.beforeRequest).toBeTypeOf('function')
     expect([...fake.ipcMain.handlers.keys()]).toEqual(['framecast:request'])
+    expect([...fake.protocol.handlers.keys()]).toEqual(['app'])
     expect(menuItem(fake, 'broadcast').accelerator).toBe('CmdOrCtrl+B')
     expect(menuItem(fake, 'watch').accelerator).toBe('CmdOrCtrl+Shift+W')
+  })
+
+  it('declares the app scheme privileged before it is ready, and serves its pages from it once ready', async () => {
+    const fake = await launch()
+    expect(fake.protocol.privileged).toEqual([
+      { scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true, corsEnabled: true, supportFetchAPI: true }) }
+    ])
+    await ready(fake)
+    const start = windows(fake, 'start')[0]!
+    expect(start.loaded).toEqual({ how: 'url', url: 'app://framecast/index.html#start' })
   })
 
   it('offers reload and developer tools only in an unpackaged build', async () => {

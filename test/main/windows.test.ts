@@ -1,14 +1,16 @@
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { BrowserWindow, FakeSession, type FakeWebContents } from './fake-electron'
+import { app, BrowserWindow, FakeSession, type FakeWebContents } from './fake-electron'
+import { APP_ORIGIN, APP_PAGE_URL } from '../../src/main/app-protocol'
 import {
   blockRemoteRequests,
   createWindow,
   installPermissionHandlers,
+  isAppOrigin,
   isAppUrl,
   onWindowGone,
-  rendererFile,
+  rendererDir,
   windowRole,
   windowsWithRole
 } from '../../src/main/windows'
@@ -30,6 +32,7 @@ afterEach(() => {
   for (const w of BrowserWindow.all.splice(0)) if (!w.destroyed) w.close()
   created.length = 0
   delete process.env['ELECTRON_RENDERER_URL']
+  app.isPackaged = false
 })
 
 describe('createWindow', () => {
@@ -61,9 +64,9 @@ describe('createWindow', () => {
     expect(win.visible).toBe(true)
   })
 
-  it('loads the built page with the role as the hash in production', () => {
+  it('loads the built page from the app scheme, with the role as the hash, in production', () => {
     const { win } = open('broadcast')
-    expect(win.loaded).toEqual({ how: 'file', path: rendererFile(), hash: 'broadcast' })
+    expect(win.loaded).toEqual({ how: 'url', url: 'app://framecast/index.html#broadcast' })
   })
 
   it('loads the dev server URL with the role as the hash in development', () => {
@@ -81,14 +84,26 @@ describe('createWindow', () => {
   it('prevents navigation and redirects to any other URL but lets the app page change its hash', () => {
     const { wc } = open('watch')
     for (const kind of ['will-navigate', 'will-redirect']) {
-      for (const url of ['https://example.com/', 'file:///etc/passwd', pathToFileURL(join(rendererFile(), '..', 'other.html')).href, `${wc.url.split('#')[0]}?x=1`, 'not a url']) {
+      const away = [
+        'https://example.com/',
+        'file:///etc/passwd',
+        pathToFileURL(join(rendererDir(), 'index.html')).href,
+        'app://framecast/other.html',
+        'app://elsewhere/index.html',
+        'app://user@framecast/index.html',
+        `${wc.url.split('#')[0]}?x=1`,
+        'not a url'
+      ]
+      for (const url of away) {
         const e = navigationEvent(url)
         wc.emit(kind, e)
         expect(e.preventDefault, `${kind} ${url}`).toHaveBeenCalled()
       }
-      const same = navigationEvent(pathToFileURL(rendererFile()).href + '#watch')
-      wc.emit(kind, same)
-      expect(same.preventDefault).not.toHaveBeenCalled()
+      for (const url of [`${APP_PAGE_URL}#watch`, `${APP_ORIGIN}/#broadcast`]) {
+        const same = navigationEvent(url)
+        wc.emit(kind, same)
+        expect(same.preventDefault, `${kind} ${url}`).not.toHaveBeenCalled()
+      }
     }
   })
 
@@ -129,11 +144,52 @@ describe('createWindow', () => {
     expect(windowRole(99_999)).toBeUndefined()
   })
 
-  it('treats only our renderer page as the app URL', () => {
-    expect(isAppUrl(pathToFileURL(rendererFile()).href)).toBe(true)
-    expect(isAppUrl(pathToFileURL(rendererFile()).href + '#broadcast')).toBe(true)
+  it('treats only our renderer page as the app URL, and only the app scheme as its origin', () => {
+    expect(isAppUrl(APP_PAGE_URL)).toBe(true)
+    expect(isAppUrl(`${APP_PAGE_URL}#broadcast`)).toBe(true)
     expect(isAppUrl('https://example.com/index.html')).toBe(false)
     expect(isAppUrl('file:///tmp/index.html')).toBe(false)
+    expect(isAppUrl(pathToFileURL(join(rendererDir(), 'index.html')).href)).toBe(false)
+    expect(isAppOrigin(APP_ORIGIN)).toBe(true)
+    expect(isAppOrigin(`${APP_ORIGIN}/`)).toBe(true)
+    for (const origin of ['file://', 'file:///', 'app://elsewhere', 'https://framecast', 'null']) expect(isAppOrigin(origin), origin).toBe(false)
+  })
+})
+
+describe('a packaged app', () => {
+  const foreign = 'http://203.0.113.7:8080/'
+
+  it('ignores ELECTRON_RENDERER_URL: it loads its own page, stays there, and keeps the camera to itself', () => {
+    app.isPackaged = true
+    process.env['ELECTRON_RENDERER_URL'] = foreign
+    const { win, wc } = open('broadcast')
+    expect(win.loaded).toEqual({ how: 'url', url: `${APP_PAGE_URL}#broadcast` })
+    expect(isAppUrl(`${foreign}#broadcast`)).toBe(false)
+    const away = navigationEvent(`${foreign}#broadcast`)
+    wc.emit('will-navigate', away)
+    expect(away.preventDefault).toHaveBeenCalled()
+
+    const ses = new FakeSession()
+    installPermissionHandlers(ses as never, () => undefined)
+    let granted: boolean | undefined
+    wc.url = `${foreign}#broadcast`
+    ;(ses.permissionRequestHandler as unknown as (...a: unknown[]) => void)(wc, 'media', (g: boolean) => (granted = g), {
+      requestingUrl: wc.url,
+      securityOrigin: 'http://203.0.113.7:8080',
+      mediaTypes: ['video'],
+      isMainFrame: true
+    })
+    expect(granted).toBe(false)
+  })
+
+  it('ignores ELECTRON_RENDERER_URL when deciding which remote requests to let through', () => {
+    app.isPackaged = true
+    process.env['ELECTRON_RENDERER_URL'] = foreign
+    const ses = new FakeSession()
+    blockRemoteRequests(ses as never, () => undefined)
+    let cancel: boolean | undefined
+    ses.beforeRequest!({ url: `${foreign}assets/index.js` }, (r) => (cancel = r.cancel))
+    expect(cancel).toBe(true)
   })
 })
 
@@ -166,8 +222,10 @@ describe('permission handlers', () => {
 
   it('allows the camera (video only) for the Broadcast window', () => {
     const { wc } = open('broadcast')
-    expect(request(wc, 'media', { mediaTypes: ['video'], securityOrigin: 'file:///' })).toBe(true)
-    expect(check(wc, 'media', 'file:///', { mediaType: 'video' })).toBe(true)
+    expect(request(wc, 'media', { mediaTypes: ['video'], securityOrigin: APP_ORIGIN })).toBe(true)
+    expect(check(wc, 'media', APP_ORIGIN, { mediaType: 'video' })).toBe(true)
+    expect(request(wc, 'media', { mediaTypes: ['video'], securityOrigin: 'file:///' })).toBe(false)
+    expect(check(wc, 'media', 'file:///', { mediaType: 'video' })).toBe(false)
   })
 
   it('refuses the microphone, even together with the camera, in the Broadcast window', () => {
@@ -176,8 +234,8 @@ describe('permission handlers', () => {
     expect(request(wc, 'media', { mediaTypes: ['video', 'audio'] })).toBe(false)
     expect(request(wc, 'media', { mediaTypes: [] })).toBe(false)
     expect(request(wc, 'media', {})).toBe(false)
-    expect(check(wc, 'media', 'file:///', { mediaType: 'audio' })).toBe(false)
-    expect(check(wc, 'media', 'file:///', { mediaType: 'unknown' })).toBe(false)
+    expect(check(wc, 'media', APP_ORIGIN, { mediaType: 'audio' })).toBe(false)
+    expect(check(wc, 'media', APP_ORIGIN, { mediaType: 'unknown' })).toBe(false)
     expect(logs.some((l) => l.includes("'media' denied"))).toBe(true)
   })
 
@@ -185,7 +243,7 @@ describe('permission handlers', () => {
     const { wc } = open('broadcast')
     for (const p of ['geolocation', 'notifications', 'openExternal', 'clipboard-read', 'display-capture', 'midi', 'hid', 'serial', 'usb', 'fullscreen', 'pointerLock', 'unknown']) {
       expect(request(wc, p, { mediaTypes: ['video'] }), p).toBe(false)
-      expect(check(wc, p, 'file:///', { mediaType: 'video' }), p).toBe(false)
+      expect(check(wc, p, APP_ORIGIN, { mediaType: 'video' }), p).toBe(false)
     }
   })
 
@@ -193,13 +251,13 @@ describe('permission handlers', () => {
     for (const role of ['start', 'watch'] as const) {
       const { wc } = open(role)
       expect(request(wc, 'media', { mediaTypes: ['video'] }), role).toBe(false)
-      expect(check(wc, 'media', 'file:///', { mediaType: 'video' }), role).toBe(false)
+      expect(check(wc, 'media', APP_ORIGIN, { mediaType: 'video' }), role).toBe(false)
     }
     const { wc } = open('broadcast')
     wc.url = 'https://example.com/'
     expect(request(wc, 'media', { mediaTypes: ['video'] })).toBe(false)
     expect(check(wc, 'media', 'https://example.com', { mediaType: 'video' })).toBe(false)
-    expect(check(null, 'media', 'file:///', { mediaType: 'video' })).toBe(false)
+    expect(check(null, 'media', APP_ORIGIN, { mediaType: 'video' })).toBe(false)
   })
 
   it('refuses the camera to a Broadcast window whose request comes from another origin', () => {

@@ -30,6 +30,7 @@ import { formatHostPort } from '../../shared/address'
 import { NewestSlot } from '../../shared/newest'
 import { FramecastError, fromSocketError } from '../errors'
 import { monoMs, RateMeter } from '../../shared/stats'
+import { sameStreamInfo } from '../../shared/stream-info'
 import { classicJpegFraming, classicPickleFraming } from './classic-framing'
 import { ConversionStage } from './conversion'
 import type { Framing, FramingName, Heard, ViewerTalk } from './framing'
@@ -250,9 +251,10 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
     return this.conversion === null ? this.fanOut(frame) : this.conversion.offer(frame)
   }
 
-  /** Change the stream description; every viewer is told at once where the framing describes the stream. */
+  /** Change the stream description; every viewer is told at once where the framing describes the stream (an unchanged one is not sent again). */
   setInfo(info: StreamInfo): void {
     checkInfo(info)
+    if (sameStreamInfo(info, this.info)) return
     this.info = info
     const message = this.wire.describe(info)
     this.infoMessage = message

@@ -1,29 +1,37 @@
 // An HTTP MJPEG endpoint, so a browser, VLC, ffmpeg or cv2.VideoCapture(url) can watch a broadcast.
 //   GET /stream.mjpg   multipart/x-mixed-replace, one JPEG per part, newest frame wins per client
 //   GET /snapshot.jpg  the newest frame
-// Only GET and HEAD; anything else is 404 or 405. A client that stops reading holds at most one pending frame (a
-// NewestSlot: a newer frame replaces it) and is cut off once it has been blocked for stallTimeoutMs; the others never
-// wait for it.
+// Only GET and HEAD; anything else is 404 or 405. Request targets in origin-form and absolute-form are both served
+// (request-target.ts); a request the parser refuses gets a status and a sentence (client-error.ts), never silence.
+// A client that stops reading holds at most one pending frame (a NewestSlot: a newer frame replaces it) and is cut off
+// once it has been blocked for stallTimeoutMs; the others never wait for it. Snapshots under way count against the
+// same client limit as streams and are cut off the same way (snapshot-deliveries.ts).
 
 import { EventEmitter } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { NewestSlot } from '../../shared/newest'
 import { DEFAULT_MAX_VIEWERS } from '../../shared/protocol'
-import { fromSocketError } from '../errors'
+import { type FramecastError, fromSocketError } from '../errors'
+import { clientErrorResponse, type ParserError } from './client-error'
+import { parseRequestTarget } from './request-target'
+import { SnapshotDeliveries } from './snapshot-deliveries'
 
 export const MJPEG_BOUNDARY = 'framecast-frame'
 export const MJPEG_STREAM_PATH = '/stream.mjpg'
 export const MJPEG_SNAPSHOT_PATH = '/snapshot.jpg'
 const DEFAULT_STALL_TIMEOUT_MS = 5_000
+const DEFAULT_REQUEST_HEAD_TIMEOUT_MS = 5_000
 
 export interface MjpegServerOptions {
   host?: string
   port?: number
-  /** Concurrent /stream.mjpg clients; the next one gets 503. */
+  /** Concurrent clients: /stream.mjpg viewers plus /snapshot.jpg responses under way; the next one gets 503. */
   maxClients?: number
-  /** A client whose socket stays full this long is disconnected. */
+  /** A client whose socket stays full this long (a snapshot: that takes nothing for this long) is disconnected. */
   stallTimeoutMs?: number
+  /** A connection must have sent a whole request head this long after it opened (or after its last response); else 408. */
+  requestHeadTimeoutMs?: number
 }
 
 export interface MjpegClientStats {
@@ -47,7 +55,8 @@ interface Client extends Omit<MjpegClientStats, 'replaced'> {
 /**
  * The HTTP MJPEG endpoint: send() offers each JPEG to every /stream.mjpg client, newest frame wins per client, and
  * keeps it for /snapshot.jpg. Events: 'client-joined' (MjpegClientStats), 'client-left' ({ client, reason }),
- * 'refused' ({ address }).
+ * 'refused' ({ address }), 'error' (FramecastError: the listening socket failed, e.g. out of file handles while
+ * accepting; emitted only when someone listens, so it never throws — the server keeps serving).
  */
 export class MjpegServer extends EventEmitter {
   readonly host: string
@@ -57,7 +66,8 @@ export class MjpegServer extends EventEmitter {
   private nextId = 1
   private readonly sweep: NodeJS.Timeout
   private closed = false
-  private readonly totals = { frames: 0, replaced: 0, refused: 0, clientsEver: 0 }
+  private readonly totals = { frames: 0, replaced: 0, refused: 0, clientsEver: 0, errors: 0 }
+  private readonly snapshots: SnapshotDeliveries
 
   private constructor(
     private readonly server: Server,
@@ -70,10 +80,20 @@ export class MjpegServer extends EventEmitter {
     this.port = a.port
     this.sweep = setInterval(() => this.cutStalled(), Math.max(50, Math.floor(stallTimeoutMs / 4)))
     this.sweep.unref()
+    this.snapshots = new SnapshotDeliveries(stallTimeoutMs)
   }
 
   static async listen(options: MjpegServerOptions = {}): Promise<MjpegServer> {
-    const server = createServer({ requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000 })
+    // Node checks these timeouts every connectionsCheckingInterval; its default (30 s) let a silent client keep its
+    // connection half a minute. Checked four times per timeout (at most once a second), a client that sends no
+    // request is answered 408 and closed within 1.25 × requestHeadTimeoutMs.
+    const headMs = options.requestHeadTimeoutMs ?? DEFAULT_REQUEST_HEAD_TIMEOUT_MS
+    const server = createServer({
+      headersTimeout: headMs,
+      requestTimeout: 2 * headMs,
+      keepAliveTimeout: headMs,
+      connectionsCheckingInterval: Math.min(1_000, Math.max(25, Math.floor(headMs / 4)))
+    })
     const port = options.port ?? 0
     await new Promise<void>((resolve, reject) => {
       const onError = (e: unknown): void => reject(fromSocketError(e, { port }))
@@ -85,8 +105,8 @@ export class MjpegServer extends EventEmitter {
     })
     const m = new MjpegServer(server, options.maxClients ?? DEFAULT_MAX_VIEWERS, options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS)
     server.on('request', (req, res) => m.onRequest(req, res))
-    server.on('error', (e) => m.emit('error', fromSocketError(e, { port: m.port })))
-    server.on('clientError', (_e, socket) => socket.destroy())
+    server.on('error', (e) => m.report(fromSocketError(e, { port: m.port })))
+    server.on('clientError', (e: ParserError, socket: Socket) => m.onClientError(e, socket))
     return m
   }
 
@@ -102,8 +122,9 @@ export class MjpegServer extends EventEmitter {
     return [...this.clientsById.values()].map(clientStats)
   }
 
-  stats(): { frames: number; replaced: number; refused: number; clientsEver: number; clients: number } {
-    return { ...this.totals, clients: this.clientsById.size }
+  /** Counts since listen; `clients` streams now, `snapshots` snapshot responses under way, `errors` server faults. */
+  stats(): { frames: number; replaced: number; refused: number; clientsEver: number; errors: number; clients: number; snapshots: number } {
+    return { ...this.totals, clients: this.clientsById.size, snapshots: this.snapshots.size }
   }
 
   async close(): Promise<void> {
@@ -111,6 +132,7 @@ export class MjpegServer extends EventEmitter {
     this.closed = true
     clearInterval(this.sweep)
     for (const c of this.clientsById.values()) this.drop(c, 'closed')
+    this.snapshots.clear()
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve())
       this.server.closeAllConnections()
@@ -118,30 +140,40 @@ export class MjpegServer extends EventEmitter {
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const path = (req.url ?? '/').split('?')[0]
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return plain(res, 405, 'Only GET and HEAD are served here.\n', { Allow: 'GET, HEAD' })
     }
-    if (path === MJPEG_SNAPSHOT_PATH) return this.snapshot(req, res)
-    if (path === MJPEG_STREAM_PATH) return this.stream(req, res)
+    const target = parseRequestTarget(req.url ?? '')
+    if (target === null || target.form === 'asterisk' || target.form === 'authority') {
+      return plain(res, 400, `The request target is not a path on this server. Try ${MJPEG_STREAM_PATH} or ${MJPEG_SNAPSHOT_PATH}.\n`, { Connection: 'close' })
+    }
+    if (target.path === MJPEG_SNAPSHOT_PATH) return this.snapshot(req, res)
+    if (target.path === MJPEG_STREAM_PATH) return this.stream(req, res)
     return plain(res, 404, `Not found. Try ${MJPEG_STREAM_PATH} or ${MJPEG_SNAPSHOT_PATH}.\n`)
+  }
+
+  /** Whether one more client may be served; if not, `res` gets a 503 and the refusal is counted. */
+  private admit(req: IncomingMessage, res: ServerResponse): boolean {
+    if (this.clientsById.size + this.snapshots.size < this.maxClients) return true
+    const socket = req.socket
+    this.totals.refused++
+    this.emit('refused', { address: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}` })
+    plain(res, 503, `This broadcast already has ${this.maxClients} MJPEG viewers.\n`, { 'Retry-After': '5', Connection: 'close' })
+    return false
   }
 
   private snapshot(req: IncomingMessage, res: ServerResponse): void {
     const jpeg = this.latest
     if (jpeg === null) return plain(res, 503, 'No frame yet.\n', { 'Retry-After': '1' })
+    if (!this.admit(req, res)) return
     res.writeHead(200, { 'Content-Type': 'image/jpeg', 'Content-Length': jpeg.length, 'Cache-Control': 'no-store' })
-    res.end(req.method === 'HEAD' ? undefined : jpeg)
+    this.snapshots.deliver(res, jpeg, req.method === 'HEAD')
   }
 
   private stream(req: IncomingMessage, res: ServerResponse): void {
     const socket = req.socket
     const address = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`
-    if (this.clientsById.size >= this.maxClients) {
-      this.totals.refused++
-      this.emit('refused', { address })
-      return plain(res, 503, `This broadcast already has ${this.maxClients} MJPEG viewers.\n`, { 'Retry-After': '5', Connection: 'close' })
-    }
+    if (!this.admit(req, res)) return
     // A stream has no length and no end: no chunked framing, the body ends when the connection does.
     res.useChunkedEncodingByDefault = false
     res.shouldKeepAlive = false
@@ -164,6 +196,20 @@ export class MjpegServer extends EventEmitter {
     res.on('close', () => this.drop(c, 'disconnected'))
     this.emit('client-joined', clientStats(c))
     if (this.latest !== null) this.offer(c, this.latest)
+  }
+
+  /** A request Node's parser refused gets a status and a sentence, unless a response is already going out on it. */
+  private onClientError(err: ParserError, socket: Socket): void {
+    const answering = this.snapshots.answering(socket) || [...this.clientsById.values()].some((c) => c.socket === socket)
+    const answer = socket.writable && !answering ? clientErrorResponse(err) : null
+    if (answer === null) socket.destroy()
+    else socket.end(answer)
+  }
+
+  /** A fault of the listening socket: counted, and emitted only to a listener (the server keeps serving). */
+  private report(err: FramecastError): void {
+    this.totals.errors++
+    if (this.listenerCount('error') > 0) this.emit('error', err)
   }
 
   private offer(c: Client, jpeg: Uint8Array): void {

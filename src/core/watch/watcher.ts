@@ -28,6 +28,7 @@ import { encodeBye } from '../codec/codec'
 import { formatHostPort } from '../../shared/address'
 import { FramecastError, fromSocketError } from '../errors'
 import { ClockOffset, monoMs, RateMeter, RecentSamples } from '../../shared/stats'
+import { sameStreamInfo } from '../../shared/stream-info'
 import { openStream } from './sniffing-adapter'
 import type { StreamAdapter, StreamSink, WatchedFrame } from './stream-adapter'
 
@@ -351,8 +352,12 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     if (socket === this.socket) this.stream?.push(chunk)
   }
 
-  /** The stream is described: announce it; the first description of a connection makes the watch live. */
+  /**
+   * The stream is described: announce it; the first description of a connection makes the watch live. A description
+   * that changes nothing is ignored (a peer repeating INFO must not flood the listeners with events).
+   */
   private described(info: StreamInfo): void {
+    if (this.handshakeTimer === null && sameStreamInfo(info, this.current.info)) return
     this.current.info = info
     this.current.format = this.stream?.format ?? this.current.format
     this.emit('info', info)

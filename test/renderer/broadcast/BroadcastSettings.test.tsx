@@ -2,7 +2,7 @@
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { NetInterface } from '../../../src/shared/ipc'
-import { BroadcastSettings } from '../../../src/renderer/src/features/broadcast/BroadcastSettings'
+import { BroadcastSettings, PICKLE_WARNING } from '../../../src/renderer/src/features/broadcast/BroadcastSettings'
 import { useStore } from '../../../src/renderer/src/store'
 
 const initial = useStore.getState()
@@ -98,5 +98,19 @@ describe('broadcast ports', () => {
     expect(screen.getByTestId('broadcast-mjpeg-port-error').textContent).toBe('The port must be between 1 and 65535')
     expect(port.getAttribute('aria-describedby')).toBe('broadcast-mjpeg-port-error')
     expect(useStore.getState().settings.mjpegPort).toBe(8081)
+  })
+})
+
+describe('classic pickle switch', () => {
+  it('says next to the switch that receivers run pickle.loads, while pickled frames are chosen and only then', () => {
+    withInterfaces([])
+    render(<BroadcastSettings cameras={[]} locked={false} />)
+    expect(screen.queryByText(PICKLE_WARNING)).toBeNull()
+    const select = screen.getByTestId('broadcast-classic') as HTMLSelectElement
+    fireEvent.change(select, { target: { value: 'pickle' } })
+    expect(screen.getByText(PICKLE_WARNING)).toBeTruthy()
+    expect(PICKLE_WARNING).toMatch(/pickle\.loads/)
+    fireEvent.change(select, { target: { value: 'jpeg' } })
+    expect(screen.queryByText(PICKLE_WARNING)).toBeNull()
   })
 })

@@ -26,6 +26,10 @@ const CLASSIC_CHOICES: Choice<ClassicMode>[] = [
   { value: 'jpeg', label: 'Classic script, JPEG frames' }
 ]
 
+/** Said next to the switch while pickled frames are chosen: the receivers' pickle.loads runs whatever arrives. */
+export const PICKLE_WARNING =
+  'Receivers of pickled frames run pickle.loads on what arrives: anyone who reaches them in this broadcast’s place can run code on their computers. Prefer JPEG frames where the receiver allows.'
+
 /** Loopback choices: listen for viewers on this same computer only. */
 export const LOOPBACK_V4 = '127.0.0.1'
 export const LOOPBACK_V6 = '::1'
@@ -140,7 +144,7 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
       </div>
       <details className="more">
         <summary>Compatibility</summary>
-        <Field label="Speak to the classic OpenCV receiver script">
+        <Field label="Speak to the classic OpenCV receiver script" hint={s.classic === 'pickle' ? PICKLE_WARNING : undefined}>
           <Select name="broadcast-classic" value={s.classic} choices={CLASSIC_CHOICES} onChange={(classic) => update({ classic })} />
         </Field>
         <label className="field field--check">
