@@ -88,3 +88,19 @@ export interface DiscoveryList {
 export function shortFingerprint(fingerprint: string): string {
   return (fingerprint.slice(0, 16).match(/.{1,4}/g) ?? []).join(' ')
 }
+
+/** What a broadcaster serves, in words ("Framecast, JPEG"; "Classic OpenCV script, JPEG frames"; "MJPEG over HTTP"). */
+export function describeKind(b: Pick<DiscoveredBroadcaster, 'kind' | 'protocolVersion' | 'codec' | 'supported'>): string {
+  switch (b.kind) {
+    case 'framecast': {
+      const codec = b.codec === null ? '' : `, ${b.codec === 'h264' ? 'H.264' : b.codec.toUpperCase()}`
+      return b.supported ? `Framecast${codec}` : `Framecast ${b.protocolVersion ?? '?'}${codec} (needs another version of Framecast)`
+    }
+    case 'classic-pickle':
+      return 'Classic OpenCV script, pickled frames'
+    case 'classic-jpeg':
+      return 'Classic OpenCV script, JPEG frames'
+    case 'mjpeg':
+      return 'MJPEG over HTTP'
+  }
+}
