@@ -100,3 +100,19 @@ describe('broadcast ports', () => {
     expect(useStore.getState().settings.mjpegPort).toBe(8081)
   })
 })
+
+describe('listing the broadcast on the network', () => {
+  it('is on by default, remembered when turned off, and not offered while only this computer can connect', async () => {
+    withInterfaces([LO4, ETH])
+    render(<BroadcastSettings cameras={[]} locked={false} />)
+    const box = screen.getByTestId('broadcast-advertise') as HTMLInputElement
+    expect(box.checked).toBe(true)
+    fireEvent.click(box)
+    expect(useStore.getState().settings.advertise).toBe(false)
+    fireEvent.click(box)
+    fireEvent.change(screen.getByTestId('broadcast-interface'), { target: { value: '127.0.0.1' } })
+    expect(box.disabled).toBe(true)
+    expect(box.checked).toBe(false)
+    expect(useStore.getState().settings.advertise).toBe(true)
+  })
+})
