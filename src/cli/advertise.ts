@@ -1,7 +1,7 @@
 // A broadcast from the command line tells the local network about itself (DNS-SD), as the app's do, and says so on
 // standard output once it has: `advertised as "NAME"`.
 
-import { type AdvertisedBroadcast, broadcastAdvertisement, Discovery, discoveryOptionsFromEnv } from '../service/discovery'
+import { type AdvertisedBroadcast, Discovery, discoveryOptionsFromEnv } from '../service/discovery'
 import type { Io } from './common'
 
 /**
@@ -9,9 +9,9 @@ import type { Io } from './common'
  * failure to advertise is a line on standard error, never the end of the broadcast. close() withdraws it (goodbye).
  */
 export function advertiseCli(io: Io, broadcast: AdvertisedBroadcast): { close(): Promise<void> } {
-  const ad = broadcastAdvertisement(broadcast)
-  if (ad === null) return { close: async () => undefined }
   const discovery = new Discovery(discoveryOptionsFromEnv({ log: (line) => io.stderr.write(`framecast: ${line}\n`) }))
+  const ad = discovery.advertisementFor(broadcast)
+  if (ad === null) return { close: async () => undefined }
   let closed = false
   try {
     const advertising = discovery.advertise(ad)

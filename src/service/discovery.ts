@@ -40,13 +40,16 @@ export interface AdvertisedBroadcast {
   mjpegPort: number | null
 }
 
+const isLoopback = (address: string): boolean => /^127\./.test(address) || address === '::1'
+
 /**
- * What a running broadcast advertises, or null when it advertises nothing: turned off, or listening on a loopback
- * address (nobody else could connect). The one place a broadcast's advertised fields are chosen; the device
- * fingerprint and the pairing flag belong here (BroadcastAdvertisement's `fingerprint` and `pairing`).
+ * What a running broadcast advertises, or null when it advertises nothing: turned off, or listening where those who
+ * hear the advertisement cannot connect (a loopback address, unless multicast DNS itself is kept to loopback). The
+ * one place a broadcast's advertised fields are chosen; the device fingerprint and the pairing flag belong here
+ * (BroadcastAdvertisement's `fingerprint` and `pairing`).
  */
-export function broadcastAdvertisement(b: AdvertisedBroadcast): BroadcastAdvertisement | null {
-  if (!b.advertise || /^127\./.test(b.host) || b.host === '::1') return null
+export function broadcastAdvertisement(b: AdvertisedBroadcast, mdnsInterface?: string): BroadcastAdvertisement | null {
+  if (!b.advertise || (isLoopback(b.host) && !isLoopback(mdnsInterface ?? ''))) return null
   return {
     name: b.name,
     device: deviceName(),
@@ -78,6 +81,11 @@ export class Discovery {
       chosen !== undefined && !isIPv4(chosen)
         ? new FramecastError('INVALID_ARGUMENT', `The interface for multicast DNS must be an IPv4 address, not ${JSON.stringify(chosen.slice(0, 64))}`)
         : null
+  }
+
+  /** What `broadcast` advertises through this Discovery (broadcastAdvertisement with its interface), or null. */
+  advertisementFor(broadcast: AdvertisedBroadcast): BroadcastAdvertisement | null {
+    return broadcastAdvertisement(broadcast, this.options.interface)
   }
 
   /**

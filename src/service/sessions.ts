@@ -29,7 +29,7 @@ import { NewestSlot } from '../shared/newest'
 import type { StreamInfo } from '../shared/protocol'
 import { idleStatus } from '../shared/status'
 import type { Advertising } from './advertising'
-import { broadcastAdvertisement, Discovery } from './discovery'
+import { Discovery } from './discovery'
 
 export interface Peer {
   /** unique per window / per browser-host connection */
@@ -374,7 +374,7 @@ export class Sessions {
    */
   private async advertise(peer: Peer, s: BroadcastSession): Promise<void> {
     const r = s.request
-    const ad = broadcastAdvertisement({ advertise: r.advertise, host: r.host, name: r.name, port: s.broadcaster.port, classic: r.classic, mjpegPort: s.compat.mjpegPort })
+    const ad = this.discovery.advertisementFor({ advertise: r.advertise, host: r.host, name: r.name, port: s.broadcaster.port, classic: r.classic, mjpegPort: s.compat.mjpegPort })
     if (JSON.stringify(ad) === JSON.stringify(s.advertising?.advertisement ?? null)) return
     await s.advertising?.stop()
     s.advertising = null

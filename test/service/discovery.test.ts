@@ -192,11 +192,15 @@ describe('what a broadcast advertises', () => {
     expect(broadcastAdvertisement(base)!.device).not.toBe('')
   })
 
-  it('advertises nothing when turned off or when only this computer can connect', () => {
+  it('advertises nothing when turned off, or when only this computer can connect but others would hear it', () => {
     expect(broadcastAdvertisement({ ...base, advertise: false })).toBeNull()
     expect(broadcastAdvertisement({ ...base, host: '127.0.0.1' })).toBeNull()
-    expect(broadcastAdvertisement({ ...base, host: '::1' })).toBeNull()
+    expect(broadcastAdvertisement({ ...base, host: '::1' }, '192.168.1.5')).toBeNull()
     expect(broadcastAdvertisement({ ...base, host: '192.168.1.5' })).not.toBeNull()
+    // Multicast DNS kept to loopback: those who hear it are on this computer, and can connect to loopback.
+    expect(broadcastAdvertisement({ ...base, host: '127.0.0.1' }, '127.0.0.1')).not.toBeNull()
+    expect(new Discovery({ interface: '127.0.0.1' }).advertisementFor({ ...base, host: '::1' })).not.toBeNull()
+    expect(new Discovery({}).advertisementFor({ ...base, host: '::1' })).toBeNull()
   })
 
   it(`takes the interface from ${MDNS_INTERFACE_ENV} unless one is given`, () => {

@@ -140,7 +140,7 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
           />
         </Field>
       </div>
-      <AdvertiseChoice advertise={s.advertise} loopback={s.bindHost === LOOPBACK_V4 || s.bindHost === LOOPBACK_V6} onChange={(advertise) => update({ advertise })} />
+      <AdvertiseChoice advertise={s.advertise} onChange={(advertise) => update({ advertise })} />
       <details className="more">
         <summary>Compatibility</summary>
         <Field label="Speak to the classic OpenCV receiver script">
