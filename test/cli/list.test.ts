@@ -7,12 +7,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { PassThrough } from 'node:stream'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main } from '../../src/cli/framecast'
 import { listEntry } from '../../src/cli/list'
 import type { DiscoveredBroadcaster } from '../../src/shared/discovery'
+import { discoveredBroadcaster } from '../support/discovered'
 import { FRAMECAST_CLI } from '../support/framecast-cli'
 import { createLan, type Lan, type LanSide, lanSupport } from '../support/netns'
 
@@ -174,52 +173,9 @@ describe.skipIf(!support.ok)('framecast list across two network namespaces', () 
   })
 })
 
-describe('framecast list without a network', () => {
-  async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const stdout = new PassThrough()
-    const stderr = new PassThrough()
-    let out = ''
-    let err = ''
-    stdout.on('data', (c: Buffer) => (out += c.toString()))
-    stderr.on('data', (c: Buffer) => (err += c.toString()))
-    const code = await main(['list', ...args], { stdin: new PassThrough(), stdout, stderr, interrupted: new Promise(() => {}) })
-    return { code, stdout: out, stderr: err }
-  }
-
-  it('prints its usage', async () => {
-    const r = await run(['--help'])
-    expect(r.code).toBe(0)
-    expect(r.stdout).toMatch(/^Usage: framecast list/)
-    expect(r.stdout).toContain('Exit codes:')
-  })
-
-  it.each([
-    [['--wait', 'soon'], /--wait must be a number from 0.1 to 3600/],
-    [['--wait', '1', '--follow'], /exclude each other/],
-    [['everything'], /Unexpected argument 'everything'/]
-  ])('%j exits 2 with a clear message', async (args, message) => {
-    const r = await run(args)
-    expect(r.code).toBe(2)
-    expect(r.stderr).toMatch(message)
-  })
-
-  it('gives each entry the address to watch and, for MJPEG, the URL', () => {
-    const b: DiscoveredBroadcaster = {
-      id: 'x',
-      instance: 'Cam on pc',
-      name: 'Cam',
-      device: 'pc',
-      kind: 'mjpeg',
-      host: 'fe80::1',
-      port: 8080,
-      addresses: [],
-      protocolVersion: null,
-      codec: null,
-      pairing: false,
-      fingerprint: null,
-      path: '/stream.mjpg',
-      supported: true
-    }
+describe('framecast list --json entries', () => {
+  it('give the address to watch and, for MJPEG, the URL', () => {
+    const b = discoveredBroadcaster({ kind: 'mjpeg', host: 'fe80::1', port: 8080, protocolVersion: null, codec: null, path: '/stream.mjpg' })
     expect(listEntry(b)).toMatchObject({ address: '[fe80::1]:8080', url: 'http://[fe80::1]:8080/stream.mjpg' })
     expect(listEntry({ ...b, kind: 'framecast', path: null })).toMatchObject({ address: '[fe80::1]:8080', url: null })
   })

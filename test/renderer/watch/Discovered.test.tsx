@@ -7,30 +7,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { Discovered, LOOKING_MS, watchModeFor } from '../../../src/renderer/src/features/watch/Discovered'
 import { WatchForm } from '../../../src/renderer/src/features/watch/WatchForm'
 import { useStore } from '../../../src/renderer/src/store'
-import type { DiscoveredBroadcaster, DiscoveryList } from '../../../src/shared/ipc'
+import type { DiscoveryList } from '../../../src/shared/ipc'
+import { discoveredBroadcaster } from '../../support/discovered'
 
 const initial = useStore.getState()
 const FP = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90'
 
-function found(over: Partial<DiscoveredBroadcaster> = {}): DiscoveredBroadcaster {
-  return {
-    id: 'studio cam on studio-pc._framecast._tcp.local',
-    instance: 'Studio cam on studio-pc',
-    name: 'Studio cam',
-    device: 'studio-pc',
-    kind: 'framecast',
-    host: '192.168.1.20',
-    port: 9999,
-    addresses: ['192.168.1.20'],
-    protocolVersion: 2,
-    codec: 'jpeg',
-    pairing: false,
-    fingerprint: null,
-    path: null,
-    supported: true,
-    ...over
-  }
-}
+const found = discoveredBroadcaster
 
 /** A window.api with the discovery calls only; `emit` plays main sending discovery:list. */
 function fakeApi(first: DiscoveryList = { broadcasters: [], error: null }) {
