@@ -38,6 +38,8 @@ export class Advertising {
   private readonly endpoint
   private readonly services: Service[] = []
   private stopped = false
+  /** The endpoint failed (its socket could not be bound): nothing this advertisement sends goes anywhere. */
+  private failed = false
   private stopping: Promise<void> | null = null
 
   constructor(
@@ -45,6 +47,7 @@ export class Advertising {
     private readonly options: AdvertisingOptions = {}
   ) {
     this.endpoint = openMdns(options, (e) => {
+      this.failed = true
       this.options.log?.(`advertising: ${e.message}`)
       this.options.onError?.(e)
     })
@@ -76,7 +79,7 @@ export class Advertising {
   private async publish(): Promise<string | null> {
     const ads = advertisementsFor(this.advertisement)
     const host = `${hostLabel(this.advertisement.device)}-framecast-${randomBytes(3).toString('hex')}.local`
-    for (let n = 1; n <= MAX_NAME_TRIES && !this.stopped; n++) {
+    for (let n = 1; n <= MAX_NAME_TRIES && !this.stopped && !this.failed; n++) {
       const instance = instanceName(this.advertisement.name, this.advertisement.device, n)
       const fqdns = ads.map((a) => `${instance}._${a.type}._tcp.local`)
       if (!(await this.nameIsFree(fqdns))) {
@@ -90,7 +93,7 @@ export class Advertising {
         return new Promise<void>((resolve) => service.once('up', () => resolve()))
       })
       await Promise.race([up[0], new Promise((resolve) => setTimeout(resolve, 2_000).unref())])
-      if (this.stopped) return null
+      if (this.stopped || this.failed) return null
       this.instance = instance
       return instance
     }

@@ -176,6 +176,16 @@ describe('discovery over loopback multicast DNS', () => {
     expect(logs.filter((l) => l.includes(`Twisted ${TAG}`))).toEqual([expect.stringMatching(/protocol version.*MALFORMED_MESSAGE/)])
   })
 
+  it('says why it cannot browse, and publishes nothing, when another program holds the port', async () => {
+    const holder = createSocket({ type: 'udp4', reuseAddr: false })
+    cleanup.push(() => new Promise<void>((r) => holder.close(() => r())))
+    await new Promise<void>((r) => holder.bind(0, '0.0.0.0', () => r()))
+    const { d } = discovery({ port: holder.address().port })
+    const { list } = await listen(d).waitFor((l) => l.error !== null)
+    expect(list.error).toEqual({ code: 'ADDRESS_IN_USE', message: `Cannot listen for broadcasters on this network: Port ${holder.address().port} is already in use by another program` })
+    expect(await d.advertise(broadcast('Blocked')).published).toBeNull()
+  })
+
   it('says it cannot browse, and refuses to advertise, when the chosen interface is not an IPv4 address', async () => {
     const { d } = discovery({ interface: 'eth0' })
     const { list } = await listen(d).waitFor((l) => l.error !== null)
