@@ -16,7 +16,7 @@ test.describe('broadcasters on the network appear in the Watch window', () => {
 
     // Other broadcasters may be listed too (other windows, other programs on this machine): this one has our port.
     const entry = watch.locator(`[data-testid="discovered-broadcaster"][data-address="127.0.0.1:${port}"]`)
-    await expect(entry).toBeVisible({ timeout: 3_000 })
+    await expect(entry).toBeVisible({ timeout: 5_000 })
     await expect(entry).toContainText('Framecast, JPEG')
     await expect(entry).toContainText(`127.0.0.1:${port}`)
     await screenshot(watch, 'watch-lists-broadcaster')
@@ -32,7 +32,7 @@ test.describe('broadcasters on the network appear in the Watch window', () => {
     await expect(watch.getByTestId('discovered')).toBeVisible()
     await expect(entry).toBeVisible()
     await stopBroadcast(broadcast)
-    await expect(entry).toHaveCount(0, { timeout: 3_000 })
+    await expect(entry).toHaveCount(0, { timeout: 5_000 })
   })
 
   test('a broadcast with listing turned off is reached by its address only', async ({ app }) => {
