@@ -1,6 +1,10 @@
 import { defineConfig } from '@playwright/test'
 import { CHROMIUM, chromiumArgs, CLIP_480P } from './e2e/camera'
 
+// Multicast DNS (broadcasts listing themselves, Watch windows browsing) stays on loopback in every spec: the browser
+// host and the Electron app inherit this, and no spec multicasts onto a real network.
+process.env.FRAMECAST_MDNS_INTERFACE ??= '127.0.0.1'
+
 // End-to-end specs: the real renderer build and the real session services and TCP core, driven in Debian's
 // Chromium through the browser host (src/web-host/server.ts), with a generated fake camera (e2e/global-setup.ts).
 export default defineConfig({

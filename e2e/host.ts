@@ -34,7 +34,8 @@ export async function launchHost(options: { timeoutMs?: number } = {}): Promise<
   const child: ChildProcess = spawn(
     process.execPath,
     [resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'), resolve(ROOT, 'src/web-host/server.ts'), '--port', '0'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } }
+    // Multicast DNS kept to loopback (the specs and the e2e benchmark), unless the caller chose an interface.
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { FRAMECAST_MDNS_INTERFACE: '127.0.0.1', ...process.env, FORCE_COLOR: '0' } }
   )
   let log = ''
   child.stdout?.setEncoding('utf8')

@@ -53,7 +53,8 @@ const archive = join(app, 'resources', 'app.asar')
 must(existsSync(archive), 'resources/app.asar exists')
 const files = new Set(asar.listPackage(archive, {}).map((f) => f.replace(/\\/g, '/')))
 for (const f of ['/package.json', '/out/main/index.js', '/out/preload/index.js', '/out/renderer/index.html',
-                 '/node_modules/ws/package.json', '/node_modules/valibot/package.json', '/node_modules/sharp/package.json']) {
+                 '/node_modules/ws/package.json', '/node_modules/valibot/package.json', '/node_modules/sharp/package.json',
+                 '/node_modules/bonjour-service/package.json', '/node_modules/multicast-dns/package.json']) {
   must(files.has(f), `the archive holds ${f}`)
 }
 for (const f of files) {

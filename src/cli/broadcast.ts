@@ -10,6 +10,7 @@ import { formatHostPort } from '../shared/address'
 import { jpegSize } from '../core/jpeg/jpeg'
 import { MJPEG_STREAM_PATH, MjpegServer } from '../core/mjpeg/mjpeg-server'
 import { EXIT_CODES_HELP, Exit, type Io, parseNumber, portOption, StatusLine, UsageError } from './common'
+import { advertiseCli } from './advertise'
 import { openSource } from './sources'
 
 export const BROADCAST_HELP = `Usage: framecast broadcast --source <file.mjpeg | folder | -> [options]
@@ -30,11 +31,14 @@ Serving:
                       pickle (default) for receivers that call pickle.loads, jpeg for cv2.imdecode
   --mjpeg-port N      also serve http://HOST:N${MJPEG_STREAM_PATH} and /snapshot.jpg (0 picks a port)
   --max-viewers N     viewers per server (default ${DEFAULT_MAX_VIEWERS})
-  --name TEXT         name shown to Framecast viewers (default "framecast")
+  --name TEXT         name shown to Framecast viewers and in their lists (default "framecast")
+  --no-advertise      do not tell the local network about this broadcast (by default it is listed, with DNS-SD,
+                      in Watch windows and \`framecast list\` on the same network)
   --quiet, -q         no status line on standard error
   --help, -h          this text
 
-Standard output gets one line per server: "listening on HOST:PORT (...)" and "mjpeg on http://...".
+Standard output gets one line per server: "listening on HOST:PORT (...)" and "mjpeg on http://...", then
+"advertised as "NAME"" once the local network has been told.
 
 ${EXIT_CODES_HELP}`
 
@@ -54,6 +58,7 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
       'mjpeg-port': { type: 'string' },
       'max-viewers': { type: 'string' },
       name: { type: 'string' },
+      'no-advertise': { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' },
       help: { type: 'boolean', short: 'h' }
     }
@@ -95,6 +100,14 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
     await server.close()
     throw e
   }
+  const advertising = advertiseCli(io, {
+    advertise: !values['no-advertise'],
+    host: server.host,
+    name,
+    port: server.port,
+    classic: classic ?? 'off',
+    mjpegPort: mjpeg?.port ?? null
+  })
 
   const status = new StatusLine(io.stderr, values.quiet ?? false)
   let stopped = false
@@ -126,6 +139,6 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
     current = next.value
   }
   status.done()
-  await Promise.all([server.close(stopped ? 'shutdown' : 'stopped'), mjpeg?.close()])
+  await Promise.all([server.close(stopped ? 'shutdown' : 'stopped'), mjpeg?.close(), advertising.close()])
   return Exit.ok
 }

@@ -3,6 +3,7 @@
 
 import { broadcast } from './broadcast'
 import { describeError, EXIT_CODES_HELP, Exit, exitCodeFor, type Io, UsageError } from './common'
+import { list } from './list'
 import { watch } from './watch'
 
 export const HELP = `Usage: framecast <command> [options]
@@ -11,6 +12,7 @@ Commands:
   broadcast   serve JPEG frames from a file, a folder or standard input
               (Framecast viewers, classic OpenCV receiver scripts, HTTP MJPEG clients)
   watch       watch a Framecast broadcaster or a classic OpenCV sender script
+  list        list the broadcasters on the local network (--json for scripts)
 
 Run "framecast <command> --help" for its options.
 
@@ -24,6 +26,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await broadcast(rest, io)
       case 'watch':
         return await watch(rest, io)
+      case 'list':
+        return await list(rest, io)
       case undefined:
       case '-h':
       case '--help':
@@ -31,13 +35,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
         io.stdout.write(`${HELP}\n`)
         return command === undefined ? Exit.usage : Exit.ok
       default:
-        throw new UsageError(`Unknown command "${command}"; use broadcast or watch`)
+        throw new UsageError(`Unknown command "${command}"; use broadcast, watch or list`)
     }
   } catch (e) {
     const usage = e instanceof UsageError || (e as NodeJS.ErrnoException)?.code?.startsWith('ERR_PARSE_ARGS')
     io.stderr.write(`framecast${command && usage ? ` ${command}` : ''}: ${describeError(e)}\n`)
     if (usage) {
-      io.stderr.write(`Run "framecast ${command === 'broadcast' || command === 'watch' ? `${command} ` : ''}--help" for usage.\n`)
+      io.stderr.write(`Run "framecast ${command === 'broadcast' || command === 'watch' || command === 'list' ? `${command} ` : ''}--help" for usage.\n`)
       return Exit.usage
     }
     return exitCodeFor(e)

@@ -28,6 +28,8 @@ import { formatHostPort } from '../shared/address'
 import { NewestSlot } from '../shared/newest'
 import type { StreamInfo } from '../shared/protocol'
 import { idleStatus } from '../shared/status'
+import type { Advertising } from './advertising'
+import { Discovery } from './discovery'
 import { cachedInterfaces } from './interface-cache'
 import { Pacer } from './pacer'
 import { RepeatLimitedLog } from './repeat-log'
@@ -47,6 +49,8 @@ export interface SessionsOptions {
   maxMessageBytes?: number
   /** defaults to os.networkInterfaces() */
   listInterfaces?: () => NetInterface[]
+  /** Advertising and browsing on the local network; default: a Discovery with FRAMECAST_MDNS_INTERFACE's interface. */
+  discovery?: Discovery
 }
 
 /** How often a live broadcast re-sends its status (viewer list, fps, kbps). */
@@ -61,6 +65,8 @@ interface BroadcastSession {
   request: ValidRequestOf<'broadcast:start'>
   compat: Compat
   lastError: IpcError | null
+  /** The broadcast's DNS-SD advertisement, null when it advertises nothing. */
+  advertising: Advertising | null
 }
 
 interface WatchSession {
@@ -180,11 +186,15 @@ export class Sessions {
   private readonly statusInterfaces: { get: () => NetInterface[] }
   /** The same complaint about the same peer and channel is logged at most once a second. */
   private readonly logLines: RepeatLimitedLog
+  private readonly discovery: Discovery
+  /** Peers hearing the broadcasters on the network: how each stops. */
+  private readonly browsing = new Map<string, () => void>()
 
   constructor(private readonly options: SessionsOptions = {}) {
     this.listInterfaces = options.listInterfaces ?? systemInterfaces
     this.statusInterfaces = cachedInterfaces(this.listInterfaces)
     this.logLines = new RepeatLimitedLog(options.log ?? ((line) => console.warn(`[framecast] ${line}`)))
+    this.discovery = options.discovery ?? new Discovery()
   }
 
   /** Answer one request. Never throws: a bad message gets {ok:false, error} and a log line. */
@@ -210,6 +220,7 @@ export class Sessions {
 
   /** The window/connection closed: stop its broadcast and its watch. */
   release(peer: Peer): Promise<void> {
+    this.stopBrowsing(peer.id)
     return this.serial(peer.id, async () => {
       await Promise.all([this.stopBroadcast(peer.id, 'stopped', false, peer), this.stopWatch(peer.id, null)])
     })
@@ -217,6 +228,7 @@ export class Sessions {
 
   /** Quit: BYE to every viewer, close every watch connection; also waits for releases still under way. */
   async closeAll(): Promise<void> {
+    for (const id of [...this.browsing.keys()]) this.stopBrowsing(id)
     const ids = new Set([...this.broadcasts.keys(), ...this.watches.keys(), ...this.queues.keys()])
     await Promise.allSettled(
       [...ids].map((id) =>
@@ -225,6 +237,7 @@ export class Sessions {
         })
       )
     )
+    await this.discovery.close()
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -250,6 +263,14 @@ export class Sessions {
       await this.serial(peer.id, () => this.stopWatch(peer.id, peer))
       return null
     },
+    'discovery:start': async (peer) => {
+      if (!this.browsing.has(peer.id)) this.browsing.set(peer.id, this.discovery.browse((list) => safeSend(peer, 'discovery:list', list)))
+      return this.discovery.current()
+    },
+    'discovery:stop': async (peer) => {
+      this.stopBrowsing(peer.id)
+      return null
+    },
     'app:open': async (_peer, req) => {
       if (!this.options.openWindow) throw new FramecastError('INVALID_ARGUMENT', 'This host cannot open windows')
       this.options.openWindow(req.role)
@@ -269,6 +290,7 @@ export class Sessions {
       existing.compat.mjpegPort = null
       existing.compat.mjpeg = await startMjpeg(req, previous)
       existing.compat.mjpegPort = existing.compat.mjpeg?.port ?? null
+      await this.advertise(peer, existing)
       return this.pushStatus(peer, existing)
     }
     if (existing) await this.stopBroadcast(peer.id, 'stopped', false, peer)
@@ -288,8 +310,9 @@ export class Sessions {
     const ticker = setInterval(() => status.request(), STATUS_INTERVAL_MS)
     ticker.unref()
     const compat: Compat = { classic: req.classic, mjpegPort: mjpeg?.port ?? null, mjpeg }
-    const session: BroadcastSession = { broadcaster, host: req.host, ticker, status, request: req, compat, lastError: null }
+    const session: BroadcastSession = { broadcaster, host: req.host, ticker, status, request: req, compat, lastError: null, advertising: null }
     this.broadcasts.set(peer.id, session)
+    await this.advertise(peer, session)
 
     const changed = (): void => status.request()
     broadcaster.on('viewer-joined', changed)
@@ -320,7 +343,7 @@ export class Sessions {
       clearInterval(s.ticker)
       s.status.close()
       try {
-        await Promise.all([s.broadcaster.close(reason), s.compat.mjpeg?.close()])
+        await Promise.all([s.broadcaster.close(reason), s.compat.mjpeg?.close(), s.advertising?.stop()])
       } catch (e) {
         this.log(`broadcast ${id}: close failed: ${toIpcError(e).message}`)
       }
@@ -350,8 +373,37 @@ export class Sessions {
       kbps,
       classic: s.compat.classic,
       mjpegPort: s.compat.mjpegPort,
+      advertised: s.advertising?.instance ?? null,
       error: s.lastError
     }
+  }
+
+  /**
+   * (Re)advertise a broadcast after it started or changed: an unchanged advertisement stays as it is, a changed one is
+   * withdrawn and published anew. A failure to advertise is logged; the broadcast runs on without it.
+   */
+  private async advertise(peer: Peer, s: BroadcastSession): Promise<void> {
+    const r = s.request
+    const ad = this.discovery.advertisementFor({ advertise: r.advertise, host: r.host, name: r.name, port: s.broadcaster.port, classic: r.classic, mjpegPort: s.compat.mjpegPort })
+    if (JSON.stringify(ad) === JSON.stringify(s.advertising?.advertisement ?? null)) return
+    await s.advertising?.stop()
+    s.advertising = null
+    if (ad === null) return
+    try {
+      const advertising = this.discovery.advertise(ad)
+      s.advertising = advertising
+      void advertising.published.then((instance) => {
+        if (instance !== null && this.broadcasts.get(peer.id) === s) this.log(`broadcast ${peer.id}: listed on the network as "${instance}"`)
+        if (this.broadcasts.get(peer.id) === s) this.pushStatus(peer, s)
+      })
+    } catch (e) {
+      this.log(`broadcast ${peer.id}: not advertised: ${toIpcError(e).message}`)
+    }
+  }
+
+  private stopBrowsing(id: string): void {
+    this.browsing.get(id)?.()
+    this.browsing.delete(id)
   }
 
   private async startWatch(peer: Peer, req: ValidRequestOf<'watch:start'>): Promise<void> {

@@ -4,6 +4,7 @@
 
 import * as v from 'valibot'
 import { BindHostSchema, HostSchema, PortSchema } from './address'
+import type { DiscoveryList } from './discovery'
 import { DEFAULT_MAX_MESSAGE_BYTES, isJpeg } from './protocol'
 import {
   type BroadcastStatus,
@@ -15,6 +16,7 @@ import {
   WatchModeSchema
 } from './status'
 
+export type { DiscoveredBroadcaster, DiscoveryList } from './discovery'
 export type { BroadcastStatus, ClassicMode, NetInterface, ViewerStats, WatchMode, WatchState, WatchStats, WatchStatus } from './status'
 /** An error carried in a Result or an event. */
 export type IpcError = ErrorInfo
@@ -44,7 +46,9 @@ export const requestSchemas = {
     height: v.pipe(v.number(), v.integer(), v.minValue(16), v.maxValue(4320)),
     fps: v.pipe(v.number(), v.minValue(1), v.maxValue(120)),
     classic: v.optional(ClassicModeSchema, 'off'),
-    mjpegPort: v.optional(v.nullable(PortSchema), null)
+    mjpegPort: v.optional(v.nullable(PortSchema), null),
+    /** Tell the local network about this broadcast (DNS-SD); false keeps it to those who know the address. */
+    advertise: v.optional(v.boolean(), true)
   }),
   'broadcast:stop': v.strictObject({}),
   'broadcast:frame': v.strictObject({
@@ -59,6 +63,9 @@ export const requestSchemas = {
     mode: v.optional(WatchModeSchema, 'auto')
   }),
   'watch:stop': v.strictObject({}),
+  /** Start hearing the broadcasters on the network: answered with what is heard now, then 'discovery:list' events. */
+  'discovery:start': v.strictObject({}),
+  'discovery:stop': v.strictObject({}),
   'app:open': v.strictObject({ role: v.picklist(['broadcast', 'watch']) })
 } as const
 
@@ -74,6 +81,8 @@ export interface ResponseMap {
   'broadcast:interfaces': NetInterface[]
   'watch:start': null
   'watch:stop': null
+  'discovery:start': DiscoveryList
+  'discovery:stop': null
   'app:open': null
 }
 
@@ -88,6 +97,8 @@ export const channelRoles: Record<RequestChannel, readonly WindowRole[]> = {
   'broadcast:interfaces': ['broadcast'],
   'watch:start': ['watch'],
   'watch:stop': ['watch'],
+  'discovery:start': ['watch'],
+  'discovery:stop': ['watch'],
   'app:open': ['start', 'broadcast', 'watch']
 }
 
@@ -124,6 +135,7 @@ export interface EventMap {
   'watch:state': WatchStatus
   'watch:stats': WatchStats
   'watch:frame': WatchFrame
+  'discovery:list': DiscoveryList
 }
 export type EventChannel = keyof EventMap
 
@@ -141,6 +153,8 @@ export const apiRequests = {
   listInterfaces: 'broadcast:interfaces',
   startWatch: 'watch:start',
   stopWatch: 'watch:stop',
+  startDiscovery: 'discovery:start',
+  stopDiscovery: 'discovery:stop',
   openWindow: 'app:open'
 } as const satisfies Record<string, RequestChannel>
 
@@ -148,7 +162,8 @@ export const apiEvents = {
   onBroadcastStatus: 'broadcast:status',
   onWatchState: 'watch:state',
   onWatchStats: 'watch:stats',
-  onWatchFrame: 'watch:frame'
+  onWatchFrame: 'watch:frame',
+  onDiscoveryList: 'discovery:list'
 } as const satisfies Record<string, EventChannel>
 
 export type FramecastApi = {

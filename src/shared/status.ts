@@ -64,6 +64,8 @@ export interface BroadcastStatus {
   kbps: number
   classic: ClassicMode
   mjpegPort: number | null
+  /** The name the broadcast is listed under on the local network (DNS-SD), null while it is not advertised. */
+  advertised: string | null
   error: ErrorInfo | null
 }
 
@@ -107,6 +109,7 @@ export function idleStatus(): BroadcastStatus {
     kbps: 0,
     classic: 'off',
     mjpegPort: null,
+    advertised: null,
     error: null
   }
 }

@@ -113,7 +113,7 @@ describe('framecast --help', () => {
     expect(r.stderr).toContain('npm run build:cli')
   })
 
-  it.each([[['--help']], [['broadcast', '--help']], [['watch', '--help']]])('prints usage and the exit codes for %j', async (args) => {
+  it.each([[['--help']], [['broadcast', '--help']], [['watch', '--help']], [['list', '--help']]])('prints usage and the exit codes for %j', async (args) => {
     const r = await runHere(args)
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^Usage: framecast/)
@@ -135,7 +135,10 @@ describe('framecast command-line errors', () => {
     [['broadcast', '--source', 'x', '--mjpeg-port', ''], /--mjpeg-port "": Enter a port between 0 and 65535/],
     [['watch', '127.0.0.1:9', '--classic', '--native'], /exclude each other/],
     [['watch', '127.0.0.1:9', '--out', '-', '--json'], /standard output/],
-    [['watch', '127.0.0.1:9', '--bogus'], /Unknown option '--bogus'/]
+    [['watch', '127.0.0.1:9', '--bogus'], /Unknown option '--bogus'/],
+    [['list', '--wait', 'soon'], /--wait must be a number from 0.1 to 3600/],
+    [['list', '--wait', '1', '--follow'], /exclude each other/],
+    [['list', 'everything'], /Unexpected argument 'everything'/]
   ])('%j exits 2 with a clear message', async (args, message) => {
     const r = await runHere(args)
     expect(r.code).toBe(2)

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { EventMap, FramecastApi, WatchStatus } from '../../src/shared/ipc'
+import type { DiscoveredBroadcaster, EventMap, FramecastApi, WatchStatus } from '../../src/shared/ipc'
 import { App } from '../../src/renderer/src/App'
 import { useStore } from '../../src/renderer/src/store'
 
@@ -9,7 +9,7 @@ type Listeners = { [K in keyof EventMap]: ((p: EventMap[K]) => void)[] }
 
 /** A window.api that records requests and lets the test emit events, like the preload would. */
 function fakeApi(startWatch: FramecastApi['startWatch']) {
-  const listeners: Listeners = { 'broadcast:status': [], 'watch:state': [], 'watch:stats': [], 'watch:frame': [] }
+  const listeners: Listeners = { 'broadcast:status': [], 'watch:state': [], 'watch:stats': [], 'watch:frame': [], 'discovery:list': [] }
   const on =
     <K extends keyof EventMap>(k: K) =>
     (l: (p: EventMap[K]) => void) => {
@@ -23,11 +23,14 @@ function fakeApi(startWatch: FramecastApi['startWatch']) {
     listInterfaces: vi.fn(async () => ({ ok: true as const, value: [] })),
     startWatch: vi.fn(startWatch),
     stopWatch: vi.fn(async () => ({ ok: true as const, value: null })),
+    startDiscovery: vi.fn(async (_p: Record<string, never>) => ({ ok: true as const, value: { broadcasters: [] as DiscoveredBroadcaster[], error: null } })),
+    stopDiscovery: vi.fn(async (_p: Record<string, never>) => ({ ok: true as const, value: null })),
     openWindow: vi.fn(async (_p: { role: 'broadcast' | 'watch' }) => ({ ok: true as const, value: null })),
     onBroadcastStatus: on('broadcast:status'),
     onWatchState: on('watch:state'),
     onWatchStats: on('watch:stats'),
-    onWatchFrame: on('watch:frame')
+    onWatchFrame: on('watch:frame'),
+    onDiscoveryList: on('discovery:list')
   } satisfies FramecastApi
   const emit = <K extends keyof EventMap>(k: K, p: EventMap[K]) => listeners[k].forEach((l) => l(p))
   return { api, emit, listeners }

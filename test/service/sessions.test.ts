@@ -6,6 +6,8 @@ import { freePort, rawServer } from '../support/net'
 import { encodeFrame, encodeInfo, encodePreamble } from '../../src/core/codec/codec'
 import type { BroadcastStatus, EventChannel, EventMap, NetInterface, Result, WatchFrame, WatchStatus, WindowRole } from '../../src/shared/ipc'
 import { nowUs } from '../../src/shared/protocol'
+import { Discovery } from '../../src/service/discovery'
+import type { DiscoveryList } from '../../src/shared/discovery'
 
 class RecordingPeer implements Peer {
   readonly events: Array<{ channel: EventChannel; payload: unknown }> = []
@@ -297,5 +299,64 @@ describe('partnerAddresses', () => {
   it('lists just the bound address for a specific interface', () => {
     expect(partnerAddresses('192.168.1.20', 9999, ifaces)).toEqual(['192.168.1.20:9999'])
     expect(partnerAddresses('2001:db8::5', 9999, ifaces)).toEqual(['[2001:db8::5]:9999'])
+  })
+})
+
+describe('Sessions and discovery (multicast DNS on loopback, on a port of this test its own)', () => {
+  const mdnsPort = 30_000 + (process.pid % 10_000)
+  function withDiscovery(): Sessions {
+    const s = new Sessions({ log: () => undefined, listInterfaces: () => [], discovery: new Discovery({ interface: '127.0.0.1', port: mdnsPort }) })
+    open.push(s)
+    return s
+  }
+  const name = `Desk ${process.pid}`
+  const listed = (l: DiscoveryList): boolean => l.broadcasters.some((x) => x.name === name)
+
+  it('advertises a broadcast, lists it in a watch window, and takes it off the list when the broadcast stops', async () => {
+    const sessions = withDiscovery()
+    const b = new RecordingPeer('b1', 'broadcast')
+    const w = new RecordingPeer('w1', 'watch')
+    const port = await freePort()
+    expect(value<DiscoveryList>(await sessions.handle(w, 'discovery:start', {}))).toMatchObject({ error: null })
+    value(await sessions.handle(b, 'broadcast:start', { ...startRequest(port), name }))
+    const list = await w.waitFor('discovery:list', listed)
+    expect(list.broadcasters.find((x) => x.name === name)).toMatchObject({ kind: 'framecast', port, host: '127.0.0.1', supported: true })
+    const status = await b.waitFor('broadcast:status', (s) => s.advertised !== null)
+    expect(status.advertised).toMatch(new RegExp(`^${name} on `))
+
+    const before = w.events.length
+    value(await sessions.handle(b, 'broadcast:stop', {}))
+    await w.waitFor('discovery:list', (l) => !listed(l), before)
+    expect(b.all('broadcast:status').at(-1)).toMatchObject({ state: 'idle', advertised: null })
+  })
+
+  it('advertises nothing when the broadcast asks not to be, and only watch windows may browse', async () => {
+    const sessions = withDiscovery()
+    const b = new RecordingPeer('b1', 'broadcast')
+    const w = new RecordingPeer('w1', 'watch')
+    value(await sessions.handle(w, 'discovery:start', {}))
+    const status = value<BroadcastStatus>(await sessions.handle(b, 'broadcast:start', { ...startRequest(await freePort()), name, advertise: false }))
+    expect(status.advertised).toBeNull()
+    const refused = await sessions.handle(b, 'discovery:start', {})
+    expect(!refused.ok && refused.error.code).toBe('ACCESS_DENIED')
+    // An advertisement would be heard within about a second (probe, then announce); wait well past that.
+    await new Promise((r) => setTimeout(r, 2_500))
+    expect(w.all('discovery:list').some(listed)).toBe(false)
+    expect(b.all('broadcast:status').every((s) => s.advertised === null)).toBe(true)
+  })
+
+  it('stops sending the list after discovery:stop and when the window goes', async () => {
+    const sessions = withDiscovery()
+    const b = new RecordingPeer('b1', 'broadcast')
+    const stopped = new RecordingPeer('w1', 'watch')
+    const gone = new RecordingPeer('w2', 'watch')
+    const staying = new RecordingPeer('w3', 'watch')
+    for (const w of [stopped, gone, staying]) value(await sessions.handle(w, 'discovery:start', {}))
+    expect(value(await sessions.handle(stopped, 'discovery:stop', {}))).toBeNull()
+    await sessions.release(gone)
+    value(await sessions.handle(b, 'broadcast:start', { ...startRequest(await freePort()), name }))
+    await staying.waitFor('discovery:list', listed)
+    expect(stopped.all('discovery:list')).toEqual([])
+    expect(gone.all('discovery:list')).toEqual([])
   })
 })

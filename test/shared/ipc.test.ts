@@ -24,6 +24,8 @@ describe('parseRequest', () => {
     'broadcast:interfaces': {},
     'watch:start': { host: '192.168.1.20', port: 9999 },
     'watch:stop': {},
+    'discovery:start': {},
+    'discovery:stop': {},
     'app:open': { role: 'watch' }
   }
 
@@ -36,7 +38,9 @@ describe('parseRequest', () => {
 
   it('fills in defaults and normalises the host', () => {
     const start = parseRequest('broadcast:start', good['broadcast:start'])
-    expect(start).toMatchObject({ ok: true, value: { classic: 'off', mjpegPort: null } })
+    expect(start).toMatchObject({ ok: true, value: { classic: 'off', mjpegPort: null, advertise: true } })
+    expectRejected('broadcast:start', { ...(good['broadcast:start'] as object), advertise: 'yes' }, 'advertise')
+    expectRejected('discovery:start', { everywhere: true }, 'everywhere')
     const watch = parseRequest('watch:start', { host: '  [fe80::1%eth0] ', port: 1 })
     expect(watch).toEqual({ ok: true, value: { host: 'fe80::1%eth0', port: 1, mode: 'auto' } })
   })

@@ -1,6 +1,7 @@
 // A small LAN for tests and benchmarks: two network namespaces joined by a veth pair, each side's egress shaped by a
 // token bucket (`tc qdisc tbf`) so the link behaves like a real network of a given rate instead of loopback. Programs
-// run inside a namespace as child processes (`ip netns exec`). Addresses come from the benchmarking range
+// run inside a namespace as child processes (`ip netns exec`); multicast (mDNS) is routed over the link, as a LAN's
+// default route would carry it. Addresses come from the benchmarking range
 // 198.18.0.0/15 (RFC 2544) and exist only inside the namespaces; everything is removed by `close()`, by a process
 // exit hook if a test forgets, and stale namespaces of dead test processes are swept before a new LAN is made.
 //
@@ -87,6 +88,8 @@ export function createLan(options: LanOptions = {}): Lan {
       ip('-n', side.ns, 'addr', 'add', `${side.address}/30`, 'dev', side.dev)
       ip('-n', side.ns, 'link', 'set', 'lo', 'up')
       ip('-n', side.ns, 'link', 'set', side.dev, 'up')
+      // Multicast (mDNS's 224.0.0.251) goes out the link, as a LAN's default route would send it.
+      ip('-n', side.ns, 'route', 'add', '224.0.0.0/4', 'dev', side.dev)
     }
     if (options.rateMbit !== undefined) lan.shape(options.rateMbit, options.burstBytes ?? 32 * 1024, options.queueMs ?? 100, 'add')
   } catch (e) {

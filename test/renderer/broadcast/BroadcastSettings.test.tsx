@@ -114,3 +114,17 @@ describe('classic pickle switch', () => {
     expect(screen.queryByText(PICKLE_WARNING)).toBeNull()
   })
 })
+
+describe('listing the broadcast on the network', () => {
+  it('is on by default and remembered when turned off', async () => {
+    withInterfaces([LO4, ETH])
+    render(<BroadcastSettings cameras={[]} locked={false} />)
+    const box = screen.getByTestId('broadcast-advertise') as HTMLInputElement
+    expect(box.checked).toBe(true)
+    fireEvent.click(box)
+    expect(useStore.getState().settings.advertise).toBe(false)
+    cleanup()
+    render(<BroadcastSettings cameras={[]} locked={false} />)
+    expect((screen.getByTestId('broadcast-advertise') as HTMLInputElement).checked).toBe(false)
+  })
+})

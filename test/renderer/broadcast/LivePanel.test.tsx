@@ -15,6 +15,7 @@ const status: BroadcastStatus = {
   kbps: 12_000,
   classic: 'off',
   mjpegPort: null,
+  advertised: null,
   error: null
 }
 
@@ -40,5 +41,13 @@ describe('the live Broadcast panel', () => {
     render(<LivePanel status={{ ...status, classic: 'pickle' }} />)
     expect(stat('skipped-converting')).toBe('4')
     expect(stat('conversion-failures')).toBe('2')
+  })
+
+  it('names the broadcast as Watch windows on this network list it, once it is advertised', () => {
+    render(<LivePanel status={status} />)
+    expect(screen.queryByTestId('broadcast-advertised')).toBeNull()
+    cleanup()
+    render(<LivePanel status={{ ...status, advertised: 'Studio cam on studio-pc' }} />)
+    expect(screen.getByTestId('broadcast-advertised').textContent).toBe('Or choose Studio cam on studio-pc in a Watch window on this network.')
   })
 })

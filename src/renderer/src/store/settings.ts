@@ -43,6 +43,8 @@ export const SettingsSchema = v.object({
   bindHost: v.fallback(BindHostSchema, ALL_INTERFACES),
   classic: v.fallback(ClassicModeSchema, 'off'),
   mjpegPort: v.fallback(v.nullable(PortSchema), null),
+  /** List the broadcast on the local network (DNS-SD) so Watch windows there can pick it. */
+  advertise: v.fallback(v.boolean(), true),
   recent: v.fallback(v.pipe(v.array(v.pipe(v.string(), v.maxLength(300))), v.maxLength(RECENT_LIMIT)), []),
   watchMode: v.fallback(WatchModeSchema, 'auto'),
   watchHost: v.fallback(v.pipe(v.string(), v.maxLength(300)), ''),

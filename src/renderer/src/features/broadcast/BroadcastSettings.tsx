@@ -15,6 +15,7 @@ import {
   QUALITY_MIN,
   RESOLUTION_PRESETS
 } from '../../store/settings'
+import { AdvertiseChoice } from './AdvertiseChoice'
 import type { Camera } from './cameras'
 
 const NO_CAMERA: Choice<string>[] = [{ value: '', label: 'No camera found' }]
@@ -67,7 +68,8 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
       port: st.settings.port,
       bindHost: st.settings.bindHost,
       classic: st.settings.classic,
-      mjpegPort: st.settings.mjpegPort
+      mjpegPort: st.settings.mjpegPort,
+      advertise: st.settings.advertise
     }))
   )
   const update = useStore((st) => st.updateSettings)
@@ -142,6 +144,7 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
           />
         </Field>
       </div>
+      <AdvertiseChoice advertise={s.advertise} onChange={(advertise) => update({ advertise })} />
       <details className="more">
         <summary>Compatibility</summary>
         <Field label="Speak to the classic OpenCV receiver script" hint={s.classic === 'pickle' ? PICKLE_WARNING : undefined}>

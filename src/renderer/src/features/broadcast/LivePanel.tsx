@@ -20,7 +20,7 @@ async function copyText(text: string): Promise<boolean> {
   }
 }
 
-function Addresses({ addresses }: { addresses: string[] }) {
+function Addresses({ addresses, advertised }: { addresses: string[]; advertised: string | null }) {
   const [copied, setCopied] = useState<string | null>(null)
   return (
     <section className="card" aria-labelledby="addresses-title">
@@ -53,6 +53,11 @@ function Addresses({ addresses }: { addresses: string[] }) {
           ))}
         </ul>
       )}
+      {advertised ? (
+        <p className="muted addresses__listed" data-testid="broadcast-advertised">
+          Or choose <strong>{advertised}</strong> in a Watch window on this network.
+        </p>
+      ) : null}
     </section>
   )
 }
@@ -134,7 +139,7 @@ function Stats({ status }: { status: BroadcastStatus }) {
 export function LivePanel({ status }: { status: BroadcastStatus }) {
   return (
     <>
-      <Addresses addresses={status.addresses} />
+      <Addresses addresses={status.addresses} advertised={status.advertised} />
       <Stats status={status} />
       <Viewers status={status} />
       {status.mjpegPort ? (

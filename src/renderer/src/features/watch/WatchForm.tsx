@@ -5,6 +5,7 @@ import { readPort, splitHostPort } from '../../../../shared/address'
 import { Field } from '../../components/Field'
 import { type Choice, Select } from '../../components/Select'
 import { useStore } from '../../store'
+import { Discovered, watchModeFor } from './Discovered'
 import { checkPartner, fieldsFromAddress, hostError } from './partner'
 
 export interface WatchFormProps {
@@ -64,12 +65,16 @@ export function WatchForm({ active, busy, onConnect, onDisconnect }: WatchFormPr
       return
     }
     setSubmitted(true)
-    const r = checkPartner(host, port)
+    connect(host, port, saved.mode)
+  }
+
+  function connect(hostText: string, portText: string, mode: WatchMode): void {
+    const r = checkPartner(hostText, portText)
     if (!r.ok) return
     setHost(r.host)
     setPort(String(r.port))
-    updateSettings({ watchHost: r.host, watchPort: String(r.port) })
-    onConnect({ host: r.host, port: r.port, mode: saved.mode, address: r.address })
+    updateSettings({ watchHost: r.host, watchPort: String(r.port), watchMode: mode })
+    onConnect({ host: r.host, port: r.port, mode, address: r.address })
   }
 
   return (
@@ -158,6 +163,7 @@ export function WatchForm({ active, busy, onConnect, onDisconnect }: WatchFormPr
           </ul>
         </div>
       ) : null}
+      <Discovered hidden={active} onChoose={(b) => connect(b.host, String(b.port), watchModeFor(b.kind, saved.mode))} />
     </form>
   )
 }
