@@ -26,6 +26,8 @@ export interface ViewerStats {
   address: string
   /** the viewer's device name as it introduced itself ('' when it did not: classic readers, unnamed devices) */
   name: string
+  /** the viewer's device fingerprint when it came in over TLS (private access); null in the clear */
+  fingerprint: string | null
   /** ms since epoch when the viewer joined */
   since: number
   fps: number
@@ -92,6 +94,29 @@ export interface WatchStats {
   latencyP50Ms: number | null
   latencyP95Ms: number | null
   rttMs: number | null
+}
+
+/** A device this installation paired with (or blocked), as the device lists show it. */
+export interface PairedDevice {
+  /** SHA-256 of its certificate, 64 hex digits (displayFingerprint() for people) */
+  fingerprint: string
+  /** 'viewer': it watches this broadcaster; 'broadcaster': this installation watches it */
+  role: 'viewer' | 'broadcaster'
+  /** the name it introduced itself with (HELLO or INFO), or the one given here */
+  name: string
+  /** ms since epoch */
+  pairedAt: number
+  lastSeenAt: number
+  /** viewers only: refused with BLOCKED */
+  blocked: boolean
+  /** broadcasters only: host:port where it was reached (a different key there is KEY_CHANGED) */
+  addresses: string[]
+}
+
+/** This installation's fingerprint and the devices it remembers. */
+export interface DeviceList {
+  self: string
+  devices: PairedDevice[]
 }
 
 /** What a broadcast reports while it is not running. */

@@ -22,6 +22,9 @@ export const CPACE_ISK_BYTES = 64
 
 const Point = ristretto255.Point
 const ORDER = Point.Fn.ORDER
+/** RFC 9496 element derivation: 64 uniform bytes to a ristretto255 element (the one-way map). */
+const deriveElement = ristretto255_hasher.deriveToCurve?.bind(ristretto255_hasher)
+if (deriveElement === undefined) throw new Error('@noble/curves lacks ristretto255 element derivation')
 
 /** prepend_len: the length of `data` as LEB128, then `data` (draft appendix A.1). */
 export function prependLen(data: Uint8Array): Buffer {
@@ -55,7 +58,7 @@ type RistrettoPoint = InstanceType<typeof Point>
 
 /** calculate_generator(H, PRS, CI, sid) for ristretto255: element_derivation(SHA-512(generator_string)). */
 export function calculateGenerator(prs: Uint8Array, ci: Uint8Array, sid: Uint8Array): RistrettoPoint {
-  return ristretto255_hasher.deriveToCurve(sha512(generatorString(prs, ci, sid))) as RistrettoPoint
+  return deriveElement!(sha512(generatorString(prs, ci, sid))) as RistrettoPoint
 }
 
 /**
