@@ -69,7 +69,18 @@ export interface BroadcastStatus {
   error: ErrorInfo | null
 }
 
-export type WatchState = 'idle' | 'connecting' | 'live' | 'stalled' | 'lost' | 'reconnecting' | 'error'
+/** 'pairing': the broadcaster asks for its code and the watch waits for the person to type it. */
+export type WatchState = 'idle' | 'connecting' | 'pairing' | 'live' | 'stalled' | 'lost' | 'reconnecting' | 'error'
+
+/** How the current connection is protected, once the broadcaster has answered. */
+export interface WatchSecurity {
+  /** TLS 1.3 (private broadcaster) or in the clear (open broadcaster, classic sender) */
+  encrypted: boolean
+  /** the broadcaster's device fingerprint (encrypted only) */
+  fingerprint: string | null
+  /** a broadcaster this device paired with (now or earlier) */
+  paired: boolean
+}
 
 export interface WatchStatus {
   state: WatchState
@@ -80,6 +91,8 @@ export interface WatchStatus {
   /** 'native' Framecast or 'classic' (OpenCV script) once known */
   format: 'native' | 'classic' | null
   info: StreamInfo | null
+  /** null until the broadcaster has answered */
+  security: WatchSecurity | null
   error: ErrorInfo | null
 }
 
