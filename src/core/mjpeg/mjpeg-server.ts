@@ -1,7 +1,8 @@
 // An HTTP MJPEG endpoint, so a browser, VLC, ffmpeg or cv2.VideoCapture(url) can watch a broadcast.
 //   GET /stream.mjpg   multipart/x-mixed-replace, one JPEG per part, newest frame wins per client
 //   GET /snapshot.jpg  the newest frame
-// Only GET and HEAD; anything else is 404 or 405. A client that stops reading holds at most one pending frame (a
+// Only GET and HEAD; anything else is 404 or 405. Each request first passes request-guard.ts (the broadcast's token,
+// a Host header naming this machine, Cross-Origin-Resource-Policy). A client that stops reading holds at most one pending frame (a
 // NewestSlot: a newer frame replaces it) and is cut off once it has been blocked for stallTimeoutMs; the others never
 // wait for it.
 
@@ -11,6 +12,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import { NewestSlot } from '../../shared/newest'
 import { DEFAULT_MAX_VIEWERS } from '../../shared/protocol'
 import { fromSocketError } from '../errors'
+import { checkMjpegRequest, localHostNames, type MjpegGuard, MJPEG_TOKEN_PARAM } from './request-guard'
 
 export const MJPEG_BOUNDARY = 'framecast-frame'
 export const MJPEG_STREAM_PATH = '/stream.mjpg'
@@ -24,6 +26,11 @@ export interface MjpegServerOptions {
   maxClients?: number
   /** A client whose socket stays full this long is disconnected. */
   stallTimeoutMs?: number
+  /**
+   * The token every URL must carry (`?token=`; the app and the CLI make a random one per broadcast). Omitted: no token
+   * is asked for. The Host header is checked against this machine's names either way.
+   */
+  token?: string
 }
 
 export interface MjpegClientStats {
@@ -62,7 +69,8 @@ export class MjpegServer extends EventEmitter {
   private constructor(
     private readonly server: Server,
     private readonly maxClients: number,
-    private readonly stallTimeoutMs: number
+    private readonly stallTimeoutMs: number,
+    private readonly guard: MjpegGuard
   ) {
     super()
     const a = server.address() as AddressInfo
@@ -83,11 +91,17 @@ export class MjpegServer extends EventEmitter {
         resolve()
       })
     })
-    const m = new MjpegServer(server, options.maxClients ?? DEFAULT_MAX_VIEWERS, options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS)
+    const guard: MjpegGuard = { token: options.token ?? null, localNames: localHostNames }
+    const m = new MjpegServer(server, options.maxClients ?? DEFAULT_MAX_VIEWERS, options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS, guard)
     server.on('request', (req, res) => m.onRequest(req, res))
     server.on('error', (e) => m.emit('error', fromSocketError(e, { port: m.port })))
     server.on('clientError', (_e, socket) => socket.destroy())
     return m
+  }
+
+  /** `path` (MJPEG_STREAM_PATH, MJPEG_SNAPSHOT_PATH) with the token query a request needs. */
+  pathWithToken(path: string): string {
+    return this.guard.token === null ? path : `${path}?${MJPEG_TOKEN_PARAM}=${encodeURIComponent(this.guard.token)}`
   }
 
   /** Offer the newest JPEG to every client. */
@@ -118,6 +132,7 @@ export class MjpegServer extends EventEmitter {
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (!checkMjpegRequest(req, res, this.guard)) return
     const path = (req.url ?? '/').split('?')[0]
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return plain(res, 405, 'Only GET and HEAD are served here.\n', { Allow: 'GET, HEAD' })
