@@ -4,10 +4,13 @@
 
 import * as v from 'valibot'
 import { BindHostSchema, HostSchema, PortSchema } from './address'
+import { FingerprintSchema } from './fingerprint'
 import { DEFAULT_MAX_MESSAGE_BYTES, isJpeg } from './protocol'
 import {
+  AccessModeSchema,
   type BroadcastStatus,
   ClassicModeSchema,
+  type DeviceList,
   type ErrorInfo,
   type NetInterface,
   type WatchStats,
@@ -15,7 +18,20 @@ import {
   WatchModeSchema
 } from './status'
 
-export type { BroadcastStatus, ClassicMode, NetInterface, ViewerStats, WatchMode, WatchState, WatchStats, WatchStatus } from './status'
+export type {
+  AccessMode,
+  BroadcastStatus,
+  ClassicMode,
+  DeviceList,
+  NetInterface,
+  PairedDevice,
+  ViewerStats,
+  WatchMode,
+  WatchSecurity,
+  WatchState,
+  WatchStats,
+  WatchStatus
+} from './status'
 /** An error carried in a Result or an event. */
 export type IpcError = ErrorInfo
 
@@ -31,6 +47,11 @@ export const JpegSchema = v.pipe(
   v.check((b) => isJpeg(b), 'A frame must be a JPEG image')
 )
 
+/** A pairing code as typed: 6 digits. */
+export const PairingCodeSchema = v.pipe(v.string(), v.regex(/^\d{6}$/, 'A pairing code is 6 digits'))
+const ViewerIdSchema = v.pipe(v.number(), v.integer(), v.minValue(1))
+const DeviceRoleSchema = v.picklist(['viewer', 'broadcaster'])
+
 // ---------------------------------------------------------------------------------------------------------------
 // Requests: renderer -> main, each answered with a Result
 // ---------------------------------------------------------------------------------------------------------------
@@ -44,7 +65,8 @@ export const requestSchemas = {
     height: v.pipe(v.number(), v.integer(), v.minValue(16), v.maxValue(4320)),
     fps: v.pipe(v.number(), v.minValue(1), v.maxValue(120)),
     classic: v.optional(ClassicModeSchema, 'off'),
-    mjpegPort: v.optional(v.nullable(PortSchema), null)
+    mjpegPort: v.optional(v.nullable(PortSchema), null),
+    access: v.optional(AccessModeSchema, 'private')
   }),
   'broadcast:stop': v.strictObject({}),
   'broadcast:frame': v.strictObject({
@@ -53,12 +75,20 @@ export const requestSchemas = {
     jpeg: JpegSchema
   }),
   'broadcast:interfaces': v.strictObject({}),
+  'broadcast:kick': v.strictObject({ viewerId: ViewerIdSchema }),
+  'broadcast:block': v.strictObject({ viewerId: ViewerIdSchema }),
+  'broadcast:new-code': v.strictObject({}),
   'watch:start': v.strictObject({
     host: HostSchema,
     port: PortSchema,
     mode: v.optional(WatchModeSchema, 'auto')
   }),
   'watch:stop': v.strictObject({}),
+  'watch:code': v.strictObject({ code: PairingCodeSchema }),
+  'devices:list': v.strictObject({}),
+  'devices:rename': v.strictObject({ role: DeviceRoleSchema, fingerprint: FingerprintSchema, name: v.pipe(v.string(), v.maxLength(64)) }),
+  'devices:forget': v.strictObject({ role: DeviceRoleSchema, fingerprint: FingerprintSchema }),
+  'devices:block': v.strictObject({ fingerprint: FingerprintSchema, blocked: v.boolean() }),
   'app:open': v.strictObject({ role: v.picklist(['broadcast', 'watch']) })
 } as const
 
@@ -72,8 +102,16 @@ export interface ResponseMap {
   /** The frame was handed to the network (`sent`) or skipped because no one is watching / not live. */
   'broadcast:frame': { sent: boolean }
   'broadcast:interfaces': NetInterface[]
+  'broadcast:kick': null
+  'broadcast:block': null
+  'broadcast:new-code': null
   'watch:start': null
   'watch:stop': null
+  'watch:code': null
+  'devices:list': DeviceList
+  'devices:rename': DeviceList
+  'devices:forget': DeviceList
+  'devices:block': DeviceList
   'app:open': null
 }
 
@@ -86,8 +124,16 @@ export const channelRoles: Record<RequestChannel, readonly WindowRole[]> = {
   'broadcast:stop': ['broadcast'],
   'broadcast:frame': ['broadcast'],
   'broadcast:interfaces': ['broadcast'],
+  'broadcast:kick': ['broadcast'],
+  'broadcast:block': ['broadcast'],
+  'broadcast:new-code': ['broadcast'],
   'watch:start': ['watch'],
   'watch:stop': ['watch'],
+  'watch:code': ['watch'],
+  'devices:list': ['broadcast', 'watch'],
+  'devices:rename': ['broadcast', 'watch'],
+  'devices:forget': ['broadcast', 'watch'],
+  'devices:block': ['broadcast'],
   'app:open': ['start', 'broadcast', 'watch']
 }
 
@@ -124,6 +170,8 @@ export interface EventMap {
   'watch:state': WatchStatus
   'watch:stats': WatchStats
   'watch:frame': WatchFrame
+  /** The paired devices changed (paired, renamed, forgotten, blocked): to windows that listed them. */
+  'devices:changed': DeviceList
 }
 export type EventChannel = keyof EventMap
 
@@ -139,8 +187,16 @@ export const apiRequests = {
   stopBroadcast: 'broadcast:stop',
   sendFrame: 'broadcast:frame',
   listInterfaces: 'broadcast:interfaces',
+  kickViewer: 'broadcast:kick',
+  blockViewer: 'broadcast:block',
+  newPairingCode: 'broadcast:new-code',
   startWatch: 'watch:start',
   stopWatch: 'watch:stop',
+  enterPairingCode: 'watch:code',
+  listDevices: 'devices:list',
+  renameDevice: 'devices:rename',
+  forgetDevice: 'devices:forget',
+  setDeviceBlocked: 'devices:block',
   openWindow: 'app:open'
 } as const satisfies Record<string, RequestChannel>
 
@@ -148,7 +204,8 @@ export const apiEvents = {
   onBroadcastStatus: 'broadcast:status',
   onWatchState: 'watch:state',
   onWatchStats: 'watch:stats',
-  onWatchFrame: 'watch:frame'
+  onWatchFrame: 'watch:frame',
+  onDevicesChanged: 'devices:changed'
 } as const satisfies Record<string, EventChannel>
 
 export type FramecastApi = {

@@ -8,6 +8,9 @@ export const ClassicModeSchema = v.picklist(['off', 'pickle', 'jpeg'])
 export type ClassicMode = v.InferOutput<typeof ClassicModeSchema>
 export const WatchModeSchema = v.picklist(['auto', 'native', 'classic'])
 export type WatchMode = v.InferOutput<typeof WatchModeSchema>
+/** Who may watch a broadcast: paired devices over TLS ('private'), or anyone on the network in the clear ('open'). */
+export const AccessModeSchema = v.picklist(['private', 'open'])
+export type AccessMode = v.InferOutput<typeof AccessModeSchema>
 
 export interface NetInterface {
   name: string
@@ -58,14 +61,24 @@ export interface BroadcastStatus {
   state: 'idle' | 'live' | 'error'
   port: number | null
   host: string | null
-  /** host:port strings a partner can type (non-internal interfaces) */
+  /** host:port strings a partner can type: LAN addresses first, then public IPv4 (non-internal interfaces) */
   addresses: string[]
+  /** host:port with this machine's global IPv6 addresses, which may be reachable from outside the LAN: shown only when asked */
+  globalAddresses: string[]
+  /** who may watch: 'open' for classic mode whatever was asked (the classic scripts cannot pair) */
+  access: AccessMode
+  /** private access: the code a new device types, and when it is replaced (ms since epoch) */
+  pairing: { code: string; expiresAt: number } | null
+  /** this installation's device fingerprint (private access), for people to compare */
+  fingerprint: string | null
   viewers: ViewerStats[]
   totals: BroadcastTotals
   fps: number
   kbps: number
   classic: ClassicMode
   mjpegPort: number | null
+  /** the MJPEG stream's path with its per-broadcast token ("/stream.mjpg?token=..."), null when MJPEG is off */
+  mjpegPath: string | null
   error: ErrorInfo | null
 }
 
@@ -139,12 +152,17 @@ export function idleStatus(): BroadcastStatus {
     port: null,
     host: null,
     addresses: [],
+    globalAddresses: [],
+    access: 'private',
+    pairing: null,
+    fingerprint: null,
     viewers: [],
     totals: { frames: 0, bytes: 0, replaced: 0, skippedWhileConverting: 0, conversionFailures: 0, viewersEver: 0, refused: 0 },
     fps: 0,
     kbps: 0,
     classic: 'off',
     mjpegPort: null,
+    mjpegPath: null,
     error: null
   }
 }

@@ -244,8 +244,13 @@ describe('web host', () => {
     const broadcast = await PageClient.open('broadcast')
     const watch = await PageClient.open('watch')
     const port = await freePort()
-    expect((await broadcast.call('broadcast:start', startRequest(port))).ok).toBe(true)
+    const started = await broadcast.call('broadcast:start', startRequest(port))
+    expect(started.ok).toBe(true)
     expect(await watch.call('watch:start', { host: '127.0.0.1', port })).toEqual({ ok: true, value: null })
+    // A private broadcast: the watch page asks for the code the broadcast page shows.
+    await watch.waitFor<{ state: string }>('watch:state', (s) => s.state === 'pairing')
+    const code = (started as { value: { pairing: { code: string } } }).value.pairing.code
+    expect(await watch.call('watch:code', { code })).toEqual({ ok: true, value: null })
     await watch.waitFor<{ state: string }>('watch:state', (s) => s.state === 'live')
 
     let seq = 0

@@ -202,6 +202,8 @@ export class NativeAdapter implements StreamAdapter {
             ? new FramecastError('STALLED', `${where} cut this viewer off because it fell behind`)
             : m.reason === 'idle'
               ? new FramecastError('IDLE_TIMEOUT', `${where} closed the connection after hearing nothing from this viewer`)
+              : m.reason === 'kicked'
+                ? new FramecastError('KICKED', `The person broadcasting on ${where} closed this viewer`)
               : new FramecastError('PEER_LOST', `The broadcaster at ${where} stopped${m.text ? `: ${m.text}` : ''}`)
         this.fail(err)
         return

@@ -89,7 +89,8 @@ const FATAL: ReadonlySet<ErrorCode> = new Set([
   'KEY_CHANGED',
   'BLOCKED',
   'CODE_REQUIRED',
-  'RATE_LIMITED'
+  'RATE_LIMITED',
+  'KICKED'
 ])
 /** Pairing errors a person fixes by typing the code again: fatal unless the watch asks for codes. */
 const CODE_ERRORS: ReadonlySet<ErrorCode> = new Set(['PAIRING_FAILED', 'CODE_EXPIRED'])
