@@ -1,8 +1,10 @@
 // The secure store of one installation: its identity (EC P-256 key and self-signed certificate, identity.ts) and the
 // devices it paired with or blocked, in one folder with owner-only permissions (0700 folder, 0600 files):
 //
-//   identity-key.pem   identity-cert.pem   devices.json
+//   identity-key.pem   identity-cert.pem   paired-viewers.json   paired-broadcasters.json
 //
+// The viewers that paired with this broadcaster and the broadcasters this device paired with are kept apart, so a
+// `framecast broadcast` and a `framecast watch` running at once on one machine never write the same file.
 // The app keeps it in Electron's user-data folder; the browser host and the CLI in a config folder
 // (defaultConfigDir(): $FRAMECAST_CONFIG_DIR, else $XDG_CONFIG_HOME/framecast or ~/.config/framecast). Writes go to a
 // temporary file that is renamed over the old one, one after another, so a crash never leaves half a file.
@@ -21,7 +23,7 @@ import { createIdentity, type Identity, identityFromPem } from './identity'
 
 const KEY_FILE = 'identity-key.pem'
 const CERT_FILE = 'identity-cert.pem'
-const DEVICES_FILE = 'devices.json'
+const DEVICE_FILES = { viewer: 'paired-viewers.json', broadcaster: 'paired-broadcasters.json' } as const
 /** Remembered devices, at most: the oldest unseen one is dropped beyond this. */
 export const MAX_DEVICES = 256
 /** Addresses remembered per broadcaster. */
@@ -67,9 +69,9 @@ export class DeviceStore extends EventEmitter<DeviceStoreEvents> {
   }
 
   /**
-   * Open the store in `dir` (made 0700 if missing), reading the identity or making a new one, and the device list (a
-   * list that does not parse is set aside as devices.json.unreadable and started afresh). Throws ACCESS_DENIED when the
-   * folder cannot be made or read, INVALID_ARGUMENT when the stored key and certificate do not match.
+   * Open the store in `dir` (made 0700 if missing), reading the identity or making a new one, and the device lists (a
+   * list that does not parse is set aside as NAME.unreadable and started afresh). Throws ACCESS_DENIED when the folder
+   * cannot be made or read, INVALID_ARGUMENT when the stored key and certificate do not match.
    */
   static async open(dir: string): Promise<DeviceStore> {
     try {
@@ -79,7 +81,8 @@ export class DeviceStore extends EventEmitter<DeviceStoreEvents> {
       throw new FramecastError('ACCESS_DENIED', `Cannot use the folder ${dir} for this device's keys`, { cause: e })
     }
     const identity = await loadIdentity(dir)
-    return new DeviceStore(dir, identity, await loadDevices(dir))
+    const [viewers, broadcasters] = await Promise.all([loadDevices(dir, 'viewer'), loadDevices(dir, 'broadcaster')])
+    return new DeviceStore(dir, identity, [...viewers, ...broadcasters])
   }
 
   /** This installation's fingerprint. */
@@ -117,7 +120,7 @@ export class DeviceStore extends EventEmitter<DeviceStoreEvents> {
     d.pairedAt = d.pairedAt || now
     d.lastSeenAt = now
     if (address !== undefined) this.noteAddress(d, address)
-    return this.save()
+    return this.save(role)
   }
 
   /** A paired device was seen again (at `address` for a broadcaster). Resolves when written. */
@@ -126,7 +129,7 @@ export class DeviceStore extends EventEmitter<DeviceStoreEvents> {
     if (!d) return Promise.resolve()
     d.lastSeenAt = Date.now()
     if (address !== undefined) this.noteAddress(d, address)
-    return this.save()
+    return this.save(role)
   }
 
   /** Block or unblock a viewer (a blocked viewer that never paired is remembered only to be refused). */
@@ -134,7 +137,7 @@ export class DeviceStore extends EventEmitter<DeviceStoreEvents> {
     const d = this.upsert('viewer', fingerprint, name)
     d.blocked = blocked
     if (!blocked && d.pairedAt === 0) this.devices = this.devices.filter((x) => x !== d)
-    return this.save()
+    return this.save('viewer')
   }
 
   /** Give a remembered device another name (cut to 64 bytes of UTF-8). Throws INVALID_ARGUMENT for an unknown one. */
@@ -142,13 +145,13 @@ export class DeviceStore extends EventEmitter<DeviceStoreEvents> {
     const d = this.find(role, fingerprint)
     if (!d) throw new FramecastError('INVALID_ARGUMENT', 'No such device')
     d.name = cutName(name)
-    return this.save()
+    return this.save(role)
   }
 
   /** Forget a device: the next contact needs the code again. */
   forget(role: PairedDevice['role'], fingerprint: string): Promise<void> {
     this.devices = this.devices.filter((d) => !(d.role === role && d.fingerprint === fingerprint))
-    return this.save()
+    return this.save(role)
   }
 
   private upsert(role: PairedDevice['role'], fingerprint: string, name: string): PairedDevice {
@@ -172,10 +175,10 @@ export class DeviceStore extends EventEmitter<DeviceStoreEvents> {
     d.addresses = [address, ...d.addresses.filter((a) => a !== address)].slice(0, MAX_ADDRESSES)
   }
 
-  private save(): Promise<void> {
-    const text = JSON.stringify({ version: 1, devices: this.devices }, null, 2)
+  private save(role: PairedDevice['role']): Promise<void> {
+    const text = JSON.stringify({ version: 1, devices: this.devices.filter((d) => d.role === role) }, null, 2)
     this.emit('changed', this.list())
-    this.writing = this.writing.then(() => writePrivate(join(this.dir, DEVICES_FILE), text)).catch(() => undefined)
+    this.writing = this.writing.then(() => writePrivate(join(this.dir, DEVICE_FILES[role]), text)).catch(() => undefined)
     return this.writing
   }
 }
@@ -214,8 +217,8 @@ async function loadIdentity(dir: string): Promise<Identity> {
   return identity
 }
 
-async function loadDevices(dir: string): Promise<PairedDevice[]> {
-  const path = join(dir, DEVICES_FILE)
+async function loadDevices(dir: string, role: PairedDevice['role']): Promise<PairedDevice[]> {
+  const path = join(dir, DEVICE_FILES[role])
   const text = await readIfThere(path)
   if (text === null) return []
   let parsed: unknown
@@ -225,7 +228,7 @@ async function loadDevices(dir: string): Promise<PairedDevice[]> {
     parsed = undefined
   }
   const r = v.safeParse(DevicesFileSchema, parsed)
-  if (r.success) return r.output.devices.map((d) => ({ ...d }))
+  if (r.success) return r.output.devices.filter((d) => d.role === role).map((d) => ({ ...d }))
   await rename(path, `${path}.unreadable`).catch(() => undefined)
   return []
 }
