@@ -15,6 +15,7 @@ import {
   QUALITY_MIN,
   RESOLUTION_PRESETS
 } from '../../store/settings'
+import { AccessChoice } from './AccessChoice'
 import type { Camera } from './cameras'
 
 const NO_CAMERA: Choice<string>[] = [{ value: '', label: 'No camera found' }]
@@ -138,6 +139,7 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
           />
         </Field>
       </div>
+      <AccessChoice classic={s.classic} />
       <details className="more">
         <summary>Compatibility</summary>
         <Field label="Speak to the classic OpenCV receiver script">
@@ -154,6 +156,11 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
           <input {...controlProps('broadcast-mjpeg-port', mjpegErr, 'input--small')} {...mjpeg.input} data-testid="broadcast-mjpeg-port" />
         </label>
         <FieldError name="broadcast-mjpeg-port" error={mjpegErr} />
+        {s.mjpegPort !== null ? (
+          <p className="field__hint" data-testid="mjpeg-open-note">
+            MJPEG is unencrypted and cannot pair: its address carries a secret token, so give it only to people who may watch.
+          </p>
+        ) : null}
       </details>
     </fieldset>
   )

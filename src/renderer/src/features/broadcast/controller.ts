@@ -108,7 +108,8 @@ export async function startBroadcast(el: HTMLVideoElement): Promise<void> {
       height: preset.height,
       fps: settings.fps,
       classic: settings.classic,
-      mjpegPort: settings.mjpegPort
+      mjpegPort: settings.mjpegPort,
+      access: useStore.getState().broadcast.access
     })
     const s = useStore.getState()
     s.setBroadcastStatus(status)
