@@ -89,8 +89,13 @@ export class PairingCodes extends EventEmitter<{ changed: [PairingCodeState] }> 
     return null
   }
 
-  /** A guess made with `ticket` was confirmed: the code has done its job and is replaced. */
-  confirmed(ticket: CodeTicket): void {
+  /**
+   * A guess from `address` made with `ticket` was confirmed: the code has done its job and is replaced, and the guess
+   * no longer counts against the address (a right code is not an attack; pairing several devices in a row is fine).
+   */
+  confirmed(ticket: CodeTicket, address: string): void {
+    const times = this.recent.get(address)
+    if (times !== undefined && times.length > 0) times.pop()
     if (ticket.generation === this.generation) this.replace()
   }
 

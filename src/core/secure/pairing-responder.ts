@@ -74,7 +74,7 @@ export class PairingResponder {
     if (phase.step !== 'confirm' || session === null) return [fault('UNEXPECTED_MESSAGE', 'PAKE_CONFIRM out of turn')]
     if (!tagsMatch(tag, phase.expected)) return [fault('PAIRING_FAILED', 'That is not the code this broadcaster shows')]
     this.phase = { step: 'done' }
-    this.access.codes.confirmed(phase.ticket)
+    this.access.codes.confirmed(phase.ticket, this.address)
     void this.access.store.remember('viewer', session.peerFingerprint, phase.name)
     return [{ type: 'hello', name: phase.name, fingerprint: session.peerFingerprint }]
   }
