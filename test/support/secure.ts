@@ -23,5 +23,6 @@ export async function tempDir(): Promise<string> {
 
 /** Remove every folder made here (call in afterAll). */
 export async function removeTempStores(): Promise<void> {
-  await Promise.all(folders.splice(0).map((d) => rm(d, { recursive: true, force: true })))
+  // A store may still be finishing a write it started for a pairing: retry a folder that is not empty yet.
+  await Promise.all(folders.splice(0).map((d) => rm(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 })))
 }

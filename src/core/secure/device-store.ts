@@ -141,7 +141,7 @@ export class DeviceStore extends EventEmitter<DeviceStoreEvents> {
   }
 
   /** Give a remembered device another name (cut to 64 bytes of UTF-8). Throws INVALID_ARGUMENT for an unknown one. */
-  rename(role: PairedDevice['role'], fingerprint: string, name: string): Promise<void> {
+  async rename(role: PairedDevice['role'], fingerprint: string, name: string): Promise<void> {
     const d = this.find(role, fingerprint)
     if (!d) throw new FramecastError('INVALID_ARGUMENT', 'No such device')
     d.name = cutName(name)
