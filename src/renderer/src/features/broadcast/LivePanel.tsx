@@ -114,29 +114,28 @@ function OpenWarning({ status }: { status: BroadcastStatus }) {
   )
 }
 
+/** What the owner may do to a viewer: Kick (it may come back) always; Block only a device known by its key. */
 function ViewerActions({ viewer, canBlock }: { viewer: ViewerStats; canBlock: boolean }) {
+  const actions = [
+    { id: 'kick', label: 'Kick', title: 'Disconnect this viewer; it may connect again', className: '', run: () => api.kickViewer({ viewerId: viewer.id }) },
+    ...(canBlock
+      ? [{ id: 'block', label: 'Block', title: 'Disconnect this device and refuse it from now on', className: ' button--danger', run: () => api.blockViewer({ viewerId: viewer.id }) }]
+      : [])
+  ]
   return (
     <div className="viewer-actions">
-      <button
-        type="button"
-        className="button button--small"
-        data-testid="kick-viewer"
-        title="Disconnect this viewer; it may connect again"
-        onClick={() => void api.kickViewer({ viewerId: viewer.id }).catch(() => undefined)}
-      >
-        Kick
-      </button>
-      {canBlock ? (
+      {actions.map((a) => (
         <button
+          key={a.id}
           type="button"
-          className="button button--small button--danger"
-          data-testid="block-viewer"
-          title="Disconnect this device and refuse it from now on"
-          onClick={() => void api.blockViewer({ viewerId: viewer.id }).catch(() => undefined)}
+          className={`button button--small${a.className}`}
+          data-testid={`${a.id}-viewer`}
+          title={a.title}
+          onClick={() => void a.run().catch(() => undefined)}
         >
-          Block
+          {a.label}
         </button>
-      ) : null}
+      ))}
     </div>
   )
 }
