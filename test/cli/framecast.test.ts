@@ -270,7 +270,7 @@ describe('framecast broadcast and watch over loopback', () => {
     expect(listed.stdout).toMatch(new RegExp(`^broadcaster .*framecast .*at 127\\.0\\.0\\.1:${b.port}`, 'm'))
     const plain = await run(['watch', `127.0.0.1:${b.port}`, '--native', '--frames', '1', '--quiet', '--timeout', '5', '--config-dir', fresh, '--code', '12'])
     expect(plain.code).toBe(2)
-  })
+  }, 90_000)
 
   it('watches an open broadcast (--open) without any code', async () => {
     const b = await broadcast(['--source', MJPEG, '--loop', '--open'])

@@ -110,7 +110,7 @@ export class NativeAdapter implements StreamAdapter {
         this.fail(new FramecastError('UNEXPECTED_MESSAGE', `${this.sink.where} sent more in the clear after starting TLS`))
         return
       }
-      this.handle(m, receivedAtUs, m === messages[0] ? startedUs : receivedAtUs)
+      this.handle(m, receivedAtUs, m === messages[0] ? startedUs : receivedAtUs, messages[messages.indexOf(m) + 1])
     }
     if (decoder !== this.decoder && decoder.bufferedBytes > 0) {
       this.fail(new FramecastError('UNEXPECTED_MESSAGE', `${this.sink.where} sent more in the clear after starting TLS`))
@@ -140,14 +140,19 @@ export class NativeAdapter implements StreamAdapter {
     this.done = true
   }
 
-  private handle(m: Message, receivedAtUs: number, startedUs: number): void {
+  /** `next`: the message decoded right after `m` from the same bytes, if any (a refusal follows its preamble at once). */
+  private handle(m: Message, receivedAtUs: number, startedUs: number, next?: Message): void {
     const where = this.sink.where
     switch (m.type) {
       case 'preamble':
         if ((m.flags & PreambleFlag.tls) !== 0) return this.startTls()
-        // Open broadcaster: introduce this device and read on in the clear (a refusal may follow the preamble at once).
-        if (this.pairing !== null && !this.pairing.clearAnswer()) return
-        this.sink.security({ encrypted: false, fingerprint: null, paired: false })
+        // A refusal (ERROR right behind the preamble) is reported as what it is, whoever answers.
+        if (next?.type === 'error') return
+        // Open broadcaster: introduce this device and read on in the clear.
+        if (this.pairing !== null) {
+          if (!this.pairing.clearAnswer()) return
+          this.sink.security({ encrypted: false, fingerprint: null, paired: false })
+        }
         this.sink.send(encodeHello(this.deviceName))
         this.introduced = true
         if (this.deferredPing !== null) this.ping(this.deferredPing)

@@ -338,10 +338,9 @@ export class Watcher extends EventEmitter<WatcherEvents> {
       startTls: (secured) => {
         if (current()) this.startTls(socket, secured)
       },
+      // Told with the next state change ('pairing' or 'live'), not as one of its own.
       security: (security) => {
-        if (!current()) return
-        this.current.security = security
-        this.setState(this.current.state, this.current.error)
+        if (current()) this.current.security = security
       },
       awaitingCode: () =>
         this.guard(() => {
@@ -453,6 +452,8 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   private described(info: StreamInfo): void {
     this.current.info = info
     this.current.format = this.stream?.format ?? this.current.format
+    // The classic format has no handshake and no encryption: open by nature.
+    if (this.current.format === 'classic') this.current.security = { encrypted: false, fingerprint: null, paired: false }
     this.emit('info', info)
     if (this.handshakeTimer !== null) {
       this.clearTimer('handshakeTimer')

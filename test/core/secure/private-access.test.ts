@@ -5,7 +5,7 @@ import net from 'node:net'
 import tls from 'node:tls'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { Broadcaster } from '../../../src/core/fanout/broadcaster'
-import { Decoder, encodePreamble } from '../../../src/core/codec/codec'
+import { Decoder, encodeError, encodePreamble } from '../../../src/core/codec/codec'
 import type { DeviceStore } from '../../../src/core/secure/device-store'
 import { createIdentity } from '../../../src/core/secure/identity'
 import { PairingCodes } from '../../../src/core/secure/pairing-code'
@@ -213,5 +213,27 @@ describe('a man in the middle with its own certificate', () => {
     await sleep(20)
     await manInTheMiddle(moved.b.port, address)
     expectRefused(await watchOnce(address, { store: viewer, code: moved.codes.state.code }), 'KEY_CHANGED')
+  })
+})
+
+describe('the address of a paired broadcaster', () => {
+  it('answering in the clear is KEY_CHANGED, but a refusal there is reported as the refusal', async () => {
+    const store = await tempStore()
+    const first = await privateBroadcaster(store)
+    const viewer = await tempStore()
+    expect((await watchOnce(first.b.port, { store: viewer, code: first.codes.state.code })).status.state).toBe('live')
+    const port = first.b.port
+    await first.b.close()
+    await sleep(20)
+    // Something at that address answers in the clear, as an open broadcaster would.
+    const clear = await rawServerOn(port, (s) => s.once('data', () => s.write(encodePreamble('broadcaster'))))
+    expectRefused(await watchOnce(port, { store: viewer }), 'KEY_CHANGED')
+    await clear.close()
+    // A broadcaster that turns the viewer away before TLS (its preamble, then ERROR) is not accused of a new key.
+    const full = await rawServerOn(port, (s) => s.once('data', () => s.write(Buffer.concat([encodePreamble('broadcaster'), encodeError('SERVER_FULL', 'full')]))))
+    cleanups.push(() => full.close())
+    const refused = await watchOnce(port, { store: viewer })
+    expect(refused.status.error?.code).not.toBe('KEY_CHANGED')
+    expect(refused.status.error?.code).toBe('SERVER_FULL')
   })
 })
