@@ -14,6 +14,7 @@ import { Broadcaster } from '../src/core/fanout/broadcaster'
 import { frameWireBytes } from '../src/core/fanout/native-framing'
 import { encodeFrameHead, encodePreamble } from '../src/core/codec/codec'
 import { Watcher } from '../src/core/watch/watcher'
+import { benchPairing, pairedStores, privateAccess } from './secure'
 import type { StreamInfo } from '../src/shared/protocol'
 import { percentile } from '../src/shared/stats'
 import { monotonicMs, type ReceiverReply, type ReceiverRequest } from './latency-receivers'
@@ -154,9 +155,9 @@ async function rawThroughput(frames: number, payload: Buffer, regionReads = fals
   return (frames * messageBytes) / 1e6 / (ms / 1000)
 }
 
-async function relayThroughput(frames: number, payload: Buffer): Promise<number> {
-  const b = await Broadcaster.listen({ host: HOST, port: 0, info })
-  const w = new Watcher({ host: HOST, port: b.port })
+async function relayThroughput(frames: number, payload: Buffer, secure?: Awaited<ReturnType<typeof pairedStores>>): Promise<number> {
+  const b = await Broadcaster.listen({ host: HOST, port: 0, info, ...(secure ? { access: privateAccess(secure.broadcaster) } : {}) })
+  const w = new Watcher({ host: HOST, port: b.port, ...(secure ? { security: { store: secure.viewer } } : {}) })
   w.start()
   await once(b, 'viewer-joined')
   await new Promise<void>((resolve) => w.on('state', (s) => s.state === 'live' && resolve()))
@@ -247,7 +248,7 @@ interface LatencyRig {
  * `send(i)` writes frame `i` to every viewer from this thread; the worker records each arrival. Both ends read the
  * same monotonic clock, so a latency is the arrival time minus the send time of that frame.
  */
-function latencyRig(rig: 'raw' | 'relay', receivers: Receivers, send: (i: number) => void): LatencyRig {
+function latencyRig(rig: 'raw' | 'relay' | 'tls', receivers: Receivers, send: (i: number) => void): LatencyRig {
   return {
     async run(frames) {
       const sentAt: number[] = []
@@ -438,10 +439,74 @@ async function benchHeap(): Promise<void> {
   print('array_buffers_growth_mb', buffersAfter - buffersBefore, 'MB', null, 'info')
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// tls_relay_vs_plain_ratio, tls_added_latency_p99_ms
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * The relay over TLS 1.3 (private access, a viewer paired beforehand) against the same relay in the clear, in the
+ * same run: throughput as relayThroughput (best of three rounds each, interleaved), and latency with 8 viewers of
+ * each at 30 fps in alternating 2 s blocks, as benchLatency (the receivers in a worker thread).
+ */
+async function benchTls(): Promise<void> {
+  const secure = await pairedStores()
+  try {
+    const payload = jpeg(150 * 1024)
+    const frames = 1_500
+    await relayThroughput(200, payload)
+    await relayThroughput(200, payload, secure)
+    const plain: number[] = []
+    const tls: number[] = []
+    for (let round = 0; round < 3; round++) {
+      plain.push(await relayThroughput(frames, payload))
+      tls.push(await relayThroughput(frames, payload, secure))
+    }
+    const best = (xs: number[]): number => Math.max(...xs)
+    print('tls_relay_vs_plain_ratio', best(tls) / best(plain), 'ratio', 1, '>= 0.8')
+    print('tls_relay_throughput_mb_s', best(tls), 'MB/s', best(plain), 'info')
+
+    const viewers = 8
+    const small = jpeg(120 * 1024)
+    const open = await Broadcaster.listen({ host: HOST, port: 0, info })
+    const closed = await Broadcaster.listen({ host: HOST, port: 0, info, access: privateAccess(secure.broadcaster) })
+    const server = net.createServer({ noDelay: true }, (s) => s.destroy())
+    server.listen(0, HOST)
+    await once(server, 'listening')
+    const receivers = Receivers.spawn()
+    const rawPort = (server.address() as net.AddressInfo).port
+    await receivers.ask(
+      { type: 'start', relayPort: open.port, rawPort, viewers, messageBytes: frameWireBytes(small.length), tlsPort: closed.port, configDir: secure.viewer.dir },
+      'ready'
+    )
+    while (open.viewers().length < viewers || closed.viewers().length < viewers) await sleep(5)
+    server.close()
+    const relay = latencyRig('relay', receivers, (i) => open.send({ seq: i, capturedAtUs: 0, payload: small }))
+    const overTls = latencyRig('tls', receivers, (i) => closed.send({ seq: i, capturedAtUs: 0, payload: small }))
+    await relay.run(15)
+    await overTls.run(15)
+    const relayAll: number[] = []
+    const tlsAll: number[] = []
+    for (let i = 0; i < 4; i++) {
+      relayAll.push(...(await relay.run(60)))
+      tlsAll.push(...(await overTls.run(60)))
+    }
+    await receivers.close()
+    await Promise.all([open.close(), closed.close()])
+    const p99 = (xs: number[]): number => percentile(xs, 99)!
+    print('tls_added_latency_p99_ms', p99(tlsAll) - p99(relayAll), 'ms', p99(relayAll), '< 1 (TLS p99 minus plain p99; baseline: plain p99)')
+    print('tls_latency_p50_ms', percentile(tlsAll, 50)!, 'ms', percentile(relayAll, 50)!, 'info')
+    if (tlsAll.length !== relayAll.length) print('tls_latency_frames_missing', relayAll.length - tlsAll.length, 'frames', 0, '0')
+  } finally {
+    await secure.remove()
+  }
+}
+
 /** `npm run bench:core -- latency stalled` runs only the named sections. */
 const sections: Record<string, () => Promise<void>> = {
   throughput: benchThroughput,
   latency: benchLatency,
+  tls: benchTls,
+  pairing: () => benchPairing(print),
   stalled: benchStalled,
   heap: benchHeap
 }

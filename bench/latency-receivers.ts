@@ -5,7 +5,9 @@
 //
 // Messages from the main thread (each answered by exactly one reply):
 //   { type: 'start', relayPort, rawPort, viewers, messageBytes } -> { type: 'ready' } once every viewer is connected
-//   { type: 'collect', rig: 'raw' | 'relay' }                    -> { type: 'samples', seqs, at }; starts afresh
+//     (with `tlsPort` and `configDir`, N more Watchers watch a private broadcaster over TLS as the device whose
+//     store is in configDir: the 'tls' rig)
+//   { type: 'collect', rig: 'raw' | 'relay' | 'tls' }            -> { type: 'samples', seqs, at }; starts afresh
 //                                                                   with a collected heap for the next block
 //   { type: 'stop' }                                              -> { type: 'stopped' }
 
@@ -15,11 +17,12 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import v8 from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { parentPort } from 'node:worker_threads'
+import { DeviceStore } from '../src/core/secure/device-store'
 import { Watcher, type WatchedFrame } from '../src/core/watch/watcher'
 
 export type ReceiverRequest =
-  | { type: 'start'; relayPort: number; rawPort: number; viewers: number; messageBytes: number }
-  | { type: 'collect'; rig: 'raw' | 'relay' }
+  | { type: 'start'; relayPort: number; rawPort: number; viewers: number; messageBytes: number; tlsPort?: number; configDir?: string }
+  | { type: 'collect'; rig: 'raw' | 'relay' | 'tls' }
   | { type: 'stop' }
 
 export type ReceiverReply =
@@ -56,6 +59,7 @@ const gc = runInNewContext('gc') as () => void
 
 const raw = new Samples()
 const relay = new Samples()
+const tls = new Samples()
 const readers: net.Socket[] = []
 const counts: number[] = []
 const watchers: Watcher[] = []
@@ -84,6 +88,15 @@ async function start(r: Extract<ReceiverRequest, { type: 'start' }>): Promise<vo
     w.start()
     watchers.push(w)
   }
+  if (r.tlsPort !== undefined && r.configDir !== undefined) {
+    const store = await DeviceStore.open(r.configDir)
+    for (let i = 0; i < r.viewers; i++) {
+      const w = new Watcher({ host: HOST, port: r.tlsPort, security: { store } })
+      w.on('frame', (f: WatchedFrame) => tls.add(f.seq))
+      w.start()
+      watchers.push(w)
+    }
+  }
   while (watchers.some((w) => w.status.state !== 'live')) await sleep(5)
 }
 
@@ -94,7 +107,7 @@ async function handle(r: ReceiverRequest): Promise<ReceiverReply> {
       return { type: 'ready' }
     case 'collect': {
       if (r.rig === 'raw') counts.fill(0)
-      const samples = (r.rig === 'raw' ? raw : relay).take()
+      const samples = (r.rig === 'raw' ? raw : r.rig === 'tls' ? tls : relay).take()
       gc()
       return { type: 'samples', ...samples }
     }

@@ -114,6 +114,32 @@ export async function connectWatch(page: Page, address: string): Promise<void> {
   await page.getByTestId('watch-connect').click()
 }
 
+/** Type `code` into the Watch window's pairing prompt and press Pair, as a person would. */
+export async function typePairingCode(watch: Page, code: string): Promise<void> {
+  const input = watch.getByTestId('pairing-code-input')
+  await input.fill(code)
+  await watch.getByTestId('pairing-submit').click()
+}
+
+/** The code the Broadcast window shows (private broadcast). */
+export async function shownPairingCode(broadcast: Page): Promise<string> {
+  const code = broadcast.getByTestId('pairing-code')
+  await expect(code).toHaveAttribute('data-code', /^\d{6}$/)
+  return (await code.getAttribute('data-code')) ?? ''
+}
+
+/**
+ * A private broadcast asks a device it does not know for its code: when `watch` asks, read the code off `broadcast`
+ * and type it, as the person would. Returns whether it was asked.
+ */
+export async function pairIfAsked(watch: Page, broadcast: Page): Promise<boolean> {
+  const banner = watch.getByTestId('watch-banner')
+  await expect(banner).toHaveAttribute('data-state', /^(live|pairing)$/, { timeout: 15_000 })
+  if ((await banner.getAttribute('data-state')) !== 'pairing') return false
+  await typePairingCode(watch, await shownPairingCode(broadcast))
+  return true
+}
+
 /** The banner says live and the viewer has painted a frame. */
 export async function expectLive(page: Page): Promise<void> {
   await expect(page.getByTestId('watch-banner')).toHaveAttribute('data-state', 'live', { timeout: 15_000 })
@@ -126,7 +152,10 @@ export async function expectLive(page: Page): Promise<void> {
  */
 export async function goLive(broadcast: Page, watchers: Page[], o: { port: number; preset?: '480p' | '720p' }): Promise<string> {
   const address = await startBroadcast(broadcast, o)
-  for (const watch of watchers) await connectWatch(watch, address)
+  for (const watch of watchers) {
+    await connectWatch(watch, address)
+    await pairIfAsked(watch, broadcast)
+  }
   for (const watch of watchers) await expectLive(watch)
   return address
 }

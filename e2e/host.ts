@@ -2,8 +2,10 @@
 
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { type AddressInfo, createServer } from 'node:net'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { WindowRole } from '../src/shared/ipc'
 
 const ROOT = resolve(__dirname, '..')
@@ -30,10 +32,15 @@ export interface HostProcess {
   stop(): Promise<void>
 }
 
+/**
+ * Start the browser host on a free port. It keeps its device key and paired devices in a fresh temporary folder
+ * (removed by stop()): every host is a new installation that has paired with nothing.
+ */
 export async function launchHost(options: { timeoutMs?: number } = {}): Promise<HostProcess> {
+  const configDir = mkdtempSync(join(tmpdir(), 'framecast-e2e-config-'))
   const child: ChildProcess = spawn(
     process.execPath,
-    [resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'), resolve(ROOT, 'src/web-host/server.ts'), '--port', '0'],
+    [resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'), resolve(ROOT, 'src/web-host/server.ts'), '--port', '0', '--config-dir', configDir],
     // Multicast DNS kept to loopback (the specs and the e2e benchmark), unless the caller chose an interface.
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { FRAMECAST_MDNS_INTERFACE: '127.0.0.1', ...process.env, FORCE_COLOR: '0' } }
   )
@@ -65,12 +72,13 @@ export async function launchHost(options: { timeoutMs?: number } = {}): Promise<
     pageUrl: (role?: WindowRole) => `${url.origin}/?token=${encodeURIComponent(token)}${role && role !== 'start' ? `#${role}` : ''}`,
     output: () => log,
     stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return
+      if (child.exitCode !== null || child.signalCode !== null) return rmSync(configDir, { recursive: true, force: true })
       const exited = once(child, 'exit')
       child.kill('SIGTERM')
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
       await exited
       clearTimeout(timer)
+      rmSync(configDir, { recursive: true, force: true })
     }
   }
 }

@@ -1,6 +1,8 @@
-// `framecast broadcast`: serve JPEG frames from a file, a folder or standard input to Framecast viewers, classic
-// OpenCV receiver scripts (--classic) and HTTP MJPEG clients (--mjpeg-port).
+// `framecast broadcast`: serve JPEG frames from a file, a folder or standard input to Framecast viewers (private:
+// TLS and a pairing code printed here, unless --open), classic OpenCV receiver scripts (--classic) and HTTP MJPEG
+// clients (--mjpeg-port, behind a per-broadcast token).
 
+import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_VIEWERS, DEFAULT_PORT, INFO_MAX_NAME_BYTES, nowUs } from '../shared/protocol'
@@ -9,6 +11,10 @@ import { framingForClassicMode } from '../core/fanout/framing'
 import { formatHostPort } from '../shared/address'
 import { jpegSize } from '../core/jpeg/jpeg'
 import { MJPEG_STREAM_PATH, MjpegServer } from '../core/mjpeg/mjpeg-server'
+import { type Access, OPEN_ACCESS } from '../core/secure/access'
+import { defaultConfigDir, DeviceStore } from '../core/secure/device-store'
+import { PairingCodes } from '../core/secure/pairing-code'
+import { displayFingerprint } from '../shared/fingerprint'
 import { EXIT_CODES_HELP, Exit, type Io, parseNumber, portOption, StatusLine, UsageError } from './common'
 import { advertiseCli } from './advertise'
 import { openSource } from './sources'
@@ -23,13 +29,23 @@ Source:
   --fps N             pace of a file or folder, and the nominal rate announced (default 30)
   --loop              start a file or folder over at its end (default: stop at the end)
 
+Who may watch (Framecast viewers):
+  (default)           private: encrypted (TLS 1.3), and only devices that paired with the 6-digit code printed
+                      here ("pairing code: 123456"; a new one after each pairing, after 3 wrong tries, and every
+                      10 minutes); paired devices need no code again
+  --open              open: anyone who can reach the port watches, unencrypted (classic mode is always open)
+  --config-dir DIR    this device's key and paired devices (default $FRAMECAST_CONFIG_DIR, else
+                      $XDG_CONFIG_HOME/framecast or ~/.config/framecast)
+
 Serving:
   --port, -p N        TCP port (default ${DEFAULT_PORT}; 0 picks a free one, printed on standard output)
   --host ADDR         address to listen on (default all interfaces)
   --classic[=pickle|jpeg]
                       speak the classic OpenCV-script format on --port instead of Framecast:
                       pickle (default) for receivers that call pickle.loads, jpeg for cv2.imdecode
-  --mjpeg-port N      also serve http://HOST:N${MJPEG_STREAM_PATH} and /snapshot.jpg (0 picks a port)
+  --mjpeg-port N      also serve http://HOST:N${MJPEG_STREAM_PATH} and /snapshot.jpg (0 picks a port); MJPEG is
+                      unencrypted, and its URL carries a token (?token=...) that only people you give it to know
+  --mjpeg-token TEXT  that token (default: a new random one each run)
   --max-viewers N     viewers per server (default ${DEFAULT_MAX_VIEWERS})
   --name TEXT         name shown to Framecast viewers and in their lists (default "framecast")
   --no-advertise      do not tell the local network about this broadcast (by default it is listed, with DNS-SD,
@@ -37,8 +53,9 @@ Serving:
   --quiet, -q         no status line on standard error
   --help, -h          this text
 
-Standard output gets one line per server: "listening on HOST:PORT (...)" and "mjpeg on http://...", then
-"advertised as "NAME"" once the local network has been told.
+Standard output gets one line per server: "listening on HOST:PORT (...)" and "mjpeg on http://...", then, when
+private, "pairing code: NNNNNN ..." (again each time the code changes), and "advertised as "NAME"" once the local
+network has been told.
 
 ${EXIT_CODES_HELP}`
 
@@ -59,6 +76,9 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
       'max-viewers': { type: 'string' },
       name: { type: 'string' },
       'no-advertise': { type: 'boolean' },
+      open: { type: 'boolean' },
+      'config-dir': { type: 'string' },
+      'mjpeg-token': { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
       help: { type: 'boolean', short: 'h' }
     }
@@ -78,6 +98,9 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
   }
   const name = values.name ?? 'framecast'
   if (Buffer.byteLength(name) > INFO_MAX_NAME_BYTES) throw new UsageError(`--name is longer than ${INFO_MAX_NAME_BYTES} bytes`)
+  const mjpegToken = values['mjpeg-token'] ?? randomBytes(18).toString('base64url')
+  if (!/^[\w-]{8,128}$/.test(mjpegToken)) throw new UsageError('--mjpeg-token takes 8 to 128 letters, digits, _ or -')
+  const open = values.open === true || classic !== undefined
 
   const source = await openSource(values.source, io.stdin, DEFAULT_MAX_MESSAGE_BYTES)
   const frames = source.frames(values.loop ?? false)
@@ -88,15 +111,31 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
   const info = { codec: 'jpeg' as const, ...size, fps, name }
 
   const framing = framingForClassicMode(classic ?? 'off')
-  const server = await Broadcaster.listen({ port, info, maxViewers, framing, ...(values.host !== undefined ? { host: values.host } : {}) })
+  let codes: PairingCodes | null = null
+  let access: Access = OPEN_ACCESS
+  if (!open) {
+    const store = await DeviceStore.open(values['config-dir'] ?? defaultConfigDir())
+    codes = new PairingCodes()
+    access = { mode: 'private', store, codes }
+  }
+  const server = await Broadcaster.listen({ port, info, maxViewers, framing, access, ...(values.host !== undefined ? { host: values.host } : {}) })
   let mjpeg: MjpegServer | null = null
   try {
-    io.stdout.write(`listening on ${formatHostPort(server.host, server.port)} (${classic ? `classic ${classic}` : 'framecast'})\n`)
+    const mode = classic ? `classic ${classic}, open: anyone on the network, unencrypted` : open ? 'framecast, open: anyone on the network, unencrypted' : 'framecast, private'
+    io.stdout.write(`listening on ${formatHostPort(server.host, server.port)} (${mode})\n`)
     if (mjpegPort !== undefined) {
-      mjpeg = await MjpegServer.listen({ port: mjpegPort, maxClients: maxViewers, ...(values.host !== undefined ? { host: values.host } : {}) })
-      io.stdout.write(`mjpeg on http://${formatHostPort(mjpeg.host, mjpeg.port)}${MJPEG_STREAM_PATH}\n`)
+      mjpeg = await MjpegServer.listen({ port: mjpegPort, maxClients: maxViewers, token: mjpegToken, ...(values.host !== undefined ? { host: values.host } : {}) })
+      io.stdout.write(`mjpeg on http://${formatHostPort(mjpeg.host, mjpeg.port)}${mjpeg.pathWithToken(MJPEG_STREAM_PATH)}\n`)
+    }
+    if (codes !== null && access.mode === 'private') {
+      const device = displayFingerprint(access.store.fingerprint)
+      const say = (code: string): void => void io.stdout.write(`pairing code: ${code} (type it on the watching device; this device is ${device})\n`)
+      say(codes.state.code)
+      codes.on('changed', (s) => say(s.code))
+      server.on('pairing', (p) => io.stderr.write(`${p.address} (${p.name || 'unnamed device'}) asks to pair\n`))
     }
   } catch (e) {
+    codes?.close()
     await server.close()
     throw e
   }
@@ -106,7 +145,9 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
     name,
     port: server.port,
     classic: classic ?? 'off',
-    mjpegPort: mjpeg?.port ?? null
+    // The MJPEG endpoint is not listed: its URL carries the token, given only to those meant to watch.
+    mjpegPort: null,
+    fingerprint: access.mode === 'private' ? access.store.fingerprint : null
   })
 
   const status = new StatusLine(io.stderr, values.quiet ?? false)
@@ -139,6 +180,7 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
     current = next.value
   }
   status.done()
+  codes?.close()
   await Promise.all([server.close(stopped ? 'shutdown' : 'stopped'), mjpeg?.close(), advertising.close()])
   return Exit.ok
 }

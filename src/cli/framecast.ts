@@ -3,6 +3,7 @@
 
 import { broadcast } from './broadcast'
 import { describeError, EXIT_CODES_HELP, Exit, exitCodeFor, type Io, UsageError } from './common'
+import { devices } from './devices'
 import { list } from './list'
 import { watch } from './watch'
 
@@ -13,6 +14,7 @@ Commands:
               (Framecast viewers, classic OpenCV receiver scripts, HTTP MJPEG clients)
   watch       watch a Framecast broadcaster or a classic OpenCV sender script
   list        list the broadcasters on the local network (--json for scripts)
+  devices     list, rename, forget or block the devices this device paired with
 
 Run "framecast <command> --help" for its options.
 
@@ -28,6 +30,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await watch(rest, io)
       case 'list':
         return await list(rest, io)
+      case 'devices':
+        return await devices(rest, io)
       case undefined:
       case '-h':
       case '--help':
@@ -35,13 +39,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
         io.stdout.write(`${HELP}\n`)
         return command === undefined ? Exit.usage : Exit.ok
       default:
-        throw new UsageError(`Unknown command "${command}"; use broadcast, watch or list`)
+        throw new UsageError(`Unknown command "${command}"; use broadcast, watch, list or devices`)
     }
   } catch (e) {
     const usage = e instanceof UsageError || (e as NodeJS.ErrnoException)?.code?.startsWith('ERR_PARSE_ARGS')
     io.stderr.write(`framecast${command && usage ? ` ${command}` : ''}: ${describeError(e)}\n`)
     if (usage) {
-      io.stderr.write(`Run "framecast ${command === 'broadcast' || command === 'watch' || command === 'list' ? `${command} ` : ''}--help" for usage.\n`)
+      const known = command === 'broadcast' || command === 'watch' || command === 'list' || command === 'devices'
+      io.stderr.write(`Run "framecast ${known ? `${command} ` : ''}--help" for usage.\n`)
       return Exit.usage
     }
     return exitCodeFor(e)

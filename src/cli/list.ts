@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util'
 import { FramecastError } from '../core/errors'
 import { Discovery, discoveryOptionsFromEnv, MDNS_INTERFACE_ENV } from '../service/discovery'
 import { formatHostPort } from '../shared/address'
-import { type DiscoveredBroadcaster, type DiscoveryList, describeKind, shortFingerprint } from '../shared/discovery'
+import { type DiscoveredBroadcaster, type DiscoveryList, describeKind } from '../shared/discovery'
+import { displayFingerprint } from '../shared/fingerprint'
 import { EXIT_CODES_HELP, Exit, type Io, parseNumber, UsageError } from './common'
 
 export const LIST_HELP = `Usage: framecast list [options]
@@ -38,7 +39,7 @@ export function listEntry(b: DiscoveredBroadcaster): DiscoveredBroadcaster & { a
 /** One table row's cells: name, device, where to reach it, what it serves. */
 function cells(b: DiscoveredBroadcaster): string[] {
   const e = listEntry(b)
-  const extras = [b.pairing ? 'pairing required' : '', b.fingerprint === null ? '' : `key ${shortFingerprint(b.fingerprint)}`].filter(Boolean)
+  const extras = [b.pairing ? 'pairing required' : '', b.fingerprint === null ? '' : `key ${displayFingerprint(b.fingerprint)}`].filter(Boolean)
   return [b.name, b.device || '-', e.url ?? e.address, [describeKind(b), ...extras].join(', ')]
 }
 

@@ -8,6 +8,8 @@ import * as v from 'valibot'
 import { HostSchema, readPort, splitHostPort } from '../shared/address'
 import type { WatchMode } from '../shared/status'
 import { Watcher, type WatchedFrame } from '../core/watch/watcher'
+import { defaultConfigDir, DeviceStore } from '../core/secure/device-store'
+import { isPairingCode } from '../core/secure/pairing-code'
 import { EXIT_CODES_HELP, Exit, type Io, parseNumber, StatusLine, UsageError } from './common'
 
 export const WATCH_HELP = `Usage: framecast watch HOST:PORT [options]
@@ -17,6 +19,10 @@ Watches a Framecast broadcaster, or a classic OpenCV sender script (pickle or JP
   HOST:PORT           e.g. 192.168.1.20:9999, camera.local:9999, [fe80::1%eth0]:9999
   --classic           the peer is a classic OpenCV sender (default: tell from its first bytes)
   --native            the peer must be a Framecast broadcaster
+  --code NNNNNN       the pairing code a private broadcaster shows (needed once per broadcaster; this device
+                      remembers it, and a broadcaster whose key changed is refused)
+  --config-dir DIR    this device's key and paired broadcasters (default $FRAMECAST_CONFIG_DIR, else
+                      $XDG_CONFIG_HOME/framecast or ~/.config/framecast)
   --frames N          stop after N frames (default: until Ctrl-C)
   --out DIR | -       write each frame as DIR/frame-000001.jpg ..., or - for an MJPEG stream on standard output
   --json              end with one JSON line on standard output:
@@ -54,6 +60,8 @@ export async function watch(argv: string[], io: Io): Promise<number> {
     options: {
       classic: { type: 'boolean' },
       native: { type: 'boolean' },
+      code: { type: 'string' },
+      'config-dir': { type: 'string' },
       frames: { type: 'string' },
       out: { type: 'string' },
       json: { type: 'boolean' },
@@ -76,7 +84,9 @@ export async function watch(argv: string[], io: Io): Promise<number> {
   if (out === '-' && values.json) throw new UsageError('--out - and --json both use standard output; write frames to a folder instead')
   if (out !== undefined && out !== '-') await mkdir(out, { recursive: true })
 
-  const watcher = new Watcher({ host, port, mode })
+  if (values.code !== undefined && !isPairingCode(values.code)) throw new UsageError(`--code takes the 6 digits the broadcaster shows, not "${values.code}"`)
+  const store = mode === 'classic' ? undefined : await DeviceStore.open(values['config-dir'] ?? defaultConfigDir())
+  const watcher = new Watcher({ host, port, mode, ...(store !== undefined ? { security: { store, ...(values.code !== undefined ? { code: values.code } : {}) } } : {}) })
   const status = new StatusLine(io.stderr, values.quiet ?? false)
   let frames = 0
   let bytes = 0
@@ -112,10 +122,11 @@ export async function watch(argv: string[], io: Io): Promise<number> {
       const st = watcher.status
       const lat = s.latencyP50Ms === null ? '' : ` · latency p50 ${s.latencyP50Ms} ms p95 ${s.latencyP95Ms} ms`
       const skipped = s.skippedWhileEncoding > 0 ? ` · skipped while encoding ${s.skippedWhileEncoding}` : ''
-      status.update(`${st.state} ${st.format ?? ''} · frames ${frames} · ${s.fps} fps · ${s.kbps} kbps · gaps ${s.gaps}${skipped}${lat}`)
+      const transport = st.security === null ? '' : st.security.encrypted ? ' encrypted' : ' UNENCRYPTED'
+      status.update(`${st.state} ${st.format ?? ''}${transport} · frames ${frames} · ${s.fps} fps · ${s.kbps} kbps · gaps ${s.gaps}${skipped}${lat}`)
     })
     watcher.on('state', (s) => {
-      if (s.state === 'error') finish(Exit.failed, s.error ? `${s.error.message} (${s.error.code})` : 'the watch failed')
+      if (s.state === 'error') finish(Exit.failed, s.error ? `${s.error.message} (${s.error.code})${hint(s.error.code)}` : 'the watch failed')
       else if ((s.state === 'reconnecting' || s.state === 'lost') && s.error && !values.quiet) {
         status.update(`${s.state}: ${s.error.message}`)
       }
@@ -150,6 +161,21 @@ export async function watch(argv: string[], io: Io): Promise<number> {
     io.stdout.write(`${JSON.stringify(summary)}\n`)
   }
   return result.code
+}
+
+/** What to do about an error the command line can fix. */
+function hint(code: string): string {
+  switch (code) {
+    case 'CODE_REQUIRED':
+      return ': run again with --code and the 6 digits the broadcaster shows'
+    case 'PAIRING_FAILED':
+    case 'CODE_EXPIRED':
+      return ': check the code the broadcaster shows now, and run again with --code'
+    case 'KEY_CHANGED':
+      return ': this is not the Framecast you paired with; if it was reinstalled, forget it first (framecast devices forget ...)'
+    default:
+      return ''
+  }
 }
 
 function round2(n: number): number {

@@ -15,6 +15,13 @@ export class FramecastError extends Error {
   }
 }
 
+/** PEER_LOST because the broadcaster said so (BYE 'stopped'), not because it vanished. */
+export class PeerStoppedError extends FramecastError {
+  constructor(message: string) {
+    super('PEER_LOST', message)
+  }
+}
+
 export function isFramecastError(e: unknown): e is FramecastError {
   return e instanceof FramecastError
 }

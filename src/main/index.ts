@@ -1,6 +1,7 @@
 // App lifecycle: single-instance lock, the start window, the menu, session-wide permission policy, and a clean
 // quit that says BYE to every peer before the process exits.
 
+import { join } from 'node:path'
 import { app, BrowserWindow, Menu, session } from 'electron'
 import { registerIpc } from './ipc'
 import { buildMenu } from './menu'
@@ -66,7 +67,9 @@ export function startApp(): void {
   }
   const dev = !app.isPackaged
   registerAppScheme()
-  const sessions = new Sessions({ openWindow: (role) => void openRoleWindow(role), log })
+  // This installation's key, certificate and paired devices live in the user-data folder (0700, files 0600).
+  const configDir = join(app.getPath('userData'), 'devices')
+  const sessions = new Sessions({ openWindow: (role) => void openRoleWindow(role), log, configDir })
 
   app.on('second-instance', () => {
     if (app.isReady()) showStartWindow()

@@ -38,6 +38,11 @@ export interface AdvertisedBroadcast {
   classic: ClassicMode
   codec?: CodecName
   mjpegPort: number | null
+  /**
+   * This device's fingerprint (64 hex digits, DeviceStore.fingerprint) when the broadcast is private: viewers must pair,
+   * and the advertisement says so with the key they will pin. Null or absent: an open broadcast.
+   */
+  fingerprint?: string | null
 }
 
 const isLoopback = (address: string): boolean => /^127\./.test(address) || address === '::1'
@@ -45,8 +50,7 @@ const isLoopback = (address: string): boolean => /^127\./.test(address) || addre
 /**
  * What a running broadcast advertises, or null when it advertises nothing: turned off, or listening where those who
  * hear the advertisement cannot connect (a loopback address, unless multicast DNS itself is kept to loopback). The
- * one place a broadcast's advertised fields are chosen; the device fingerprint and the pairing flag belong here
- * (BroadcastAdvertisement's `fingerprint` and `pairing`).
+ * one place a broadcast's advertised fields are chosen: a private broadcast adds `pairing` and its device fingerprint.
  */
 export function broadcastAdvertisement(b: AdvertisedBroadcast, mdnsInterface?: string): BroadcastAdvertisement | null {
   if (!b.advertise || (isLoopback(b.host) && !isLoopback(mdnsInterface ?? ''))) return null
@@ -57,7 +61,8 @@ export function broadcastAdvertisement(b: AdvertisedBroadcast, mdnsInterface?: s
     classic: b.classic,
     codec: b.codec ?? 'jpeg',
     mjpegPort: b.mjpegPort,
-    mjpegPath: MJPEG_STREAM_PATH
+    mjpegPath: MJPEG_STREAM_PATH,
+    ...(b.fingerprint ? { pairing: true, fingerprint: b.fingerprint } : {})
   }
 }
 

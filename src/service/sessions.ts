@@ -2,11 +2,17 @@
 // peer. Transport-agnostic: Electron IPC (src/main/ipc.ts) and the browser host both call handle/release/closeAll.
 // No protocol logic lives here; requests are checked against the contract in src/shared/ipc.ts before anything runs.
 
-import { networkInterfaces } from 'node:os'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp } from 'node:fs/promises'
+import { networkInterfaces, tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Broadcaster, type BroadcastFrame } from '../core/fanout/broadcaster'
 import { framingForClassicMode } from '../core/fanout/framing'
 import { FramecastError, isFramecastError } from '../core/errors'
-import { MjpegServer } from '../core/mjpeg/mjpeg-server'
+import { MJPEG_STREAM_PATH, MjpegServer } from '../core/mjpeg/mjpeg-server'
+import { type Access, OPEN_ACCESS } from '../core/secure/access'
+import { DeviceStore } from '../core/secure/device-store'
+import { PairingCodes } from '../core/secure/pairing-code'
 import { Watcher } from '../core/watch/watcher'
 import {
   channelRoles,
@@ -24,7 +30,7 @@ import {
   type WatchFrame,
   type WindowRole
 } from '../shared/ipc'
-import { formatHostPort } from '../shared/address'
+import { addressScope, formatHostPort } from '../shared/address'
 import { NewestSlot } from '../shared/newest'
 import type { StreamInfo } from '../shared/protocol'
 import { idleStatus } from '../shared/status'
@@ -51,6 +57,12 @@ export interface SessionsOptions {
   listInterfaces?: () => NetInterface[]
   /** Advertising and browsing on the local network; default: a Discovery with FRAMECAST_MDNS_INTERFACE's interface. */
   discovery?: Discovery
+  /**
+   * The folder of this installation's key, certificate and paired devices (made 0700; see DeviceStore): Electron's
+   * user-data folder, the browser host's config folder. Default: a new temporary folder — a fresh identity that
+   * nothing remembers (tests).
+   */
+  configDir?: string
 }
 
 /** How often a live broadcast re-sends its status (viewer list, fps, kbps). */
@@ -58,6 +70,8 @@ const STATUS_INTERVAL_MS = 1_000
 
 interface BroadcastSession {
   readonly broadcaster: Broadcaster
+  /** Private access: the code on show; null when the broadcast is open. */
+  readonly codes: PairingCodes | null
   readonly host: string
   readonly ticker: NodeJS.Timeout
   /** Paces broadcast:status to the window (changes, the ticker): a few a second at most. */
@@ -95,20 +109,26 @@ function isLinkLocalV6(address: string): boolean {
   return /^fe[89ab][0-9a-f]:/i.test(address)
 }
 
+/** Where an address comes in the list a partner reads: LAN first, then public IPv4; global IPv6 apart. */
+const SCOPE_ORDER = { lan: 0, 'link-local': 1, global: 2, loopback: 3 } as const
+
 /**
- * What a partner should type to reach a broadcaster bound to `host`: every non-internal address of this machine for
- * a wildcard bind ('::' is dual-stack, '0.0.0.0' IPv4 only), or the bound address itself. IPv6 link-local addresses
- * are left out: they need the partner's own zone id, which we cannot know.
+ * What a partner should type to reach a broadcaster bound to `host`: the non-internal addresses of this machine for a
+ * wildcard bind ('::' is dual-stack, '0.0.0.0' IPv4 only) — LAN addresses first (private IPv4, IPv6 unique local),
+ * then public IPv4, and global IPv6 (which may be reachable from outside the LAN) only with `global` — or the bound
+ * address itself. IPv6 link-local addresses are left out: they need the partner's own zone id, which we cannot know.
  */
-export function partnerAddresses(host: string, port: number, interfaces: NetInterface[]): string[] {
+export function partnerAddresses(host: string, port: number, interfaces: NetInterface[], options: { global?: boolean } = {}): string[] {
   const wildcardV4 = host === '0.0.0.0'
   const wildcardV6 = host === '::' || host === '::0' || host === '0:0:0:0:0:0:0:0'
   if (!wildcardV4 && !wildcardV6) return [formatHostPort(host, port)]
   const seen = new Set<string>()
   const out: string[] = []
-  const ordered = [...interfaces].sort((a, b) => (a.family === b.family ? 0 : a.family === 'IPv4' ? -1 : 1))
+  const rank = (i: NetInterface): number => (i.family === 'IPv4' ? 0 : 4) + SCOPE_ORDER[addressScope(i.address)]
+  const ordered = [...interfaces].sort((a, b) => rank(a) - rank(b))
   for (const i of ordered) {
     if (i.internal || (i.family === 'IPv6' && (wildcardV4 || isLinkLocalV6(i.address)))) continue
+    if (i.family === 'IPv6' && addressScope(i.address) === 'global' && !options.global) continue
     const text = formatHostPort(i.address, port)
     if (!seen.has(text)) out.push(text)
     seen.add(text)
@@ -142,18 +162,36 @@ interface Compat {
   mjpeg: MjpegServer | null
 }
 
-/** broadcast:start `classic`: the broadcast port speaks the classic OpenCV-script format instead of Framecast. */
-function listenBroadcaster(request: ValidRequestOf<'broadcast:start'>, info: StreamInfo, maxMessageBytes: number | undefined): Promise<Broadcaster> {
+/**
+ * broadcast:start `classic`: the broadcast port speaks the classic OpenCV-script format instead of Framecast (open by
+ * nature); `access` private: TLS and pairing with `codes`.
+ */
+function listenBroadcaster(
+  request: ValidRequestOf<'broadcast:start'>,
+  info: StreamInfo,
+  maxMessageBytes: number | undefined,
+  access: Access
+): Promise<Broadcaster> {
   const framing = framingForClassicMode(request.classic)
-  return Broadcaster.listen({ host: request.host, port: request.port, info, framing, ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}) })
+  return Broadcaster.listen({ host: request.host, port: request.port, info, framing, access, ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}) })
 }
 
-/** broadcast:start `mjpegPort`: HTTP MJPEG on its own port; the running server is kept when the port stays. */
+/** The access a broadcast asks for: private (with a code) unless the request says open or speaks classic. */
+function accessFor(request: ValidRequestOf<'broadcast:start'>, store: DeviceStore | null): { access: Access; codes: PairingCodes | null } {
+  if (request.classic !== 'off' || request.access === 'open' || store === null) return { access: OPEN_ACCESS, codes: null }
+  const codes = new PairingCodes()
+  return { access: { mode: 'private', store, codes }, codes }
+}
+
+/**
+ * broadcast:start `mjpegPort`: HTTP MJPEG on its own port, behind a random per-broadcast token; the running server is
+ * kept when the port stays.
+ */
 async function startMjpeg(request: ValidRequestOf<'broadcast:start'>, current: MjpegServer | null): Promise<MjpegServer | null> {
   if (current !== null && current.port === request.mjpegPort) return current
   await current?.close()
   if (request.mjpegPort === null) return null
-  return MjpegServer.listen({ host: request.host, port: request.mjpegPort })
+  return MjpegServer.listen({ host: request.host, port: request.mjpegPort, token: randomBytes(18).toString('base64url') })
 }
 
 /** A frame from the window goes to the broadcaster, whatever its framing, and to MJPEG. */
@@ -164,12 +202,16 @@ function sendFrame(s: BroadcastSession, frame: BroadcastFrame): number {
   return viewers + s.compat.mjpeg.stats().clients
 }
 
-/** watch:start `mode`: 'auto' tells Framecast and classic senders apart; 'native' and 'classic' insist on one. */
-function createWatcherFor(request: ValidRequestOf<'watch:start'>, maxMessageBytes: number | undefined): Watcher {
+/**
+ * watch:start `mode`: 'auto' tells Framecast and classic senders apart; 'native' and 'classic' insist on one. The
+ * watch pairs with private broadcasters as this installation, asking the window for the code when one is needed.
+ */
+function createWatcherFor(request: ValidRequestOf<'watch:start'>, maxMessageBytes: number | undefined, store: DeviceStore): Watcher {
   return new Watcher({
     host: request.host,
     port: request.port,
     mode: request.mode,
+    security: { store, askForCode: true },
     ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {})
   })
 }
@@ -189,12 +231,29 @@ export class Sessions {
   private readonly discovery: Discovery
   /** Peers hearing the broadcasters on the network: how each stops. */
   private readonly browsing = new Map<string, () => void>()
+  private storeOpening: Promise<DeviceStore> | null = null
+  /** Windows that listed the devices: they hear 'devices:changed'. */
+  private readonly deviceListeners = new Map<string, Peer>()
 
   constructor(private readonly options: SessionsOptions = {}) {
     this.listInterfaces = options.listInterfaces ?? systemInterfaces
     this.statusInterfaces = cachedInterfaces(this.listInterfaces)
     this.logLines = new RepeatLimitedLog(options.log ?? ((line) => console.warn(`[framecast] ${line}`)))
     this.discovery = options.discovery ?? new Discovery()
+  }
+
+  /** This installation's secure store, opened (or made) on first use. */
+  store(): Promise<DeviceStore> {
+    this.storeOpening ??= (async () => {
+      const dir = this.options.configDir ?? (await mkdtemp(join(tmpdir(), 'framecast-')))
+      const store = await DeviceStore.open(dir)
+      store.on('changed', (list) => {
+        for (const peer of this.deviceListeners.values()) safeSend(peer, 'devices:changed', list)
+      })
+      return store
+    })()
+    this.storeOpening.catch(() => (this.storeOpening = null))
+    return this.storeOpening
   }
 
   /** Answer one request. Never throws: a bad message gets {ok:false, error} and a log line. */
@@ -221,6 +280,7 @@ export class Sessions {
   /** The window/connection closed: stop its broadcast and its watch. */
   release(peer: Peer): Promise<void> {
     this.stopBrowsing(peer.id)
+    this.deviceListeners.delete(peer.id)
     return this.serial(peer.id, async () => {
       await Promise.all([this.stopBroadcast(peer.id, 'stopped', false, peer), this.stopWatch(peer.id, null)])
     })
@@ -255,6 +315,55 @@ export class Sessions {
       return { sent: handed > 0 }
     },
     'broadcast:interfaces': async () => this.listInterfaces(),
+    'broadcast:kick': async (peer, req) => {
+      const s = this.liveBroadcast(peer)
+      if (s.broadcaster.closeViewer(req.viewerId, 'KICKED') === null) throw new FramecastError('INVALID_ARGUMENT', 'That viewer is not watching any more')
+      this.pushStatus(peer, s)
+      return null
+    },
+    'broadcast:block': async (peer, req) => {
+      const s = this.liveBroadcast(peer)
+      const fingerprint = s.broadcaster.fingerprintOf(req.viewerId)
+      const viewer = s.broadcaster.viewers().find((v) => v.id === req.viewerId)
+      if (fingerprint === null || viewer === undefined) {
+        throw new FramecastError('INVALID_ARGUMENT', 'Only a paired device can be blocked: this viewer is not watching over a private broadcast')
+      }
+      await (await this.store()).setBlocked(fingerprint, true, viewer.name)
+      s.broadcaster.closeViewer(req.viewerId, 'BLOCKED')
+      this.pushStatus(peer, s)
+      return null
+    },
+    'broadcast:new-code': async (peer) => {
+      const s = this.liveBroadcast(peer)
+      if (s.codes === null) throw new FramecastError('INVALID_ARGUMENT', 'An open broadcast has no pairing code')
+      s.codes.rotate()
+      return null
+    },
+    'watch:code': async (peer, req) => {
+      const s = this.watches.get(peer.id)
+      if (!s) throw new FramecastError('INVALID_ARGUMENT', 'Nothing is being watched in this window')
+      s.watcher.enterCode(req.code)
+      return null
+    },
+    'devices:list': async (peer) => {
+      this.deviceListeners.set(peer.id, peer)
+      return (await this.store()).list()
+    },
+    'devices:rename': async (_peer, req) => {
+      const store = await this.store()
+      await store.rename(req.role, req.fingerprint, req.name)
+      return store.list()
+    },
+    'devices:forget': async (_peer, req) => {
+      const store = await this.store()
+      await store.forget(req.role, req.fingerprint)
+      return store.list()
+    },
+    'devices:block': async (_peer, req) => {
+      const store = await this.store()
+      await store.setBlocked(req.fingerprint, req.blocked)
+      return store.list()
+    },
     'watch:start': async (peer, req) => {
       await this.serial(peer.id, () => this.startWatch(peer, req))
       return null
@@ -281,7 +390,8 @@ export class Sessions {
   private async startBroadcast(peer: Peer, req: ValidRequestOf<'broadcast:start'>): Promise<BroadcastStatus> {
     const info: StreamInfo = { codec: 'jpeg', width: req.width, height: req.height, fps: req.fps, name: req.name }
     const existing = this.broadcasts.get(peer.id)
-    if (existing && existing.host === req.host && existing.request.port === req.port && existing.request.classic === req.classic) {
+    const sameAccess = existing !== undefined && existing.request.access === req.access
+    if (existing && sameAccess && existing.host === req.host && existing.request.port === req.port && existing.request.classic === req.classic) {
       // Same address: new capture settings reach the viewers as a fresh INFO, nobody is disconnected.
       existing.broadcaster.setInfo(info)
       existing.request = req
@@ -297,10 +407,14 @@ export class Sessions {
 
     let broadcaster: Broadcaster | undefined
     let mjpeg: MjpegServer | null = null
+    let codes: PairingCodes | null = null
     try {
-      broadcaster = await listenBroadcaster(req, info, this.options.maxMessageBytes)
+      const chosen = accessFor(req, req.classic === 'off' && req.access === 'private' ? await this.store() : null)
+      codes = chosen.codes
+      broadcaster = await listenBroadcaster(req, info, this.options.maxMessageBytes, chosen.access)
       mjpeg = await startMjpeg(req, null)
     } catch (e) {
+      codes?.close()
       await broadcaster?.close()
       const error = toIpcError(e)
       safeSend(peer, 'broadcast:status', { ...idleStatus(), state: 'error', error })
@@ -310,8 +424,9 @@ export class Sessions {
     const ticker = setInterval(() => status.request(), STATUS_INTERVAL_MS)
     ticker.unref()
     const compat: Compat = { classic: req.classic, mjpegPort: mjpeg?.port ?? null, mjpeg }
-    const session: BroadcastSession = { broadcaster, host: req.host, ticker, status, request: req, compat, lastError: null, advertising: null }
+    const session: BroadcastSession = { broadcaster, codes, host: req.host, ticker, status, request: req, compat, lastError: null, advertising: null }
     this.broadcasts.set(peer.id, session)
+    codes?.on('changed', () => status.request())
     await this.advertise(peer, session)
 
     const changed = (): void => status.request()
@@ -321,12 +436,17 @@ export class Sessions {
       this.log(`broadcast ${peer.id}: refused ${r.address} (${r.code})`, `${peer.id}|refused`)
       changed()
     })
+    broadcaster.on('pairing', (p) => {
+      this.log(`broadcast ${peer.id}: ${p.address} (${p.name || 'unnamed'}) asks to pair`)
+      changed()
+    })
     broadcaster.on('error', (e) => {
       session.lastError = toIpcError(e)
       this.log(`broadcast ${peer.id}: ${session.lastError.code} ${session.lastError.message}`, `${peer.id}|b-error`)
       changed()
     })
-    const extras = `${req.classic === 'off' ? '' : ` (classic ${req.classic})`}${mjpeg ? `, MJPEG on port ${mjpeg.port}` : ''}`
+    const mode = req.classic !== 'off' ? ` (classic ${req.classic}, open)` : codes === null ? ' (open: anyone on the network, unencrypted)' : ' (private)'
+    const extras = `${mode}${mjpeg ? `, MJPEG on port ${mjpeg.port}` : ''}`
     this.log(`broadcast ${peer.id}: live on ${formatHostPort(req.host, broadcaster.port)}${extras}`)
     return this.pushStatus(peer, session)
   }
@@ -342,6 +462,8 @@ export class Sessions {
       this.broadcasts.delete(id)
       clearInterval(s.ticker)
       s.status.close()
+      s.codes?.close()
+      s.codes?.removeAllListeners()
       try {
         await Promise.all([s.broadcaster.close(reason), s.compat.mjpeg?.close(), s.advertising?.stop()])
       } catch (e) {
@@ -359,14 +481,27 @@ export class Sessions {
     return status
   }
 
+  private liveBroadcast(peer: Peer): BroadcastSession {
+    const s = this.broadcasts.get(peer.id)
+    if (!s) throw new FramecastError('INVALID_ARGUMENT', 'This window is not broadcasting')
+    return s
+  }
+
   private statusOf(s: BroadcastSession): BroadcastStatus {
     const b = s.broadcaster
     const { frames, bytes, replaced, skippedWhileConverting, conversionFailures, viewersEver, refused, fps, kbps } = b.stats()
+    const interfaces = this.statusInterfaces.get()
+    const lan = partnerAddresses(s.host, b.port, interfaces)
+    const access = b.access
     return {
       state: 'live',
       port: b.port,
       host: s.host,
-      addresses: partnerAddresses(s.host, b.port, this.statusInterfaces.get()),
+      addresses: lan,
+      globalAddresses: partnerAddresses(s.host, b.port, interfaces, { global: true }).filter((a) => !lan.includes(a)),
+      access: access.mode,
+      pairing: s.codes?.state ?? null,
+      fingerprint: access.mode === 'private' ? access.store.fingerprint : null,
       viewers: b.viewers(),
       totals: { frames, bytes, replaced, skippedWhileConverting, conversionFailures, viewersEver, refused },
       fps,
@@ -374,6 +509,7 @@ export class Sessions {
       classic: s.compat.classic,
       mjpegPort: s.compat.mjpegPort,
       advertised: s.advertising?.instance ?? null,
+      mjpegPath: s.compat.mjpeg?.pathWithToken(MJPEG_STREAM_PATH) ?? null,
       error: s.lastError
     }
   }
@@ -384,7 +520,10 @@ export class Sessions {
    */
   private async advertise(peer: Peer, s: BroadcastSession): Promise<void> {
     const r = s.request
-    const ad = this.discovery.advertisementFor({ advertise: r.advertise, host: r.host, name: r.name, port: s.broadcaster.port, classic: r.classic, mjpegPort: s.compat.mjpegPort })
+    const access = s.broadcaster.access
+    // The MJPEG endpoint is not listed: its URL carries the broadcast's token, given only to those meant to watch.
+    const fingerprint = access.mode === 'private' ? access.store.fingerprint : null
+    const ad = this.discovery.advertisementFor({ advertise: r.advertise, host: r.host, name: r.name, port: s.broadcaster.port, classic: r.classic, mjpegPort: null, fingerprint })
     if (JSON.stringify(ad) === JSON.stringify(s.advertising?.advertisement ?? null)) return
     await s.advertising?.stop()
     s.advertising = null
@@ -408,7 +547,7 @@ export class Sessions {
 
   private async startWatch(peer: Peer, req: ValidRequestOf<'watch:start'>): Promise<void> {
     await this.stopWatch(peer.id, null)
-    const watcher = createWatcherFor(req, this.options.maxMessageBytes)
+    const watcher = createWatcherFor(req, this.options.maxMessageBytes, await this.store())
     const session: WatchSession = { watcher, toPeer: new NewestSlot(), state: new Pacer(() => safeSend(peer, 'watch:state', watcher.status)) }
     this.watches.set(peer.id, session)
     let sawState = false

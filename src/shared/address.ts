@@ -118,3 +118,24 @@ export const BindHostSchema = v.pipe(
   v.check((s) => isIPv4(s) || isIPv6(s), 'Choose one of this machine’s network interfaces')
 )
 
+
+/**
+ * How far an interface address reaches: 'lan' for private IPv4 (10/8, 172.16/12, 192.168/16, 100.64/10 shared
+ * address space) and IPv6 unique local addresses (fc00::/7); 'link-local' (169.254/16, fe80::/10); 'loopback';
+ * 'global' for the rest — public IPv4 and global IPv6, which may be reachable from outside the LAN.
+ */
+export function addressScope(address: string): 'loopback' | 'link-local' | 'lan' | 'global' {
+  const a = stripBrackets(address).toLowerCase().split('%')[0]!
+  if (isIPv4(a)) {
+    const [p, q] = a.split('.').map(Number) as [number, number]
+    if (p === 127) return 'loopback'
+    if (p === 169 && q === 254) return 'link-local'
+    if (p === 10 || (p === 172 && q >= 16 && q <= 31) || (p === 192 && q === 168) || (p === 100 && q >= 64 && q <= 127)) return 'lan'
+    return 'global'
+  }
+  if (a === '::1') return 'loopback'
+  if (/^fe[89ab]/.test(a)) return 'link-local'
+  if (/^f[cd]/.test(a)) return 'lan'
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a)
+  return mapped ? addressScope(mapped[1]!) : 'global'
+}

@@ -84,11 +84,6 @@ export interface DiscoveryList {
   error: ErrorInfo | null
 }
 
-/** A fingerprint as people compare it: the first 16 hex digits in groups of four ("a1b2 c3d4 e5f6 0718"). */
-export function shortFingerprint(fingerprint: string): string {
-  return (fingerprint.slice(0, 16).match(/.{1,4}/g) ?? []).join(' ')
-}
-
 /** What a broadcaster serves, in words ("Framecast, JPEG"; "Classic OpenCV script, JPEG frames"; "MJPEG over HTTP"). */
 export function describeKind(b: Pick<DiscoveredBroadcaster, 'kind' | 'protocolVersion' | 'codec' | 'supported'>): string {
   switch (b.kind) {

@@ -5,10 +5,13 @@
 import * as v from 'valibot'
 import { BindHostSchema, HostSchema, PortSchema } from './address'
 import type { DiscoveryList } from './discovery'
+import { FingerprintSchema } from './fingerprint'
 import { DEFAULT_MAX_MESSAGE_BYTES, isJpeg } from './protocol'
 import {
+  AccessModeSchema,
   type BroadcastStatus,
   ClassicModeSchema,
+  type DeviceList,
   type ErrorInfo,
   type NetInterface,
   type WatchStats,
@@ -17,7 +20,20 @@ import {
 } from './status'
 
 export type { DiscoveredBroadcaster, DiscoveryList } from './discovery'
-export type { BroadcastStatus, ClassicMode, NetInterface, ViewerStats, WatchMode, WatchState, WatchStats, WatchStatus } from './status'
+export type {
+  AccessMode,
+  BroadcastStatus,
+  ClassicMode,
+  DeviceList,
+  NetInterface,
+  PairedDevice,
+  ViewerStats,
+  WatchMode,
+  WatchSecurity,
+  WatchState,
+  WatchStats,
+  WatchStatus
+} from './status'
 /** An error carried in a Result or an event. */
 export type IpcError = ErrorInfo
 
@@ -33,6 +49,11 @@ export const JpegSchema = v.pipe(
   v.check((b) => isJpeg(b), 'A frame must be a JPEG image')
 )
 
+/** A pairing code as typed: 6 digits. */
+export const PairingCodeSchema = v.pipe(v.string(), v.regex(/^\d{6}$/, 'A pairing code is 6 digits'))
+const ViewerIdSchema = v.pipe(v.number(), v.integer(), v.minValue(1))
+const DeviceRoleSchema = v.picklist(['viewer', 'broadcaster'])
+
 // ---------------------------------------------------------------------------------------------------------------
 // Requests: renderer -> main, each answered with a Result
 // ---------------------------------------------------------------------------------------------------------------
@@ -47,6 +68,7 @@ export const requestSchemas = {
     fps: v.pipe(v.number(), v.minValue(1), v.maxValue(120)),
     classic: v.optional(ClassicModeSchema, 'off'),
     mjpegPort: v.optional(v.nullable(PortSchema), null),
+    access: v.optional(AccessModeSchema, 'private'),
     /** Tell the local network about this broadcast (DNS-SD); false keeps it to those who know the address. */
     advertise: v.optional(v.boolean(), true)
   }),
@@ -57,6 +79,9 @@ export const requestSchemas = {
     jpeg: JpegSchema
   }),
   'broadcast:interfaces': v.strictObject({}),
+  'broadcast:kick': v.strictObject({ viewerId: ViewerIdSchema }),
+  'broadcast:block': v.strictObject({ viewerId: ViewerIdSchema }),
+  'broadcast:new-code': v.strictObject({}),
   'watch:start': v.strictObject({
     host: HostSchema,
     port: PortSchema,
@@ -66,6 +91,11 @@ export const requestSchemas = {
   /** Start hearing the broadcasters on the network: answered with what is heard now, then 'discovery:list' events. */
   'discovery:start': v.strictObject({}),
   'discovery:stop': v.strictObject({}),
+  'watch:code': v.strictObject({ code: PairingCodeSchema }),
+  'devices:list': v.strictObject({}),
+  'devices:rename': v.strictObject({ role: DeviceRoleSchema, fingerprint: FingerprintSchema, name: v.pipe(v.string(), v.maxLength(64)) }),
+  'devices:forget': v.strictObject({ role: DeviceRoleSchema, fingerprint: FingerprintSchema }),
+  'devices:block': v.strictObject({ fingerprint: FingerprintSchema, blocked: v.boolean() }),
   'app:open': v.strictObject({ role: v.picklist(['broadcast', 'watch']) })
 } as const
 
@@ -79,10 +109,18 @@ export interface ResponseMap {
   /** The frame was handed to the network (`sent`) or skipped because no one is watching / not live. */
   'broadcast:frame': { sent: boolean }
   'broadcast:interfaces': NetInterface[]
+  'broadcast:kick': null
+  'broadcast:block': null
+  'broadcast:new-code': null
   'watch:start': null
   'watch:stop': null
   'discovery:start': DiscoveryList
   'discovery:stop': null
+  'watch:code': null
+  'devices:list': DeviceList
+  'devices:rename': DeviceList
+  'devices:forget': DeviceList
+  'devices:block': DeviceList
   'app:open': null
 }
 
@@ -95,10 +133,18 @@ export const channelRoles: Record<RequestChannel, readonly WindowRole[]> = {
   'broadcast:stop': ['broadcast'],
   'broadcast:frame': ['broadcast'],
   'broadcast:interfaces': ['broadcast'],
+  'broadcast:kick': ['broadcast'],
+  'broadcast:block': ['broadcast'],
+  'broadcast:new-code': ['broadcast'],
   'watch:start': ['watch'],
   'watch:stop': ['watch'],
   'discovery:start': ['watch'],
   'discovery:stop': ['watch'],
+  'watch:code': ['watch'],
+  'devices:list': ['broadcast', 'watch'],
+  'devices:rename': ['broadcast', 'watch'],
+  'devices:forget': ['broadcast', 'watch'],
+  'devices:block': ['broadcast'],
   'app:open': ['start', 'broadcast', 'watch']
 }
 
@@ -136,6 +182,8 @@ export interface EventMap {
   'watch:stats': WatchStats
   'watch:frame': WatchFrame
   'discovery:list': DiscoveryList
+  /** The paired devices changed (paired, renamed, forgotten, blocked): to windows that listed them. */
+  'devices:changed': DeviceList
 }
 export type EventChannel = keyof EventMap
 
@@ -151,10 +199,18 @@ export const apiRequests = {
   stopBroadcast: 'broadcast:stop',
   sendFrame: 'broadcast:frame',
   listInterfaces: 'broadcast:interfaces',
+  kickViewer: 'broadcast:kick',
+  blockViewer: 'broadcast:block',
+  newPairingCode: 'broadcast:new-code',
   startWatch: 'watch:start',
   stopWatch: 'watch:stop',
   startDiscovery: 'discovery:start',
   stopDiscovery: 'discovery:stop',
+  enterPairingCode: 'watch:code',
+  listDevices: 'devices:list',
+  renameDevice: 'devices:rename',
+  forgetDevice: 'devices:forget',
+  setDeviceBlocked: 'devices:block',
   openWindow: 'app:open'
 } as const satisfies Record<string, RequestChannel>
 
@@ -163,7 +219,8 @@ export const apiEvents = {
   onWatchState: 'watch:state',
   onWatchStats: 'watch:stats',
   onWatchFrame: 'watch:frame',
-  onDiscoveryList: 'discovery:list'
+  onDiscoveryList: 'discovery:list',
+  onDevicesChanged: 'devices:changed'
 } as const satisfies Record<string, EventChannel>
 
 export type FramecastApi = {

@@ -8,6 +8,9 @@ export const ClassicModeSchema = v.picklist(['off', 'pickle', 'jpeg'])
 export type ClassicMode = v.InferOutput<typeof ClassicModeSchema>
 export const WatchModeSchema = v.picklist(['auto', 'native', 'classic'])
 export type WatchMode = v.InferOutput<typeof WatchModeSchema>
+/** Who may watch a broadcast: paired devices over TLS ('private'), or anyone on the network in the clear ('open'). */
+export const AccessModeSchema = v.picklist(['private', 'open'])
+export type AccessMode = v.InferOutput<typeof AccessModeSchema>
 
 export interface NetInterface {
   name: string
@@ -26,6 +29,8 @@ export interface ViewerStats {
   address: string
   /** the viewer's device name as it introduced itself ('' when it did not: classic readers, unnamed devices) */
   name: string
+  /** the viewer's device fingerprint when it came in over TLS (private access); null in the clear */
+  fingerprint: string | null
   /** ms since epoch when the viewer joined */
   since: number
   fps: number
@@ -56,8 +61,16 @@ export interface BroadcastStatus {
   state: 'idle' | 'live' | 'error'
   port: number | null
   host: string | null
-  /** host:port strings a partner can type (non-internal interfaces) */
+  /** host:port strings a partner can type: LAN addresses first, then public IPv4 (non-internal interfaces) */
   addresses: string[]
+  /** host:port with this machine's global IPv6 addresses, which may be reachable from outside the LAN: shown only when asked */
+  globalAddresses: string[]
+  /** who may watch: 'open' for classic mode whatever was asked (the classic scripts cannot pair) */
+  access: AccessMode
+  /** private access: the code a new device types, and when it is replaced (ms since epoch) */
+  pairing: { code: string; expiresAt: number } | null
+  /** this installation's device fingerprint (private access), for people to compare */
+  fingerprint: string | null
   viewers: ViewerStats[]
   totals: BroadcastTotals
   fps: number
@@ -66,10 +79,23 @@ export interface BroadcastStatus {
   mjpegPort: number | null
   /** The name the broadcast is listed under on the local network (DNS-SD), null while it is not advertised. */
   advertised: string | null
+  /** the MJPEG stream's path with its per-broadcast token ("/stream.mjpg?token=..."), null when MJPEG is off */
+  mjpegPath: string | null
   error: ErrorInfo | null
 }
 
-export type WatchState = 'idle' | 'connecting' | 'live' | 'stalled' | 'lost' | 'reconnecting' | 'error'
+/** 'pairing': the broadcaster asks for its code and the watch waits for the person to type it. */
+export type WatchState = 'idle' | 'connecting' | 'pairing' | 'live' | 'stalled' | 'lost' | 'reconnecting' | 'error'
+
+/** How the current connection is protected, once the broadcaster has answered. */
+export interface WatchSecurity {
+  /** TLS 1.3 (private broadcaster) or in the clear (open broadcaster, classic sender) */
+  encrypted: boolean
+  /** the broadcaster's device fingerprint (encrypted only) */
+  fingerprint: string | null
+  /** a broadcaster this device paired with (now or earlier) */
+  paired: boolean
+}
 
 export interface WatchStatus {
   state: WatchState
@@ -80,6 +106,8 @@ export interface WatchStatus {
   /** 'native' Framecast or 'classic' (OpenCV script) once known */
   format: 'native' | 'classic' | null
   info: StreamInfo | null
+  /** null until the broadcaster has answered */
+  security: WatchSecurity | null
   error: ErrorInfo | null
 }
 
@@ -96,6 +124,29 @@ export interface WatchStats {
   rttMs: number | null
 }
 
+/** A device this installation paired with (or blocked), as the device lists show it. */
+export interface PairedDevice {
+  /** SHA-256 of its certificate, 64 hex digits (displayFingerprint() for people) */
+  fingerprint: string
+  /** 'viewer': it watches this broadcaster; 'broadcaster': this installation watches it */
+  role: 'viewer' | 'broadcaster'
+  /** the name it introduced itself with (HELLO or INFO), or the one given here */
+  name: string
+  /** ms since epoch */
+  pairedAt: number
+  lastSeenAt: number
+  /** viewers only: refused with BLOCKED */
+  blocked: boolean
+  /** broadcasters only: host:port where it was reached (a different key there is KEY_CHANGED) */
+  addresses: string[]
+}
+
+/** This installation's fingerprint and the devices it remembers. */
+export interface DeviceList {
+  self: string
+  devices: PairedDevice[]
+}
+
 /** What a broadcast reports while it is not running. */
 export function idleStatus(): BroadcastStatus {
   return {
@@ -103,6 +154,10 @@ export function idleStatus(): BroadcastStatus {
     port: null,
     host: null,
     addresses: [],
+    globalAddresses: [],
+    access: 'private',
+    pairing: null,
+    fingerprint: null,
     viewers: [],
     totals: { frames: 0, bytes: 0, replaced: 0, skippedWhileConverting: 0, conversionFailures: 0, viewersEver: 0, refused: 0 },
     fps: 0,
@@ -110,6 +165,7 @@ export function idleStatus(): BroadcastStatus {
     classic: 'off',
     mjpegPort: null,
     advertised: null,
+    mjpegPath: null,
     error: null
   }
 }

@@ -57,6 +57,11 @@ export interface WebHostOptions {
   sessions?: SessionService
   /** Per-run secret; default: 32 random bytes, base64url. */
   token?: string
+  /**
+   * Folder of this installation's key, certificate and paired devices, for the default session services. Default:
+   * defaultConfigDir() ($FRAMECAST_CONFIG_DIR, else $XDG_CONFIG_HOME/framecast or ~/.config/framecast).
+   */
+  configDir?: string
   log?: (line: string) => void
 }
 
@@ -138,11 +143,13 @@ export function buildClientScript(): Promise<string> {
   return clientScript
 }
 
-async function defaultSessions(log: (line: string) => void, origin: () => string): Promise<SessionService> {
+async function defaultSessions(log: (line: string) => void, origin: () => string, configDir: string | undefined): Promise<SessionService> {
   const { Sessions } = await import('../service/sessions')
+  const { defaultConfigDir } = await import('../core/secure/device-store')
   return new Sessions({
     log,
-    openWindow: (role) => log(`open ${origin()}/#${role} in a new tab`)
+    openWindow: (role) => log(`open ${origin()}/#${role} in a new tab`),
+    configDir: configDir ?? defaultConfigDir()
   })
 }
 
@@ -155,7 +162,7 @@ export async function startWebHost(options: WebHostOptions = {}): Promise<WebHos
   let port = 0
   const origin = (): string => `http://${LOOPBACK}:${port}`
   const hostHeader = (): string => `${LOOPBACK}:${port}`
-  const sessions = options.sessions ?? (await defaultSessions(log, origin))
+  const sessions = options.sessions ?? (await defaultSessions(log, origin, options.configDir))
   void buildClientScript().catch((e: unknown) => log(`cannot bundle the client script: ${String(e)}`))
 
   const files = new RendererFiles(rendererDir)
@@ -340,6 +347,7 @@ async function main(): Promise<void> {
     options: {
       port: { type: 'string', default: String(DEFAULT_WEB_PORT) },
       renderer: { type: 'string' },
+      'config-dir': { type: 'string' },
       open: { type: 'boolean', default: false }
     }
   })
@@ -349,7 +357,7 @@ async function main(): Promise<void> {
   if (!existsSync(join(rendererDir, 'index.html'))) {
     throw new Error(`No renderer build in ${rendererDir}: run \`npx electron-vite build\` first`)
   }
-  const host = await startWebHost({ port, rendererDir })
+  const host = await startWebHost({ port, rendererDir, ...(values['config-dir'] !== undefined ? { configDir: values['config-dir'] } : {}) })
   await buildClientScript()
   // The host relays every frame; its event loop must stay responsive. Reported when it stops.
   const loopDelay = monitorEventLoopDelay({ resolution: 10 })

@@ -19,6 +19,9 @@ const ROOT = resolve(__dirname, '../..')
 const BIN = resolve(ROOT, 'bin/framecast.mjs')
 const dir = mkdtempSync(join(tmpdir(), 'framecast-cli-'))
 const MJPEG = join(dir, 'clip.mjpeg')
+/** Where the watching command keeps its key and paired broadcasters (FRAMECAST_CONFIG_DIR); the broadcaster its own. */
+const VIEWER_CONFIG = join(dir, 'viewer-config')
+const BROADCASTER_CONFIG = join(dir, 'broadcaster-config')
 const FRAMES = 12
 
 interface Run {
@@ -30,7 +33,7 @@ interface Run {
 const running: ChildProcessWithoutNullStreams[] = []
 
 function start(args: string[], input?: Buffer): ChildProcessWithoutNullStreams {
-  const p = spawn(process.execPath, [BIN, ...args], { cwd: dir })
+  const p = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, FRAMECAST_CONFIG_DIR: VIEWER_CONFIG } })
   running.push(p)
   const kill = setTimeout(() => p.kill('SIGKILL'), 25_000)
   p.on('exit', () => clearTimeout(kill))
@@ -60,19 +63,38 @@ async function runHere(args: string[]): Promise<Run> {
   return { code, stdout: out, stderr: err }
 }
 
-/** Start `framecast broadcast` and read the ports it prints. */
-async function broadcast(args: string[], input?: Buffer): Promise<{ p: ChildProcessWithoutNullStreams; port: number; mjpegPort?: number; done: Promise<Run> }> {
-  const p = start(['broadcast', '--quiet', '--port', '0', '--host', '127.0.0.1', ...args], input)
+interface Broadcast {
+  p: ChildProcessWithoutNullStreams
+  port: number
+  mjpegPort?: number
+  /** The MJPEG stream's path with its token, as printed. */
+  mjpegPath?: string
+  /** The pairing code printed by a private broadcast. */
+  code?: string
+  done: Promise<Run>
+}
+
+/** Start `framecast broadcast` (with its own config folder) and read the ports and the pairing code it prints. */
+async function broadcast(args: string[], input?: Buffer): Promise<Broadcast> {
+  const p = start(['broadcast', '--quiet', '--port', '0', '--host', '127.0.0.1', '--config-dir', BROADCASTER_CONFIG, ...args], input)
   const lines = createInterface({ input: p.stdout })[Symbol.asyncIterator]()
   let stderr = ''
   p.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
   const first = await lines.next()
   const port = Number(/listening on .*:(\d+) /.exec(String(first.value))?.[1])
   expect(port, `${String(first.value)} ${stderr}`).toBeGreaterThan(0)
-  let mjpegPort: number | undefined
-  if (args.includes('--mjpeg-port')) mjpegPort = Number(/mjpeg on http:\/\/.*:(\d+)\//.exec(String((await lines.next()).value))?.[1])
-  const done = new Promise<Run>((r) => p.on('close', (code) => r({ code, stdout: '', stderr })))
-  return { p, port, ...(mjpegPort !== undefined ? { mjpegPort } : {}), done }
+  const out: Broadcast = { p, port, done: new Promise<Run>((r) => p.on('close', (code) => r({ code, stdout: '', stderr }))) }
+  if (args.includes('--mjpeg-port')) {
+    const m = /mjpeg on http:\/\/.*:(\d+)(\/\S*)/.exec(String((await lines.next()).value))
+    out.mjpegPort = Number(m?.[1])
+    out.mjpegPath = m?.[2]
+  }
+  if (!args.includes('--open') && !args.some((a) => a.startsWith('--classic'))) {
+    const line = String((await lines.next()).value)
+    out.code = /^pairing code: (\d{6}) /.exec(line)?.[1]
+    expect(out.code, line).toBeDefined()
+  }
+  return out
 }
 
 beforeAll(async () => {
@@ -177,7 +199,7 @@ describe('framecast command-line errors', () => {
 describe('framecast broadcast and watch over loopback', () => {
   it('watches a looping MJPEG file and ends with one JSON line of stats', async () => {
     const b = await broadcast(['--source', MJPEG, '--loop', '--fps', '30'])
-    const r = await run(['watch', `127.0.0.1:${b.port}`, '--frames', '30', '--json', '--quiet'])
+    const r = await run(['watch', `127.0.0.1:${b.port}`, '--frames', '30', '--json', '--quiet', '--code', b.code!])
     expect(r.code, r.stderr).toBe(0)
     const lines = r.stdout.trim().split('\n')
     expect(lines).toHaveLength(1)
@@ -195,7 +217,7 @@ describe('framecast broadcast and watch over loopback', () => {
   it('writes each frame to a folder as a JPEG', async () => {
     const b = await broadcast(['--source', join(dir, 'folder'), '--loop', '--fps', '20'])
     const out = join(dir, 'out')
-    const r = await run(['watch', `127.0.0.1:${b.port}`, '--frames', '5', '--out', out, '--quiet'])
+    const r = await run(['watch', `127.0.0.1:${b.port}`, '--frames', '5', '--out', out, '--quiet', '--code', b.code!])
     expect(r.code, r.stderr).toBe(0)
     const files = readdirSync(out).sort()
     expect(files).toEqual(['frame-000001.jpg', 'frame-000002.jpg', 'frame-000003.jpg', 'frame-000004.jpg', 'frame-000005.jpg'])
@@ -218,7 +240,7 @@ describe('framecast broadcast and watch over loopback', () => {
     const b = await broadcast(['--source', MJPEG, '--loop', '--mjpeg-port', '0'])
     const body = await new Promise<Buffer>((resolveBody, reject) => {
       const poll = (): void => {
-        get({ host: '127.0.0.1', port: b.mjpegPort, path: '/snapshot.jpg' }, (res) => {
+        get({ host: '127.0.0.1', port: b.mjpegPort, path: b.mjpegPath!.replace('/stream.mjpg', '/snapshot.jpg') }, (res) => {
           const parts: Buffer[] = []
           res.on('data', (c: Buffer) => parts.push(c))
           res.on('end', () => (res.statusCode === 200 ? resolveBody(Buffer.concat(parts)) : setTimeout(poll, 50)))
@@ -227,5 +249,36 @@ describe('framecast broadcast and watch over loopback', () => {
       poll()
     })
     expect(jpegSize(body)).toEqual({ width: 160, height: 120 })
+    expect(b.mjpegPath).toMatch(/^\/stream\.mjpg\?token=[\w-]{20,}$/)
+    const bare = await new Promise<number>((r, reject) => get({ host: '127.0.0.1', port: b.mjpegPort, path: '/snapshot.jpg' }, (res) => r(res.statusCode ?? 0)).on('error', reject))
+    expect(bare, 'no token, no picture').toBe(404)
+  })
+
+  it('is private by default: a new device needs the printed code once, a wrong one is refused, and it is remembered', async () => {
+    const b = await broadcast(['--source', MJPEG, '--loop', '--fps', '30'])
+    const fresh = join(dir, `fresh-${Date.now()}`)
+    const watch = (...extra: string[]): Promise<Run> => run(['watch', `127.0.0.1:${b.port}`, '--frames', '3', '--quiet', '--timeout', '10', '--config-dir', fresh, ...extra])
+    const none = await watch()
+    expect(none.code).toBe(1)
+    expect(none.stderr).toMatch(/CODE_REQUIRED.*--code/)
+    const wrong = await watch('--code', b.code === '000000' ? '000001' : '000000')
+    expect(wrong.code).toBe(1)
+    expect(wrong.stderr).toContain('PAIRING_FAILED')
+    // The broadcaster prints a fresh code only once this one is used or worn out; the shown one still works.
+    expect((await watch('--code', b.code!)).code).toBe(0)
+    const again = await watch()
+    expect(again.code, again.stderr).toBe(0)
+    const listed = await run(['devices', '--config-dir', fresh])
+    expect(listed.code).toBe(0)
+    expect(listed.stdout).toMatch(new RegExp(`^broadcaster .*framecast .*at 127\\.0\\.0\\.1:${b.port}`, 'm'))
+    const plain = await run(['watch', `127.0.0.1:${b.port}`, '--native', '--frames', '1', '--quiet', '--timeout', '5', '--config-dir', fresh, '--code', '12'])
+    expect(plain.code).toBe(2)
+  }, 90_000)
+
+  it('watches an open broadcast (--open) without any code', async () => {
+    const b = await broadcast(['--source', MJPEG, '--loop', '--open'])
+    const r = await run(['watch', `127.0.0.1:${b.port}`, '--frames', '3', '--json', '--quiet'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ frames: 3, format: 'native' })
   })
 })

@@ -90,13 +90,13 @@ describe.skipIf(!support.ok)('framecast list across two network namespaces', () 
   })
 
   /** Start `framecast broadcast` in side A; resolves once it listens and, unless told not to, once it is advertised. */
-  async function broadcast(args: string[], advertised = true): Promise<{ child: ChildProcess; port: number; mjpegPort: number | null }> {
+  async function broadcast(args: string[], advertised = true): Promise<{ child: ChildProcess; port: number; mjpegPort: number | null; mjpegToken: string | null }> {
     const child = lan.spawnTs(lan.a, FRAMECAST_CLI, ['broadcast', '--source', frames, '--loop', '--fps', '5', '--port', '0', '-q', ...args], { env: namespaceEnv() })
     const out = lines(child)
     const port = Number(/^listening on \[::\]:(\d+) /.exec(await out.next((l) => l.startsWith('listening on'), 30_000))![1])
-    const mjpegPort = args.includes('--mjpeg-port') ? Number(/:(\d+)\/stream\.mjpg$/.exec(await out.next((l) => l.startsWith('mjpeg on'), 10_000))![1]) : null
+    const mjpeg = args.includes('--mjpeg-port') ? /:(\d+)\/stream\.mjpg\?token=(\S+)$/.exec(await out.next((l) => l.startsWith('mjpeg on'), 10_000))! : null
     if (advertised) await out.next((l) => l.startsWith('advertised as'), 10_000)
-    return { child, port, mjpegPort }
+    return { child, port, mjpegPort: mjpeg === null ? null : Number(mjpeg[1]), mjpegToken: mjpeg?.[2] ?? null }
   }
 
   it('hears a broadcaster in the other namespace within 3 s with its port and name, and drops it within seconds of its goodbye', async () => {
@@ -130,31 +130,38 @@ describe.skipIf(!support.ok)('framecast list across two network namespaces', () 
     await exited(hidden.child)
   }, 60_000)
 
-  it('lists classic mode and the MJPEG endpoint as what they are, and drops a broadcaster that dies without a goodbye', async () => {
+  it('lists classic mode as what it is, never the MJPEG endpoint (its URL carries a token), and drops a broadcaster that dies without a goodbye', async () => {
     const cast = await broadcast(['--name', 'Old script', '--classic=jpeg', '--mjpeg-port', '0'])
     const follow = lan.spawnTs(lan.b, FRAMECAST_CLI, ['list', '--follow', '--json'], { env: namespaceEnv() })
     const events = lines(follow)
-    const ups = new Map<string, Entry>()
-    while (ups.size < 2) {
-      const e = JSON.parse(await events.next(() => true, 30_000)) as { event: string; broadcaster: Entry }
-      if (e.event === 'up' && e.broadcaster.name === 'Old script') ups.set(e.broadcaster.kind, e.broadcaster)
+    const heard: Array<{ event: string; broadcaster: Entry }> = []
+    const next = async (timeoutMs: number): Promise<{ event: string; broadcaster: Entry }> => {
+      const e = JSON.parse(await events.next(() => true, timeoutMs)) as { event: string; broadcaster: Entry }
+      heard.push(e)
+      return e
     }
-    expect(ups.get('classic-jpeg')).toMatchObject({ port: cast.port, protocolVersion: null, codec: null, url: null })
-    const url = `http://${lan.a.address}:${cast.mjpegPort}/stream.mjpg`
-    expect(ups.get('mjpeg')).toMatchObject({ port: cast.mjpegPort, path: '/stream.mjpg', url })
-    // The advertised URL serves MJPEG to the other namespace.
+    let classic: Entry | undefined
+    while (classic === undefined) {
+      const e = await next(30_000)
+      if (e.event === 'up' && e.broadcaster.name === 'Old script' && e.broadcaster.kind === 'classic-jpeg') classic = e.broadcaster
+    }
+    expect(classic).toMatchObject({ port: cast.port, protocolVersion: null, codec: null, url: null })
+    // The MJPEG URL with its token serves the other namespace.
+    const url = `http://${lan.a.address}:${cast.mjpegPort}/stream.mjpg?token=${cast.mjpegToken}`
     const GET = `require('node:http').get(process.argv[1], (r) => { console.log(r.headers['content-type']); r.destroy(); process.exit(0) })`
     const fetcher = lan.spawn(lan.b, process.execPath, ['-e', GET, url])
     expect(await lines(fetcher).next(() => true, 10_000)).toMatch(/^multipart\/x-mixed-replace/)
 
     const t0 = performance.now()
     cast.child.kill('SIGKILL')
-    for (let gone = 0; gone < 2; ) {
-      const e = JSON.parse(await events.next(() => true, 20_000)) as { event: string; broadcaster: Entry }
-      if (e.event === 'down' && e.broadcaster.name === 'Old script') gone++
+    for (let gone = false; !gone; ) {
+      const e = await next(20_000)
+      gone = e.event === 'down' && e.broadcaster.name === 'Old script'
     }
     // No goodbye: it goes once it has been silent for 10 s (last heard at most one 4 s query before the kill), not before.
     expect(performance.now() - t0).toBeGreaterThan(5_000)
+    // In all that time, nothing named the MJPEG endpoint.
+    expect(heard.filter((e) => e.broadcaster.kind === 'mjpeg')).toEqual([])
     follow.kill('SIGINT')
     await exited(follow)
   }, 60_000)

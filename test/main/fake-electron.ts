@@ -2,6 +2,7 @@
 // Use with: vi.mock('electron', () => import('./fake-electron'))
 
 import { EventEmitter } from 'node:events'
+import { tmpdir } from 'node:os'
 import { pathToFileURL } from 'node:url'
 import { vi } from 'vitest'
 
@@ -163,6 +164,8 @@ class FakeApp extends EventEmitter {
   quitted = false
   readonly requestSingleInstanceLock = vi.fn(() => this.gotLock)
   readonly setAppUserModelId = vi.fn()
+  /** Electron's per-user folders; only 'userData' is asked for (a folder nobody writes to unless a store is opened). */
+  readonly getPath = vi.fn((name: string) => `${tmpdir()}/framecast-fake-electron-${process.pid}/${name}`)
   private readyResolvers: Array<() => void> = []
   isReady(): boolean {
     return this.ready

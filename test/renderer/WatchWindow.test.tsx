@@ -9,7 +9,9 @@ type Listeners = { [K in keyof EventMap]: ((p: EventMap[K]) => void)[] }
 
 /** A window.api that records requests and lets the test emit events, like the preload would. */
 function fakeApi(startWatch: FramecastApi['startWatch']) {
-  const listeners: Listeners = { 'broadcast:status': [], 'watch:state': [], 'watch:stats': [], 'watch:frame': [], 'discovery:list': [] }
+  const listeners: Listeners = { 'broadcast:status': [], 'watch:state': [], 'watch:stats': [], 'watch:frame': [], 'discovery:list': [], 'devices:changed': [] }
+  const ok = async () => ({ ok: true as const, value: null })
+  const devices = async () => ({ ok: true as const, value: { self: 'a'.repeat(64), devices: [] } })
   const on =
     <K extends keyof EventMap>(k: K) =>
     (l: (p: EventMap[K]) => void) => {
@@ -30,7 +32,16 @@ function fakeApi(startWatch: FramecastApi['startWatch']) {
     onWatchState: on('watch:state'),
     onWatchStats: on('watch:stats'),
     onWatchFrame: on('watch:frame'),
-    onDiscoveryList: on('discovery:list')
+    onDiscoveryList: on('discovery:list'),
+    kickViewer: vi.fn(ok),
+    blockViewer: vi.fn(ok),
+    newPairingCode: vi.fn(ok),
+    enterPairingCode: vi.fn(ok),
+    listDevices: vi.fn(devices),
+    renameDevice: vi.fn(devices),
+    forgetDevice: vi.fn(devices),
+    setDeviceBlocked: vi.fn(devices),
+    onDevicesChanged: on('devices:changed')
   } satisfies FramecastApi
   const emit = <K extends keyof EventMap>(k: K, p: EventMap[K]) => listeners[k].forEach((l) => l(p))
   return { api, emit, listeners }
@@ -83,7 +94,7 @@ describe('watch window', () => {
     expect(useStore.getState().settings.recent).toEqual(['192.168.1.20:9999'])
     expect(screen.getByTestId('watch-banner').dataset.state).toBe('connecting')
 
-    const base: WatchStatus = { state: 'live', host: '192.168.1.20', port: 9999, attempt: 1, format: 'native', info: null, error: null }
+    const base: WatchStatus = { state: 'live', host: '192.168.1.20', port: 9999, attempt: 1, format: 'native', info: null, security: null, error: null }
     act(() => f.emit('watch:state', base))
     expect(screen.getByTestId('watch-banner').dataset.state).toBe('live')
     expect(screen.getByTestId('watch-disconnect')).toBeTruthy()
@@ -106,7 +117,7 @@ describe('watch window', () => {
     const f = fakeApi(async () => ({ ok: true, value: null }))
     window.api = f.api
     render(<App role="watch" />)
-    const base: WatchStatus = { state: 'live', host: '10.0.0.7', port: 9999, attempt: 1, format: 'native', info: null, error: null }
+    const base: WatchStatus = { state: 'live', host: '10.0.0.7', port: 9999, attempt: 1, format: 'native', info: null, security: null, error: null }
     act(() => f.emit('watch:state', base))
     act(() => f.emit('watch:stats', { fps: 30, kbps: 9000, frames: 90, gaps: 4, skippedWhileEncoding: 0, latencyP50Ms: null, latencyP95Ms: null, rttMs: null }))
     const stats = screen.getByTestId('viewer-stats')

@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { partnerAddresses, Sessions, type Peer } from '../../src/service/sessions'
 import { freePort, rawServer } from '../support/net'
 import { encodeFrame, encodeInfo, encodePreamble } from '../../src/core/codec/codec'
-import type { BroadcastStatus, EventChannel, EventMap, NetInterface, Result, WatchFrame, WatchStatus, WindowRole } from '../../src/shared/ipc'
+import type { BroadcastStatus, DeviceList, EventChannel, EventMap, NetInterface, Result, WatchFrame, WatchStatus, WindowRole } from '../../src/shared/ipc'
 import { nowUs } from '../../src/shared/protocol'
 import { Discovery } from '../../src/service/discovery'
 import type { DiscoveryList } from '../../src/shared/discovery'
@@ -70,13 +70,19 @@ afterEach(async () => {
 
 const startRequest = (port: number) => ({ port, host: '127.0.0.1', name: 'Desk', width: 32, height: 24, fps: 30 })
 
-/** Start a broadcast and a watch on loopback and wait until the viewer is live. */
+/**
+ * Start a (private) broadcast and a watch on loopback, type the code the broadcast window shows into the watch window
+ * when it asks, as a person would, and wait until the viewer is live.
+ */
 async function liveLink(sessions: Sessions, watchSessions = sessions) {
   const b = new RecordingPeer('b1', 'broadcast')
   const w = new RecordingPeer('w1', 'watch')
   const port = await freePort()
   const status = value<BroadcastStatus>(await sessions.handle(b, 'broadcast:start', startRequest(port)))
+  expect(status.access).toBe('private')
   expect(value(await watchSessions.handle(w, 'watch:start', { host: '127.0.0.1', port }))).toBeNull()
+  await w.waitFor('watch:state', (s) => s.state === 'pairing')
+  expect(value(await watchSessions.handle(w, 'watch:code', { code: status.pairing!.code }))).toBeNull()
   await w.waitFor('watch:state', (s) => s.state === 'live')
   await b.waitFor('broadcast:status', (s) => s.viewers.length === 1)
   return { b, w, port, status }
@@ -87,8 +93,9 @@ describe('Sessions with real loopback sockets', () => {
     const sessions = makeSessions()
     const { b, w, port, status } = await liveLink(sessions)
     expect(status).toMatchObject({ state: 'live', port, host: '127.0.0.1', addresses: [`127.0.0.1:${port}`], classic: 'off', mjpegPort: null, error: null })
-    expect(b.all('broadcast:status')[0]).toMatchObject({ state: 'live', port })
     const live = await w.waitFor('watch:state', (s) => s.state === 'live')
+    expect(live.security).toEqual({ encrypted: true, fingerprint: status.fingerprint, paired: true })
+    expect(b.all('broadcast:status')[0]).toMatchObject({ state: 'live', port })
     expect(live.info).toEqual({ codec: 'jpeg', width: 32, height: 24, fps: 30, name: 'Desk' })
 
     const capturedAtUs = nowUs()
@@ -233,7 +240,8 @@ describe('Sessions with real loopback sockets', () => {
     const port = await freePort()
     const mjpegPort = await freePort()
     const status = value<BroadcastStatus>(await sessions.handle(b, 'broadcast:start', { ...startRequest(port), classic: 'pickle', mjpegPort }))
-    expect(status).toMatchObject({ state: 'live', port, classic: 'pickle', mjpegPort })
+    expect(status).toMatchObject({ state: 'live', port, classic: 'pickle', mjpegPort, access: 'open', pairing: null })
+    expect(status.mjpegPath).toMatch(/^\/stream\.mjpg\?token=[\w-]{20,}$/)
     expect(logs.some((l) => l.includes('classic pickle') && l.includes(`MJPEG on port ${mjpegPort}`))).toBe(true)
     const w = new RecordingPeer('w1', 'watch')
     value(await sessions.handle(w, 'watch:start', { host: '127.0.0.1', port, mode: 'classic' }))
@@ -245,7 +253,8 @@ describe('Sessions with real loopback sockets', () => {
       expect(live.info).toMatchObject({ width: 32, height: 24 })
       const frame = await w.waitFor('watch:frame')
       expect((await sharp(frame.jpeg).metadata()).width).toBe(32)
-      const snapshot = await fetch(`http://127.0.0.1:${mjpegPort}/snapshot.jpg`)
+      expect((await fetch(`http://127.0.0.1:${mjpegPort}/snapshot.jpg`)).status, 'no token, no picture').toBe(404)
+      const snapshot = await fetch(`http://127.0.0.1:${mjpegPort}${status.mjpegPath!.replace('/stream.mjpg', '/snapshot.jpg')}`)
       expect(snapshot.status).toBe(200)
       expect(Buffer.from(await snapshot.arrayBuffer()).equals(Buffer.from(jpeg))).toBe(true)
     } finally {
@@ -253,6 +262,60 @@ describe('Sessions with real loopback sockets', () => {
     }
     value(await sessions.handle(b, 'broadcast:stop', {}))
     await expect(fetch(`http://127.0.0.1:${mjpegPort}/snapshot.jpg`)).rejects.toThrow()
+  })
+})
+
+describe('Sessions: devices, Kick and Block', () => {
+  it('kicks a viewer (it may connect again), blocks a device (it may not), and lists, renames and forgets devices', async () => {
+    const sessions = makeSessions()
+    const { b, w, port } = await liveLink(sessions)
+    const feed = setInterval(() => void sessions.handle(b, 'broadcast:frame', { seq: 0, capturedAtUs: nowUs(), jpeg }), 33)
+    try {
+      const devices = value<DeviceList>(await sessions.handle(b, 'devices:list', {}))
+      const viewerDevice = devices.devices.find((d) => d.role === 'viewer')!
+      expect(viewerDevice).toMatchObject({ fingerprint: devices.self, blocked: false })
+      expect(devices.devices.find((d) => d.role === 'broadcaster')?.name).toBe('Desk')
+
+      const viewer = (await b.waitFor('broadcast:status', (s) => s.viewers.length === 1)).viewers[0]!
+      expect(viewer.fingerprint).toBe(devices.self)
+      value(await sessions.handle(b, 'broadcast:kick', { viewerId: viewer.id }))
+      // Kicked: the watch stops and says why; connecting again needs no code, the device is still paired.
+      expect((await w.waitFor('watch:state', (s) => s.state === 'error')).error?.code).toBe('KICKED')
+      const restart = w.events.length
+      value(await sessions.handle(w, 'watch:start', { host: '127.0.0.1', port }))
+      await w.waitFor('watch:state', (s) => s.state === 'live', restart)
+      const states = w.events.slice(restart).flatMap((e) => (e.channel === 'watch:state' ? [(e.payload as WatchStatus).state] : []))
+      expect(states).not.toContain('pairing')
+      const back = (await b.waitFor('broadcast:status', (s) => s.viewers.length === 1 && s.viewers[0]!.id !== viewer.id)).viewers[0]!
+
+      const blocking = w.events.length
+      value(await sessions.handle(b, 'broadcast:block', { viewerId: back.id }))
+      const blocked = await w.waitFor('watch:state', (s) => s.state === 'error', blocking)
+      expect(blocked.error?.code).toBe('BLOCKED')
+      const changed = await b.waitFor('devices:changed', (l) => l.devices.some((d) => d.role === 'viewer' && d.blocked))
+      expect(changed.self).toBe(devices.self)
+
+      const renamed = value<DeviceList>(await sessions.handle(b, 'devices:rename', { role: 'broadcaster', fingerprint: devices.self, name: 'Attic' }))
+      expect(renamed.devices.find((d) => d.role === 'broadcaster')?.name).toBe('Attic')
+      const forgotten = value<DeviceList>(await sessions.handle(b, 'devices:forget', { role: 'viewer', fingerprint: devices.self }))
+      expect(forgotten.devices.filter((d) => d.role === 'viewer')).toEqual([])
+    } finally {
+      clearInterval(feed)
+    }
+  })
+
+  it('streams to anyone in the clear when the broadcast is open, and says so', async () => {
+    const sessions = makeSessions()
+    const b = new RecordingPeer('b1', 'broadcast')
+    const w = new RecordingPeer('w1', 'watch')
+    const port = await freePort()
+    const status = value<BroadcastStatus>(await sessions.handle(b, 'broadcast:start', { ...startRequest(port), access: 'open' }))
+    expect(status).toMatchObject({ access: 'open', pairing: null, fingerprint: null })
+    value(await sessions.handle(w, 'watch:start', { host: '127.0.0.1', port }))
+    const live = await w.waitFor('watch:state', (s) => s.state === 'live')
+    expect(live.security).toEqual({ encrypted: false, fingerprint: null, paired: false })
+    const kick = await sessions.handle(b, 'broadcast:block', { viewerId: (await b.waitFor('broadcast:status', (s) => s.viewers.length === 1)).viewers[0]!.id })
+    expect(!kick.ok && kick.error.code).toBe('INVALID_ARGUMENT')
   })
 })
 
@@ -288,8 +351,18 @@ describe('partnerAddresses', () => {
     { name: 'wlan0', address: '10.0.0.7', family: 'IPv4', internal: false }
   ]
 
-  it('lists every non-internal address for a dual-stack wildcard, IPv4 first and IPv6 in brackets', () => {
-    expect(partnerAddresses('::', 9999, ifaces)).toEqual(['192.168.1.20:9999', '10.0.0.7:9999', '[2001:db8::5]:9999'])
+  it('lists the LAN addresses for a dual-stack wildcard, and global IPv6 (in brackets) only when asked', () => {
+    expect(partnerAddresses('::', 9999, ifaces)).toEqual(['192.168.1.20:9999', '10.0.0.7:9999'])
+    expect(partnerAddresses('::', 9999, ifaces, { global: true })).toEqual(['192.168.1.20:9999', '10.0.0.7:9999', '[2001:db8::5]:9999'])
+  })
+
+  it('puts LAN addresses before public ones, IPv6 unique local among them', () => {
+    const mixed: NetInterface[] = [
+      { name: 'wan', address: '203.0.113.9', family: 'IPv4', internal: false },
+      { name: 'eth0', address: 'fd12:3456::7', family: 'IPv6', internal: false },
+      { name: 'eth0', address: '192.168.1.20', family: 'IPv4', internal: false }
+    ]
+    expect(partnerAddresses('::', 9999, mixed)).toEqual(['192.168.1.20:9999', '203.0.113.9:9999', '[fd12:3456::7]:9999'])
   })
 
   it('lists only IPv4 addresses for the IPv4 wildcard', () => {

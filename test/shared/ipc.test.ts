@@ -26,7 +26,15 @@ describe('parseRequest', () => {
     'watch:stop': {},
     'discovery:start': {},
     'discovery:stop': {},
-    'app:open': { role: 'watch' }
+    'app:open': { role: 'watch' },
+    'broadcast:kick': { viewerId: 3 },
+    'broadcast:block': { viewerId: 3 },
+    'broadcast:new-code': {},
+    'watch:code': { code: '012345' },
+    'devices:list': {},
+    'devices:rename': { role: 'viewer', fingerprint: 'a'.repeat(64), name: 'Kitchen tablet' },
+    'devices:forget': { role: 'broadcaster', fingerprint: 'b'.repeat(64) },
+    'devices:block': { fingerprint: 'c'.repeat(64), blocked: true }
   }
 
   it('accepts a good payload on every channel', () => {
@@ -38,7 +46,7 @@ describe('parseRequest', () => {
 
   it('fills in defaults and normalises the host', () => {
     const start = parseRequest('broadcast:start', good['broadcast:start'])
-    expect(start).toMatchObject({ ok: true, value: { classic: 'off', mjpegPort: null, advertise: true } })
+    expect(start).toMatchObject({ ok: true, value: { classic: 'off', mjpegPort: null, advertise: true, access: 'private' } })
     expectRejected('broadcast:start', { ...(good['broadcast:start'] as object), advertise: 'yes' }, 'advertise')
     expectRejected('discovery:start', { everywhere: true }, 'everywhere')
     const watch = parseRequest('watch:start', { host: '  [fe80::1%eth0] ', port: 1 })
@@ -52,6 +60,13 @@ describe('parseRequest', () => {
     expect(r.error.code).toBe('INVALID_ARGUMENT')
     expect(r.error.message.startsWith(`${field}: `), r.error.message).toBe(true)
   }
+
+  it('rejects a pairing code that is not 6 digits, a fingerprint that is not 64 hex digits, and a bad viewer id', () => {
+    for (const code of ['12345', '1234567', '12a456', ' 123456', 123456]) expectRejected('watch:code', { code }, 'code')
+    for (const fingerprint of ['A'.repeat(64), 'a'.repeat(63), 'g'.repeat(64)]) expectRejected('devices:forget', { role: 'viewer', fingerprint }, 'fingerprint')
+    for (const viewerId of [0, -1, 1.5, '3']) expectRejected('broadcast:kick', { viewerId }, 'viewerId')
+    expectRejected('broadcast:start', { ...(good['broadcast:start'] as object), access: 'public' }, 'access')
+  })
 
   it('rejects a port outside 1..65535, fractional, or not a number, naming the port', () => {
     for (const port of [0, 65536, 1.5, -1, '9999', null, Number.NaN]) {

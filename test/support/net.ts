@@ -60,15 +60,15 @@ export interface RawPeer {
 /**
  * A bare TCP client that decodes what it receives. With a `role` it sends that preamble once connected; as a viewer it
  * then introduces itself with HELLO `hello` as soon as the broadcaster's preamble arrives, as protocol v2 asks (pass
- * `hello: null` to stay silent after the preamble).
+ * `hello: null` to stay silent after the preamble). `localAddress` picks the source address (127.0.0.2: "another machine").
  */
 export async function rawClient(
   port: number,
   host = '127.0.0.1',
   role: RoleName | null = 'viewer',
-  options: { hello?: string | null } = {}
+  options: { hello?: string | null; localAddress?: string } = {}
 ): Promise<RawPeer> {
-  const socket = net.connect({ host, port })
+  const socket = net.connect({ host, port, ...(options.localAddress ? { localAddress: options.localAddress } : {}) })
   const decoder = new Decoder({ expectRole: 'broadcaster' })
   const messages: Message[] = []
   const hello = options.hello === undefined ? 'raw viewer' : options.hello

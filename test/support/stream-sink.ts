@@ -52,7 +52,11 @@ export function recordingSink(where = '192.0.2.7:9999'): { sink: StreamSink; rec
     adopt: (adapter) => {
       record.log.push('adopt')
       record.adopted.push(adapter)
-    }
+    },
+    startTls: () => void record.log.push('startTls'),
+    security: () => void record.log.push('security'),
+    awaitingCode: () => void record.log.push('awaitingCode'),
+    code: () => null
   }
   return { sink, record }
 }

@@ -244,8 +244,13 @@ describe('web host', () => {
     const broadcast = await PageClient.open('broadcast')
     const watch = await PageClient.open('watch')
     const port = await freePort()
-    expect((await broadcast.call('broadcast:start', startRequest(port))).ok).toBe(true)
+    const started = await broadcast.call('broadcast:start', startRequest(port))
+    expect(started.ok).toBe(true)
     expect(await watch.call('watch:start', { host: '127.0.0.1', port })).toEqual({ ok: true, value: null })
+    // A private broadcast: the watch page asks for the code the broadcast page shows.
+    await watch.waitFor<{ state: string }>('watch:state', (s) => s.state === 'pairing')
+    const code = (started as { value: { pairing: { code: string } } }).value.pairing.code
+    expect(await watch.call('watch:code', { code })).toEqual({ ok: true, value: null })
     await watch.waitFor<{ state: string }>('watch:state', (s) => s.state === 'live')
 
     let seq = 0
@@ -284,7 +289,7 @@ describe('web host', () => {
       const frame = (seq: number): WatchFrame => ({ seq, capturedAtUs: seq, latencyMs: null, jpeg: new Uint8Array(64 * 1024).fill(seq) })
       // One burst in one turn of the event loop: the first frame is being written while the others come.
       for (let seq = 1; seq <= 10; seq++) peer!.send('watch:frame', frame(seq))
-      peer!.send('watch:state', { state: 'live', host: '127.0.0.1', port: 9, attempt: 1, format: 'native', info: null, error: null })
+      peer!.send('watch:state', { state: 'live', host: '127.0.0.1', port: 9, attempt: 1, format: 'native', info: null, security: null, error: null })
       await page.waitFor<WatchStatus>('watch:state')
       expect(page.events.map((e) => (e.channel === 'watch:frame' ? (e.payload as WatchFrame).seq : e.channel))).toEqual([1, 10, 'watch:state'])
       const last = page.events[1]!.payload as WatchFrame

@@ -23,6 +23,7 @@ import {
   HANDSHAKE_TIMEOUT_MS,
   IDLE_TIMEOUT_MS,
   nowUs,
+  PAIRING_TIMEOUT_MS,
   type StreamInfo
 } from '../../shared/protocol'
 import type { BroadcastTotals, ViewerStats } from '../../shared/status'
@@ -35,6 +36,8 @@ import { classicJpegFraming, classicPickleFraming } from './classic-framing'
 import { ConversionStage } from './conversion'
 import type { Framing, FramingName, Heard, ViewerTalk } from './framing'
 import { nativeFraming } from './native-framing'
+import { type Access, OPEN_ACCESS } from '../secure/access'
+import { serverTls, sessionOf } from '../secure/tls'
 
 /**
  * A viewer whose socket has not drained for this long is cut off with STALLED: it has read less than one frame plus
@@ -43,6 +46,13 @@ import { nativeFraming } from './native-framing'
 export const STALL_TIMEOUT_MS = 5_000
 /** Connections that have not finished the handshake, beyond which new ones are refused at once. */
 export const MAX_PENDING_HANDSHAKES = 64
+/** Connections from one source address that may be mid-handshake at once (docs/protocol.md "Limits"). */
+export const MAX_PENDING_HANDSHAKES_PER_ADDRESS = 8
+/**
+ * Places one source address keeps when a viewer from another address finds the broadcaster full: beyond this, its
+ * newest viewer gives its place up (SERVER_FULL), so one address cannot lock the others out.
+ */
+export const FAIR_SHARE_PER_ADDRESS = 4
 /** How long a closing connection may take to read our last words before it is destroyed. */
 const LINGER_MS = 1_000
 
@@ -77,6 +87,12 @@ export interface BroadcasterOptions {
    * 'classic-pickle', the classic OpenCV-script format with JPEG or pickled BGR payloads (classic-framing.ts).
    */
   framing?: FramingName
+  /**
+   * Who may watch (native framing): OPEN_ACCESS (the default here: anyone, in the clear) or a PrivateAccess (TLS 1.3,
+   * paired devices only; src/core/secure/access.ts). The app and the CLI pass private unless told otherwise. The
+   * classic framings are open by nature and ignore it.
+   */
+  access?: Access
 }
 
 export interface BroadcastFrame {
@@ -117,8 +133,16 @@ export interface Refused {
   code: ErrorCode
 }
 
+/** An unknown device was asked for the pairing code (private access). */
+export interface PairingAsked {
+  address: string
+  name: string
+  fingerprint: string
+}
+
 export interface BroadcasterEvents {
   'viewer-joined': [ViewerStats]
+  pairing: [PairingAsked]
   'viewer-left': [ViewerLeft]
   refused: [Refused]
   /** Every viewer can take a frame at once (emitted when the last blocked viewer drains). */
@@ -139,7 +163,17 @@ interface Conn {
   since: number
   phase: 'handshake' | 'live' | 'closing'
   talk: ViewerTalk
+  /** The source IP address alone: per-address limits count by it. */
+  host: string
   acceptedAt: number
+  /** The handshake must be done by then (monoMs): the handshake deadline, or the pairing deadline while a code is typed. */
+  deadlineAt: number
+  /** The viewer's device fingerprint once it came in over TLS; null in the clear. */
+  fingerprint: string | null
+  /** The last socket error, for the reason a viewer left. */
+  lastError: FramecastError | null
+  /** Detach our listeners from the socket (before it is wrapped in TLS). */
+  unbind: () => void
   lastHeardAt: number
   blockedSince: number | null
   /** The one frame waiting for the socket to drain; its `replaced` count is the viewer's. */
@@ -181,6 +215,8 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
   private readonly handshakeTimeoutMs: number
   private readonly idleTimeoutMs: number
   private readonly stallTimeoutMs: number
+  /** Who may watch. */
+  readonly access: Access
   private readonly conns = new Set<Conn>()
   private liveCount = 0
   private nextId = 1
@@ -210,6 +246,7 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS
     this.idleTimeoutMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS
     this.stallTimeoutMs = options.stallTimeoutMs ?? STALL_TIMEOUT_MS
+    this.access = wire.handshake ? (options.access ?? OPEN_ACCESS) : OPEN_ACCESS
     this.conversion = this.conversionFor(wire)
     server.on('connection', (socket) => guard(() => this.accept(socket), () => socket.destroy()))
     server.on('error', (err) => this.report(fromSocketError(err, { host: this.host, port: this.port })))
@@ -263,7 +300,7 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
   }
 
   /** The limits in force, defaults filled in. */
-  get limits(): Required<Omit<BroadcasterOptions, 'host' | 'port' | 'info' | 'framing'>> {
+  get limits(): Required<Omit<BroadcasterOptions, 'host' | 'port' | 'info' | 'framing' | 'access'>> {
     return {
       maxViewers: this.maxViewers,
       maxMessageBytes: this.maxMessageBytes,
@@ -398,14 +435,20 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
       return
     }
     const now = monoMs()
+    const host = unmapped(socket.remoteAddress ?? '?')
     const c: Conn = {
       id: this.nextId++,
       socket,
-      address: formatHostPort(unmapped(socket.remoteAddress ?? '?'), socket.remotePort ?? 0),
+      address: formatHostPort(host, socket.remotePort ?? 0),
       since: Date.now(),
       phase: 'handshake',
-      talk: this.wire.listen({ maxMessageBytes: this.maxMessageBytes }),
+      talk: this.wire.listen({ maxMessageBytes: this.maxMessageBytes, access: this.access, address: host }),
+      host,
       acceptedAt: now,
+      deadlineAt: now + this.handshakeTimeoutMs,
+      fingerprint: null,
+      lastError: null,
+      unbind: () => undefined,
       lastHeardAt: now,
       blockedSince: null,
       pending: new NewestSlot<PendingFrame>(),
@@ -415,16 +458,14 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
       name: ''
     }
     let handshaking = 0
-    for (const other of this.conns) if (other.phase === 'handshake') handshaking++
+    let handshakingHere = 0
+    for (const other of this.conns) {
+      if (other.phase !== 'handshake') continue
+      handshaking++
+      if (other.host === host) handshakingHere++
+    }
     this.conns.add(c)
-    let lastError: FramecastError | null = null
-    socket.on('error', (err) => {
-      lastError = fromSocketError(err, { host: c.address })
-    })
-    socket.on('data', (chunk: Buffer) => guard(() => this.receive(c, chunk), () => this.reject(c, 'INTERNAL', 'internal fault')))
-    socket.on('drain', () => guard(() => this.drained(c), () => socket.destroy()))
-    socket.on('end', () => guard(() => this.peerEnded(c)))
-    socket.on('close', () => guard(() => this.closed(c, lastError)))
+    this.bind(c, socket)
     socket.setNoDelay(true)
     const greeting = this.wire.greeting()
     if (greeting !== null) socket.write(greeting)
@@ -433,6 +474,67 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
       return
     }
     if (handshaking >= MAX_PENDING_HANDSHAKES) this.reject(c, 'SERVER_FULL', 'Too many connections are being set up; try again shortly')
+    else if (handshakingHere >= MAX_PENDING_HANDSHAKES_PER_ADDRESS) {
+      this.reject(c, 'SERVER_FULL', `Too many connections from ${host} are being set up; try again shortly`)
+    }
+  }
+
+  /** Listen to `socket` on behalf of `c`; c.unbind() detaches exactly these listeners. */
+  private bind(c: Conn, socket: net.Socket): void {
+    const onError = (err: Error): void => {
+      c.lastError = fromSocketError(err, { host: c.address })
+    }
+    const onData = (chunk: Buffer): void => guard(() => this.receive(c, chunk), () => this.reject(c, 'INTERNAL', 'internal fault'))
+    const onDrain = (): void => guard(() => this.drained(c), () => socket.destroy())
+    const onEnd = (): void => guard(() => this.peerEnded(c))
+    const onClose = (): void => guard(() => this.closed(c, c.lastError))
+    socket.on('error', onError)
+    socket.on('data', onData)
+    socket.on('drain', onDrain)
+    socket.on('end', onEnd)
+    socket.on('close', onClose)
+    c.unbind = () => {
+      socket.off('data', onData)
+      socket.off('drain', onDrain)
+      socket.off('end', onEnd)
+      socket.off('close', onClose)
+      // 'error' stays: an error on the wrapped socket must never go unhandled.
+    }
+  }
+
+  /**
+   * Private access: our preamble goes out in the clear, then the connection becomes TLS 1.3 with this device's
+   * certificate; everything from then on is read and written through the TLS socket. A failed TLS handshake (TLS 1.2,
+   * no certificate) refuses the connection with UNSUPPORTED_TRANSPORT.
+   */
+  private startTls(c: Conn, preamble: Buffer): void {
+    if (this.access.mode !== 'private') return this.reject(c, 'INTERNAL', 'TLS asked for in open access')
+    const identity = this.access.store.identity
+    const raw = c.socket
+    raw.write(preamble)
+    c.unbind()
+    const secure = serverTls(raw, identity)
+    c.socket = secure
+    this.bind(c, secure)
+    secure.on('error', () =>
+      guard(() => {
+        if (c.phase === 'handshake') {
+          c.phase = 'closing'
+          this.totals.refused++
+          this.emit('refused', { address: c.address, code: 'UNSUPPORTED_TRANSPORT' })
+        }
+        secure.destroy()
+      })
+    )
+    secure.once('secure', () =>
+      guard(() => {
+        if (isClosing(c)) return
+        for (const h of c.talk.secured?.(sessionOf(secure, identity)) ?? []) {
+          if (isClosing(c)) return
+          this.handle(c, h)
+        }
+      }, () => this.reject(c, 'INTERNAL', 'internal fault'))
+    )
   }
 
   private receive(c: Conn, chunk: Buffer): void {
@@ -449,7 +551,17 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
     switch (h.type) {
       case 'hello':
         if (h.name !== undefined) c.name = h.name
+        if (h.fingerprint !== undefined) c.fingerprint = h.fingerprint
         if (c.phase === 'handshake') this.admit(c)
+        return
+      case 'startTls':
+        this.startTls(c, h.preamble)
+        return
+      case 'pairing':
+        // A person is reading the code off this screen and typing it: the handshake may take that long.
+        c.deadlineAt = Math.max(c.deadlineAt, monoMs() + PAIRING_TIMEOUT_MS)
+        c.name = h.name
+        this.emit('pairing', { address: c.address, name: h.name, fingerprint: h.fingerprint })
         return
       case 'ack':
       case 'keyframeRequest':
@@ -468,8 +580,12 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
 
   private admit(c: Conn): void {
     if (this.liveCount >= this.maxViewers) {
-      this.reject(c, 'SERVER_FULL', `This broadcaster already has ${this.maxViewers} viewers`)
-      return
+      const yielding = this.overShare(c.host)
+      if (yielding === null) {
+        this.reject(c, 'SERVER_FULL', `This broadcaster already has ${this.maxViewers} viewers`)
+        return
+      }
+      this.reject(yielding, 'SERVER_FULL', `A viewer from another address needed a place; ${yielding.host} holds more than ${FAIR_SHARE_PER_ADDRESS}`)
     }
     c.phase = 'live'
     c.since = Date.now()
@@ -477,6 +593,46 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
     this.totals.viewersEver++
     if (this.infoMessage !== null) this.writeControl(c, this.infoMessage)
     this.emit('viewer-joined', this.viewerStats(c, monoMs()))
+  }
+
+  /**
+   * The viewer that gives its place up when one from `host` finds the broadcaster full: the newest viewer of the
+   * address holding the most places, if that is another address holding more than FAIR_SHARE_PER_ADDRESS; else null.
+   */
+  private overShare(host: string): Conn | null {
+    const held = new Map<string, Conn[]>()
+    for (const c of this.conns) if (c.phase === 'live') held.set(c.host, [...(held.get(c.host) ?? []), c])
+    let most: Conn[] = []
+    for (const [h, list] of held) if (h !== host && list.length > most.length) most = list
+    if (most.length <= FAIR_SHARE_PER_ADDRESS) return null
+    return most.reduce((a, b) => (b.since > a.since || (b.since === a.since && b.id > a.id) ? b : a))
+  }
+
+  /**
+   * Close one viewer on its owner's word: 'KICKED' says BYE kicked (it may come back), 'BLOCKED' says ERROR BLOCKED
+   * (the caller has blocked its device). Returns its figures, or null when there is no such viewer.
+   */
+  closeViewer(id: number, code: 'KICKED' | 'BLOCKED'): ViewerStats | null {
+    for (const c of this.conns) {
+      if (c.id !== id || c.phase !== 'live') continue
+      const stats = this.viewerStats(c, monoMs())
+      if (code === 'BLOCKED') {
+        this.reject(c, 'BLOCKED', 'The owner of this broadcaster blocked this device')
+      } else {
+        this.leave(c, 'KICKED', 'the owner closed this viewer')
+        const bye = this.wire.goodbye('kicked')
+        if (bye !== null && c.socket.writable) c.socket.write(bye)
+        this.shutDown(c)
+      }
+      return stats
+    }
+    return null
+  }
+
+  /** The device fingerprint of a live viewer (private access), or null. */
+  fingerprintOf(id: number): string | null {
+    for (const c of this.conns) if (c.id === id && c.phase === 'live') return c.fingerprint
+    return null
   }
 
   private writeFrame(c: Conn, head: Buffer, payload: Uint8Array): void {
@@ -532,8 +688,8 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
   private sweep(): void {
     const now = monoMs()
     for (const c of [...this.conns]) {
-      if (c.phase === 'handshake' && now - c.acceptedAt >= this.handshakeTimeoutMs) {
-        this.reject(c, 'HANDSHAKE_TIMEOUT', `No Framecast handshake within ${this.handshakeTimeoutMs} ms`)
+      if (c.phase === 'handshake' && now >= c.deadlineAt) {
+        this.reject(c, 'HANDSHAKE_TIMEOUT', `No Framecast handshake within ${Math.round(c.deadlineAt - c.acceptedAt)} ms`)
       } else if (c.phase === 'live') {
         if (c.socket.writableNeedDrain) this.markBlocked(c, now)
         if (c.blockedSince !== null && now - c.blockedSince >= this.stallTimeoutMs) {
@@ -608,6 +764,7 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
       id: c.id,
       address: c.address,
       name: c.name,
+      fingerprint: c.fingerprint,
       since: c.since,
       fps: round1(c.meter.rate(now)),
       kbps: Math.round(c.meter.kbps(now)),

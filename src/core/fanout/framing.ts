@@ -9,6 +9,8 @@
 
 import type { ByeReasonName, ErrorCode, StreamInfo } from '../../shared/protocol'
 import type { ClassicMode } from '../../shared/status'
+import type { Access } from '../secure/access'
+import type { TlsSession } from '../secure/tls'
 
 /** The framings a Broadcaster can be asked for by name. */
 export type FramingName = 'native' | 'classic-pickle' | 'classic-jpeg'
@@ -17,9 +19,14 @@ export type FramingName = 'native' | 'classic-pickle' | 'classic-jpeg'
 export type Heard =
   /**
    * The handshake is complete: the connection becomes a viewer (or is refused when the server is full). `name` is the
-   * viewer's device name, when its format carries one (native HELLO).
+   * viewer's device name, when its format carries one (native HELLO); `fingerprint` its device fingerprint when it
+   * came over TLS (private mode).
    */
-  | { type: 'hello'; name?: string }
+  | { type: 'hello'; name?: string; fingerprint?: string }
+  /** Write `preamble` in the clear, then turn the connection into TLS (private mode); secured() follows. */
+  | { type: 'startTls'; preamble: Buffer }
+  /** An unknown device is asked for the pairing code: its handshake may now take PAIRING_TIMEOUT_MS. */
+  | { type: 'pairing'; name: string; fingerprint: string }
   /** The viewer received a whole FRAME (native ACK): `spanUs` between its first and last byte at the viewer. */
   | { type: 'ack'; seq: number; spanUs: number }
   /** The viewer asks for a keyframe (native KEYFRAME_REQUEST); `lastSeq` is the last frame it decoded. */
@@ -43,6 +50,8 @@ export interface ViewerTalk {
    * been answered yet); null when none.
    */
   beforeRefusal(): Buffer | null
+  /** The TLS handshake asked for by 'startTls' is done (`session` null: the peer gave no certificate, or not TLS 1.3). */
+  secured?(session: TlsSession | null): Heard[]
 }
 
 /**
@@ -72,8 +81,12 @@ export interface Framing {
   goodbye(reason: ByeReasonName): Buffer | null
   /** What a refused or faulty connection is told before it is closed (ERROR); null to close without a word. */
   refusal(code: ErrorCode, message: string): Buffer | null
-  /** A new connection's conversation; `maxMessageBytes` bounds what it may declare (bytes). */
-  listen(options: { maxMessageBytes: number }): ViewerTalk
+  /**
+   * A new connection's conversation; `maxMessageBytes` bounds what it may declare (bytes), `access` says who may watch
+   * (default open; formats without a handshake ignore it: they are open by nature), `address` is the peer's source
+   * address (for per-address limits).
+   */
+  listen(options: { maxMessageBytes: number; access?: Access; address?: string }): ViewerTalk
   /**
    * Optional: turn a frame's JPEG payload into what this format carries, refusing (rejecting with a FramecastError)
    * a payload it cannot convert or whose result would exceed `maxPayloadBytes`. Without it, payloads go out as

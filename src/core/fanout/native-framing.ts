@@ -9,10 +9,14 @@ import {
   HEADER_BYTES,
   type Message,
   nowUs,
+  PreambleFlag,
   UNKNOWN_MAX_BYTES
 } from '../../shared/protocol'
 import { monoMs } from '../../shared/stats'
 import { Decoder, encodeBye, encodeError, encodeFrameHead, encodeInfo, encodePong, encodePreamble } from '../codec/codec'
+import { type Access, OPEN_ACCESS } from '../secure/access'
+import { PairingResponder } from '../secure/pairing-responder'
+import type { TlsSession } from '../secure/tls'
 import type { Framing, Heard, ViewerTalk } from './framing'
 
 /** PINGs answered per viewer per second; more are ignored, so a PING flood cannot pile PONGs into our memory. */
@@ -29,18 +33,19 @@ export function frameWireBytes(payloadLength: number): number {
  * and rate-limits the PONGs it is owed. The viewer may send nothing between its preamble and reading ours.
  */
 class NativeViewerTalk implements ViewerTalk {
-  private readonly decoder: Decoder
+  private decoder: Decoder
+  private readonly maxMessageBytes: number
   private pingWindowStart = monoMs()
   private pingsInWindow = 0
   /** A fault was reported: the conversation is over and nothing more is read. */
   private faulted = false
+  /** Private mode: HELLO and the pairing, after TLS; null in open mode. */
+  private readonly pairing: PairingResponder | null
 
-  constructor(maxMessageBytes: number) {
-    this.decoder = new Decoder({
-      expectRole: 'viewer',
-      maxMessageBytes: Math.min(maxMessageBytes, UNKNOWN_MAX_BYTES),
-      pauseAfterPreamble: true
-    })
+  constructor(maxMessageBytes: number, access: Access, address: string) {
+    this.maxMessageBytes = Math.min(maxMessageBytes, UNKNOWN_MAX_BYTES)
+    this.decoder = new Decoder({ expectRole: 'viewer', maxMessageBytes: this.maxMessageBytes, pauseAfterPreamble: true })
+    this.pairing = access.mode === 'private' ? new PairingResponder(access, address) : null
   }
 
   /** HELLO has been heard: the viewer is introduced. */
@@ -58,28 +63,56 @@ class NativeViewerTalk implements ViewerTalk {
   receive(chunk: Buffer, receivedAtUs: number): Heard[] {
     const heard: Heard[] = []
     if (this.faulted) return heard
-    for (const m of this.decoder.push(chunk)) {
-      const h = this.interpret(m, receivedAtUs)
-      if (h !== null) heard.push(h)
-      if (h?.type === 'fault') break
+    // The decoder of the clear stream, even if its preamble turns the connection into TLS below.
+    const decoder = this.decoder
+    for (const m of decoder.push(chunk)) {
+      for (const h of this.interpret(m, receivedAtUs)) heard.push(h)
+      if (heard.at(-1)?.type === 'fault') break
     }
-    const err = this.decoder.error
+    const err = decoder.error
     if (err && heard.at(-1)?.type !== 'fault') heard.push({ type: 'fault', code: err.code, message: err.message })
     this.faulted = heard.at(-1)?.type === 'fault'
     return heard
   }
 
-  private interpret(m: Message, receivedAtUs: number): Heard | null {
+  secured(session: TlsSession | null): Heard[] {
+    if (this.pairing === null || session === null) {
+      this.faulted = true
+      return [{ type: 'fault', code: 'UNSUPPORTED_TRANSPORT', message: 'the viewer did not present a certificate over TLS 1.3' }]
+    }
+    this.pairing.session = session
+    return []
+  }
+
+  private interpret(m: Message, receivedAtUs: number): Heard[] {
+    const h = this.interpretOne(m, receivedAtUs)
+    return h === null ? [] : Array.isArray(h) ? h : [h]
+  }
+
+  private interpretOne(m: Message, receivedAtUs: number): Heard | Heard[] | null {
     switch (m.type) {
       case 'preamble':
-        // Answer, then read on in the clear: this broadcaster does not offer TLS, whatever the viewer's flag says.
-        this.decoder.resume()
         this.answered = true
-        return { type: 'reply', message: encodePreamble('broadcaster') }
+        if (this.pairing === null) {
+          // Open mode: answer, then read on in the clear, whatever the viewer's tls flag says.
+          this.decoder.resume()
+          return { type: 'reply', message: encodePreamble('broadcaster') }
+        }
+        if ((m.flags & PreambleFlag.tls) === 0) {
+          this.answered = false
+          return { type: 'fault', code: 'UNSUPPORTED_TRANSPORT', message: 'This broadcaster only streams encrypted' }
+        }
+        // Private mode: what follows is TLS; its plaintext starts with a message header.
+        this.decoder = new Decoder({ maxMessageBytes: this.maxMessageBytes, preamble: false })
+        return { type: 'startTls', preamble: encodePreamble('broadcaster', PreambleFlag.tls) }
       case 'hello':
         if (this.introduced) return { type: 'fault', code: 'UNEXPECTED_MESSAGE', message: 'a viewer introduces itself once' }
         this.introduced = true
-        return { type: 'hello', name: m.name }
+        return this.pairing === null ? { type: 'hello', name: m.name } : this.pairing.hello(m.name)
+      case 'pakeShare':
+        return this.pairing === null ? unexpected(m.type) : this.pairing.share(m.element)
+      case 'pakeConfirm':
+        return this.pairing === null ? unexpected(m.type) : this.pairing.confirm(m.tag)
       case 'ack':
         return { type: 'ack', seq: m.seq, spanUs: m.spanUs }
       case 'keyframeRequest':
@@ -101,12 +134,16 @@ class NativeViewerTalk implements ViewerTalk {
       case 'unknown':
         return null
       default:
-        return { type: 'fault', code: 'UNEXPECTED_MESSAGE', message: `a viewer may not send ${m.type.toUpperCase()}` }
+        return unexpected(m.type)
     }
   }
 }
 
-/** The Framecast protocol, version 2, in the clear (open mode). */
+function unexpected(type: Message['type']): Heard {
+  return { type: 'fault', code: 'UNEXPECTED_MESSAGE', message: `a viewer may not send ${type.toUpperCase()}` }
+}
+
+/** The Framecast protocol, version 2: in the clear (open access) or over TLS with pairing (private access). */
 export const nativeFraming: Framing = {
   name: 'native',
   handshake: true,
@@ -118,5 +155,5 @@ export const nativeFraming: Framing = {
   frameHead: (seq, capturedAtUs, payloadLength) => encodeFrameHead(seq, capturedAtUs, payloadLength),
   goodbye: (reason) => encodeBye(reason),
   refusal: (code, message) => encodeError(code, message),
-  listen: ({ maxMessageBytes }) => new NativeViewerTalk(maxMessageBytes)
+  listen: ({ maxMessageBytes, access = OPEN_ACCESS, address = '' }) => new NativeViewerTalk(maxMessageBytes, access, address)
 }

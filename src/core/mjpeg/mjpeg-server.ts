@@ -3,9 +3,11 @@
 //   GET /snapshot.jpg  the newest frame
 // Only GET and HEAD; anything else is 404 or 405. Request targets in origin-form and absolute-form are both served
 // (request-target.ts); a request the parser refuses gets a status and a sentence (client-error.ts), never silence.
-// A client that stops reading holds at most one pending frame (a NewestSlot: a newer frame replaces it) and is cut off
-// once it has been blocked for stallTimeoutMs; the others never wait for it. Snapshots under way count against the
-// same client limit as streams and are cut off the same way (snapshot-deliveries.ts).
+// Each request then passes request-guard.ts (the broadcast's token, a host naming this machine,
+// Cross-Origin-Resource-Policy). A client that stops reading holds at most one pending frame (a NewestSlot: a newer
+// frame replaces it) and is cut off once it has been blocked for stallTimeoutMs; the others never wait for it.
+// Snapshots under way count against the same client limit as streams and are cut off the same way
+// (snapshot-deliveries.ts).
 
 import { EventEmitter } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -14,6 +16,7 @@ import { NewestSlot } from '../../shared/newest'
 import { DEFAULT_MAX_VIEWERS } from '../../shared/protocol'
 import { type FramecastError, fromSocketError } from '../errors'
 import { clientErrorResponse, type ParserError } from './client-error'
+import { checkMjpegRequest, localHostNames, type MjpegGuard, MJPEG_TOKEN_PARAM } from './request-guard'
 import { parseRequestTarget } from './request-target'
 import { SnapshotDeliveries } from './snapshot-deliveries'
 
@@ -32,6 +35,11 @@ export interface MjpegServerOptions {
   stallTimeoutMs?: number
   /** A connection must have sent a whole request head this long after it opened (or after its last response); else 408. */
   requestHeadTimeoutMs?: number
+  /**
+   * The token every URL must carry (`?token=`; the app and the CLI make a random one per broadcast). Omitted: no token
+   * is asked for. The Host header is checked against this machine's names either way.
+   */
+  token?: string
 }
 
 export interface MjpegClientStats {
@@ -72,7 +80,8 @@ export class MjpegServer extends EventEmitter {
   private constructor(
     private readonly server: Server,
     private readonly maxClients: number,
-    private readonly stallTimeoutMs: number
+    private readonly stallTimeoutMs: number,
+    private readonly guard: MjpegGuard
   ) {
     super()
     const a = server.address() as AddressInfo
@@ -103,11 +112,17 @@ export class MjpegServer extends EventEmitter {
         resolve()
       })
     })
-    const m = new MjpegServer(server, options.maxClients ?? DEFAULT_MAX_VIEWERS, options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS)
+    const guard: MjpegGuard = { token: options.token ?? null, localNames: localHostNames }
+    const m = new MjpegServer(server, options.maxClients ?? DEFAULT_MAX_VIEWERS, options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS, guard)
     server.on('request', (req, res) => m.onRequest(req, res))
     server.on('error', (e) => m.report(fromSocketError(e, { port: m.port })))
     server.on('clientError', (e: ParserError, socket: Socket) => m.onClientError(e, socket))
     return m
+  }
+
+  /** `path` (MJPEG_STREAM_PATH, MJPEG_SNAPSHOT_PATH) with the token query a request needs. */
+  pathWithToken(path: string): string {
+    return this.guard.token === null ? path : `${path}?${MJPEG_TOKEN_PARAM}=${encodeURIComponent(this.guard.token)}`
   }
 
   /** Offer the newest JPEG to every client. */
@@ -147,6 +162,7 @@ export class MjpegServer extends EventEmitter {
     if (target === null || target.form === 'asterisk' || target.form === 'authority') {
       return plain(res, 400, `The request target is not a path on this server. Try ${MJPEG_STREAM_PATH} or ${MJPEG_SNAPSHOT_PATH}.\n`, { Connection: 'close' })
     }
+    if (!checkMjpegRequest(req, res, this.guard, target)) return
     if (target.path === MJPEG_SNAPSHOT_PATH) return this.snapshot(req, res)
     if (target.path === MJPEG_STREAM_PATH) return this.stream(req, res)
     return plain(res, 404, `Not found. Try ${MJPEG_STREAM_PATH} or ${MJPEG_SNAPSHOT_PATH}.\n`)

@@ -1,12 +1,15 @@
-// The Framecast stream of one connection, seen from the viewer (docs/protocol.md): the preamble on connect, HELLO
-// once the broadcaster's preamble has answered it, PINGs whose PONGs feed the clock offset, INFO describing the stream,
+// The Framecast stream of one connection, seen from the viewer (docs/protocol.md): the preamble on connect (asking for
+// TLS when this device has an identity), TLS and the pairing when the broadcaster is private (secure/pairing-initiator.ts),
+// HELLO once the broadcaster's preamble has answered it, PINGs whose PONGs feed the clock offset, INFO describing the stream,
 // FRAMEs with their latency and sequence gaps, each acknowledged as soon as it is read whole, and BYE or ERROR ending
 // it. Decoder faults are answered with an ERROR on the wire and reported in words.
 
-import { type ErrorCode, type Message, nowUs } from '../../shared/protocol'
+import { type ErrorCode, type Message, nowUs, PreambleFlag } from '../../shared/protocol'
 import type { ClockOffset } from '../../shared/stats'
 import { Decoder, encodeAck, encodeError, encodeHello, encodePing, encodePreamble } from '../codec/codec'
-import { FramecastError } from '../errors'
+import { FramecastError, PeerStoppedError } from '../errors'
+import { PairingInitiator, type ViewerSecurity } from '../secure/pairing-initiator'
+import type { TlsSession } from '../secure/tls'
 import { FirstBytes } from './first-bytes'
 import type { StreamAdapter, StreamSink } from './stream-adapter'
 
@@ -21,6 +24,13 @@ export interface NativeAdapterOptions {
   clock: ClockOffset
   /** This device's name, sent in HELLO (cut to 64 bytes of UTF-8). */
   deviceName: string
+  /** Present: ask for TLS and pair with private broadcasters; absent: a viewer that only speaks in the clear. */
+  security?: ViewerSecurity
+}
+
+/** The viewer's preamble: with the tls flag when the viewer can speak TLS (it has an identity). */
+export function viewerPreamble(security: ViewerSecurity | undefined): Buffer {
+  return encodePreamble('viewer', security === undefined ? 0 : PreambleFlag.tls)
 }
 
 /**
@@ -32,12 +42,17 @@ export interface NativeAdapterOptions {
  */
 export class NativeAdapter implements StreamAdapter {
   readonly format = 'native'
-  readonly greeting: Uint8Array = encodePreamble('viewer')
+  readonly greeting: Uint8Array
   readonly pings = true
   readonly silence = 'never introduced itself as a Framecast broadcaster'
 
-  private readonly decoder: Decoder
+  private decoder: Decoder
+  private readonly maxMessageBytes: number
   private readonly first: FirstBytes
+  /** Private broadcasters: the pairing side of this connection; null for a viewer without identity. */
+  private readonly pairing: PairingInitiator | null
+  /** TLS was asked for and the handshake is not done yet: nothing may be sent. */
+  private tlsPending = false
   private readonly clock: ClockOffset
   /** INFO has arrived on this connection. */
   private informed = false
@@ -57,10 +72,26 @@ export class NativeAdapter implements StreamAdapter {
     private readonly sink: StreamSink,
     options: NativeAdapterOptions
   ) {
+    this.maxMessageBytes = options.maxMessageBytes
     this.decoder = new Decoder({ expectRole: 'broadcaster', maxMessageBytes: options.maxMessageBytes })
     this.first = new FirstBytes(options.maxMessageBytes)
     this.clock = options.clock
     this.deviceName = options.deviceName
+    this.greeting = viewerPreamble(options.security)
+    this.pairing =
+      options.security === undefined
+        ? null
+        : new PairingInitiator(options.security, {
+            address: sink.where,
+            send: (bytes) => sink.send(bytes),
+            fail: (error) => this.fail(error),
+            awaitingCode: () => sink.awaitingCode(),
+            code: () => sink.code()
+          }, options.deviceName)
+  }
+
+  enterCode(code: string): void {
+    if (!this.done) this.pairing?.enterCode(code)
   }
 
   push(chunk: Uint8Array): void {
@@ -69,14 +100,24 @@ export class NativeAdapter implements StreamAdapter {
     const receivedAtUs = nowUs()
     // A message that began in an earlier chunk began when that chunk arrived; one that begins here, now.
     const startedUs = this.decoder.bufferedBytes > 0 && this.messageStartUs !== null ? this.messageStartUs : receivedAtUs
-    const messages = this.decoder.push(chunk)
+    const decoder = this.decoder
+    const messages = decoder.push(chunk)
     if (messages.length > 0) this.sink.heard()
     for (const m of messages) {
       if (this.done) return
-      this.handle(m, receivedAtUs, m === messages[0] ? startedUs : receivedAtUs)
+      if (decoder !== this.decoder) {
+        // The broadcaster's preamble turned the connection into TLS: nothing may follow it in the clear.
+        this.fail(new FramecastError('UNEXPECTED_MESSAGE', `${this.sink.where} sent more in the clear after starting TLS`))
+        return
+      }
+      this.handle(m, receivedAtUs, m === messages[0] ? startedUs : receivedAtUs, messages[messages.indexOf(m) + 1])
+    }
+    if (decoder !== this.decoder && decoder.bufferedBytes > 0) {
+      this.fail(new FramecastError('UNEXPECTED_MESSAGE', `${this.sink.where} sent more in the clear after starting TLS`))
+      return
     }
     this.messageStartUs = this.decoder.bufferedBytes > 0 ? (messages.length > 0 ? receivedAtUs : startedUs) : null
-    const err = this.decoder.error
+    const err = decoder.error
     if (err && !this.done) {
       this.sink.send(encodeError(err.code, err.message))
       this.fail(this.explain(err))
@@ -99,19 +140,43 @@ export class NativeAdapter implements StreamAdapter {
     this.done = true
   }
 
-  private handle(m: Message, receivedAtUs: number, startedUs: number): void {
+  /** `next`: the message decoded right after `m` from the same bytes, if any (a refusal follows its preamble at once). */
+  private handle(m: Message, receivedAtUs: number, startedUs: number, next?: Message): void {
     const where = this.sink.where
     switch (m.type) {
       case 'preamble':
-        // Open mode: introduce this device and read on in the clear (a refusal may follow the preamble at once).
+        if ((m.flags & PreambleFlag.tls) !== 0) return this.startTls()
+        // A refusal (ERROR right behind the preamble) is reported as what it is, whoever answers.
+        if (next?.type === 'error') return
+        // Open broadcaster: introduce this device and read on in the clear.
+        if (this.pairing !== null) {
+          if (!this.pairing.clearAnswer()) return
+          this.sink.security({ encrypted: false, fingerprint: null, paired: false })
+        }
         this.sink.send(encodeHello(this.deviceName))
         this.introduced = true
         if (this.deferredPing !== null) this.ping(this.deferredPing)
+        return
+      case 'pairRequest':
+        if (this.pairing === null || this.pairing.peerFingerprint === null) return this.outOfTurn(m.type)
+        this.pairing.pairRequest()
+        return
+      case 'pakeShare':
+        if (this.pairing === null) return this.outOfTurn(m.type)
+        this.pairing.share(m.element)
+        return
+      case 'pakeConfirm':
+        if (this.pairing === null) return this.outOfTurn(m.type)
+        this.pairing.confirm(m.tag)
         return
       case 'unknown':
         return
       case 'info': {
         const { type: _type, ...info } = m
+        if (!this.informed && this.pairing?.peerFingerprint) {
+          this.pairing.informed(info.name)
+          this.sink.security({ encrypted: true, fingerprint: this.pairing.peerFingerprint, paired: true })
+        }
         this.informed = true
         this.sink.described(info)
         return
@@ -142,7 +207,9 @@ export class NativeAdapter implements StreamAdapter {
             ? new FramecastError('STALLED', `${where} cut this viewer off because it fell behind`)
             : m.reason === 'idle'
               ? new FramecastError('IDLE_TIMEOUT', `${where} closed the connection after hearing nothing from this viewer`)
-              : new FramecastError('PEER_LOST', `The broadcaster at ${where} stopped${m.text ? `: ${m.text}` : ''}`)
+              : m.reason === 'kicked'
+                ? new FramecastError('KICKED', `The person broadcasting on ${where} closed this viewer`)
+              : new PeerStoppedError(`The broadcaster at ${where} stopped${m.text ? `: ${m.text}` : ''}`)
         this.fail(err)
         return
       }
@@ -154,7 +221,33 @@ export class NativeAdapter implements StreamAdapter {
       case 'ping':
         this.fail(new FramecastError('UNEXPECTED_MESSAGE', `${where} sent a PING; only viewers do`))
         return
+      default:
+        return this.outOfTurn(m.type)
     }
+  }
+
+  private outOfTurn(type: Message['type']): void {
+    this.fail(new FramecastError('UNEXPECTED_MESSAGE', `${this.sink.where} sent ${type.toUpperCase()}, which a viewer does not expect here`))
+  }
+
+  /** The broadcaster is private: TLS from here on, then the pairing checks its key and sends HELLO. */
+  private startTls(): void {
+    if (this.pairing === null) {
+      this.fail(new FramecastError('UNSUPPORTED_TRANSPORT', `${this.sink.where} wants TLS, and this viewer has no device identity`))
+      return
+    }
+    const pairing = this.pairing
+    this.decoder = new Decoder({ maxMessageBytes: this.maxMessageBytes, preamble: false })
+    this.tlsPending = true
+    this.sink.startTls((session: TlsSession | null) => {
+      if (this.done) return
+      this.tlsPending = false
+      pairing.secured(session)
+      if (this.done) return
+      this.sink.security({ encrypted: true, fingerprint: pairing.peerFingerprint, paired: pairing.known })
+      this.introduced = true
+      if (this.deferredPing !== null) this.ping(this.deferredPing)
+    })
   }
 
   /** A decoder error, in words; a classic stream met here is named as such. */

@@ -7,10 +7,10 @@ import type { WatchMode } from '../../shared/status'
 import type { ClockOffset } from '../../shared/stats'
 import type { StreamFormat } from '../classic/framing'
 import { FramecastError } from '../errors'
-import { encodePreamble } from '../codec/codec'
 import { ClassicAdapter } from './classic-adapter'
 import { FirstBytes } from './first-bytes'
-import { NativeAdapter } from './native-adapter'
+import { NativeAdapter, viewerPreamble } from './native-adapter'
+import type { ViewerSecurity } from '../secure/pairing-initiator'
 import type { StreamAdapter, StreamSink } from './stream-adapter'
 
 /** What the lifecycle lends the adapters: limits, and the state it keeps across connections. */
@@ -21,6 +21,8 @@ export interface AdapterOptions {
   clock: ClockOffset
   /** This device's name, for the native HELLO. */
   deviceName: string
+  /** This device's identity, pins and pairing code (native): the viewer asks for TLS; absent, it speaks in the clear. */
+  security?: ViewerSecurity
   /** The next arrival number for a classic frame. */
   nextSeq: () => number
 }
@@ -43,7 +45,7 @@ export function openStream(mode: WatchMode, sink: StreamSink, options: AdapterOp
  */
 export class SniffingAdapter implements StreamAdapter {
   readonly format = null
-  readonly greeting: Uint8Array = encodePreamble('viewer')
+  readonly greeting: Uint8Array
   readonly pings = false
   readonly silence = 'never introduced itself as a Framecast broadcaster'
 
@@ -55,6 +57,7 @@ export class SniffingAdapter implements StreamAdapter {
     private readonly options: AdapterOptions
   ) {
     this.first = new FirstBytes(options.maxMessageBytes)
+    this.greeting = viewerPreamble(options.security)
   }
 
   push(chunk: Uint8Array): void {

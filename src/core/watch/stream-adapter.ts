@@ -6,6 +6,8 @@
 
 import type { FramecastError } from '../errors'
 import type { StreamInfo } from '../../shared/protocol'
+import type { WatchSecurity } from '../../shared/status'
+import type { TlsSession } from '../secure/tls'
 import type { StreamFormat } from '../classic/framing'
 
 export interface WatchedFrame {
@@ -42,6 +44,18 @@ export interface StreamSink {
   send(bytes: Uint8Array): void
   /** 'auto': the first bytes chose `adapter`; from now on the lifecycle hands it the connection's bytes. */
   adopt(adapter: StreamAdapter): void
+  /**
+   * Private broadcaster: turn the connection into TLS 1.3 (this side the client); from then on push() gets the
+   * plaintext and send() encrypts. `secured` gets the session once the handshake is done (null: no certificate, or
+   * not TLS 1.3).
+   */
+  startTls(secured: (session: TlsSession | null) => void): void
+  /** How the connection is protected, once known. */
+  security(security: WatchSecurity): void
+  /** The broadcaster asks for its pairing code and none is known: the watch waits for one (state 'pairing'). */
+  awaitingCode(): void
+  /** The pairing code to try, if the person gave one. */
+  code(): string | null
 }
 
 /**
@@ -66,4 +80,6 @@ export interface StreamAdapter {
   end(): FramecastError | undefined
   /** The connection is over: deliver nothing more. Idempotent. */
   close(): void
+  /** The person typed the pairing code the broadcaster asked for (native, private broadcasters). */
+  enterCode?(code: string): void
 }

@@ -16,6 +16,7 @@ import {
   type ErrorCode,
   HANDSHAKE_TIMEOUT_MS,
   LOST_AFTER_MS,
+  PAIRING_TIMEOUT_MS,
   PING_INTERVAL_MS,
   RECONNECT_MAX_MS,
   RECONNECT_MIN_MS,
@@ -26,9 +27,12 @@ import {
 import type { ErrorInfo, WatchMode, WatchState, WatchStats, WatchStatus } from '../../shared/status'
 import { encodeBye } from '../codec/codec'
 import { formatHostPort } from '../../shared/address'
-import { FramecastError, fromSocketError } from '../errors'
+import { FramecastError, fromSocketError, PeerStoppedError } from '../errors'
 import { ClockOffset, monoMs, RateMeter, RecentSamples } from '../../shared/stats'
 import { sameStreamInfo } from '../../shared/stream-info'
+import type { ViewerSecurity } from '../secure/pairing-initiator'
+import { isPairingCode } from '../secure/pairing-code'
+import { clientTls, sessionOf, type TlsSession } from '../secure/tls'
 import { openStream } from './sniffing-adapter'
 import type { StreamAdapter, StreamSink, WatchedFrame } from './stream-adapter'
 
@@ -58,6 +62,11 @@ export interface WatcherOptions {
   mode?: WatchMode
   /** This device's name as broadcasters list it (HELLO). Default: the machine's host name. */
   deviceName?: string
+  /**
+   * This device's identity, its paired broadcasters and the pairing code (src/core/secure/pairing-initiator.ts):
+   * present, the watch asks for TLS and pairs with private broadcasters; absent, it only watches open ones.
+   */
+  security?: ViewerSecurity
 }
 
 export interface WatcherEvents {
@@ -77,8 +86,15 @@ const FATAL: ReadonlySet<ErrorCode> = new Set([
   'UNSUPPORTED_TRANSPORT',
   'UNSUPPORTED_CODEC',
   'UNSUPPORTED_PICKLE',
-  'INVALID_ARGUMENT'
+  'INVALID_ARGUMENT',
+  'KEY_CHANGED',
+  'BLOCKED',
+  'CODE_REQUIRED',
+  'RATE_LIMITED',
+  'KICKED'
 ])
+/** Pairing errors a person fixes by typing the code again: fatal unless the watch asks for codes. */
+const CODE_ERRORS: ReadonlySet<ErrorCode> = new Set(['PAIRING_FAILED', 'CODE_EXPIRED'])
 const STATS_INTERVAL_MS = 1_000
 /** Receive memory is taken in regions of this size; reads fill them front to back. */
 const READ_REGION_BYTES = 1024 * 1024
@@ -112,11 +128,18 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   private started = false
   private stopping: Promise<void> | null = null
   private socket: net.Socket | null = null
+  /** Where the current connection's bytes are written: the socket, or its TLS socket once TLS has started. */
+  private out: net.Socket | null = null
+  private readonly security: ViewerSecurity | undefined
+  /** The pairing code to try: given up front, or typed; forgotten when the broadcaster says it was wrong. */
+  private code: string | null
   /** What the current connection speaks; set together with `socket`, null between connections. */
   private stream: StreamAdapter | null = null
   /** Why the current connection failed, decided by whoever noticed first. */
   private failure: FramecastError | null = null
   private backoffMs = RECONNECT_MIN_MS
+  /** Why the last stream ended, when the broadcaster said it stopped (BYE); null otherwise. */
+  private stoppedBy: ErrorInfo | null = null
   private reconnectTimer: NodeJS.Timeout | null = null
   private connectTimer: NodeJS.Timeout | null = null
   private handshakeTimer: NodeJS.Timeout | null = null
@@ -153,7 +176,22 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     this.stalledAfterMs = options.stalledAfterMs ?? STALLED_AFTER_MS
     this.pingIntervalMs = options.pingIntervalMs ?? PING_INTERVAL_MS
     this.mode = options.mode ?? 'native'
-    this.current = { state: 'idle', host: this.host, port: this.port, attempt: 0, format: null, info: null, error: null }
+    this.security = options.security
+    this.code = options.security?.code ?? null
+    this.current = { state: 'idle', host: this.host, port: this.port, attempt: 0, format: null, info: null, security: null, error: null }
+  }
+
+  /**
+   * The person typed the pairing code: the broadcaster waiting for it gets it now (state 'pairing'), or the next
+   * connection uses it. Throws INVALID_ARGUMENT unless it is 6 digits.
+   */
+  enterCode(code: string): void {
+    if (!isPairingCode(code)) throw new FramecastError('INVALID_ARGUMENT', 'A pairing code is 6 digits')
+    this.code = code
+    if (this.current.state === 'pairing') {
+      this.setState('connecting', null)
+      this.stream?.enterCode?.(code)
+    }
   }
 
   get status(): WatchStatus {
@@ -184,8 +222,9 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     this.clearTimers()
     if (this.statsTimer) clearInterval(this.statsTimer)
     this.statsTimer = null
-    const socket = this.socket
+    const socket = this.out ?? this.socket
     this.socket = null
+    this.out = null
     this.stream?.close()
     this.stream = null
     this.stopping = new Promise<void>((resolve) => {
@@ -230,6 +269,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     if (this.stopping) return
     this.current.attempt++
     this.failure = null
+    this.current.security = null
     this.clock.reset()
     this.setState(state, this.current.error)
     const socket: net.Socket = net.connect({
@@ -246,11 +286,13 @@ export class Watcher extends EventEmitter<WatcherEvents> {
       }
     })
     this.socket = socket
+    this.out = socket
     this.stream = openStream(this.mode, this.sinkFor(socket), {
       maxMessageBytes: this.maxMessageBytes,
       clock: this.clock,
       deviceName: this.deviceName,
-      nextSeq: () => this.nextArrivalSeq()
+      nextSeq: () => this.nextArrivalSeq(),
+      ...(this.security !== undefined ? { security: this.security } : {})
     })
     this.connectTimer = setTimeout(
       () => this.guard(() => this.fail(socket, new FramecastError('CONNECT_TIMEOUT', `No answer from ${this.where()} within ${this.connectTimeoutMs / 1000} s`))),
@@ -290,12 +332,69 @@ export class Watcher extends EventEmitter<WatcherEvents> {
         }),
       fail: (error) => this.guard(() => this.fail(socket, error)),
       send: (bytes) => {
-        if (current() && socket.writable) socket.write(bytes)
+        const out = this.out
+        if (current() && out !== null && out.writable) out.write(bytes)
       },
       adopt: (adapter) => {
         if (current()) this.adopt(socket, adapter)
-      }
+      },
+      startTls: (secured) => {
+        if (current()) this.startTls(socket, secured)
+      },
+      // Told with the next state change ('pairing' or 'live'), not as one of its own.
+      security: (security) => {
+        if (current()) this.current.security = security
+      },
+      awaitingCode: () =>
+        this.guard(() => {
+          if (current()) this.awaitingCode(socket)
+        }),
+      code: () => this.code
     }
+  }
+
+  /**
+   * The broadcaster is private: TLS 1.3 on this connection, this device the client. Plaintext goes to the adapter as
+   * the socket's bytes did; a TLS failure (no TLS 1.3, no certificate) ends the connection with UNSUPPORTED_TRANSPORT.
+   */
+  private startTls(socket: net.Socket, secured: (session: TlsSession | null) => void): void {
+    const identity = this.security?.store.identity
+    if (identity === undefined) {
+      this.fail(socket, new FramecastError('UNSUPPORTED_TRANSPORT', `${this.where()} wants TLS, and this viewer has no device identity`))
+      return
+    }
+    const secure = clientTls(socket, identity)
+    this.out = secure
+    secure.on('data', (chunk: Buffer) => this.guard(() => this.receive(socket, chunk)))
+    secure.on('end', () => this.guard(() => this.peerEnded(socket)))
+    secure.on('error', (err: NodeJS.ErrnoException) =>
+      this.guard(() => {
+        const tlsFault = typeof err.code === 'string' && err.code.startsWith('ERR_SSL')
+        this.noteFailure(
+          socket,
+          tlsFault
+            ? new FramecastError('UNSUPPORTED_TRANSPORT', `TLS 1.3 with ${this.where()} failed: ${err.message}`)
+            : fromSocketError(err, { host: this.host, port: this.port })
+        )
+        secure.destroy()
+        socket.destroy()
+      })
+    )
+    secure.once('secureConnect', () =>
+      this.guard(() => {
+        if (socket === this.socket) secured(sessionOf(secure, identity))
+      })
+    )
+  }
+
+  /** The broadcaster waits for the code: so does this watch, for as long as the broadcaster will (PAIRING_TIMEOUT_MS). */
+  private awaitingCode(socket: net.Socket): void {
+    this.clearTimer('handshakeTimer')
+    this.handshakeTimer = setTimeout(
+      () => this.guard(() => this.fail(socket, new FramecastError('CODE_REQUIRED', `No pairing code was typed for ${this.where()} in time`))),
+      PAIRING_TIMEOUT_MS
+    )
+    this.setState('pairing', this.current.error)
   }
 
   private connected(socket: net.Socket): void {
@@ -325,7 +424,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   }
 
   private ping(socket: net.Socket): void {
-    if (socket !== this.socket || !socket.writable || this.stream === null) return
+    if (socket !== this.socket || !(this.out ?? socket).writable || this.stream === null) return
     this.pingId = (this.pingId + 1) >>> 0
     this.stream.ping(this.pingId)
   }
@@ -360,6 +459,8 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     if (this.handshakeTimer === null && sameStreamInfo(info, this.current.info)) return
     this.current.info = info
     this.current.format = this.stream?.format ?? this.current.format
+    // The classic format has no handshake and no encryption: open by nature.
+    if (this.current.format === 'classic') this.current.security = { encrypted: false, fingerprint: null, paired: false }
     this.emit('info', info)
     if (this.handshakeTimer !== null) {
       this.clearTimer('handshakeTimer')
@@ -406,7 +507,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
         ? new FramecastError('CONNECTION_RESET', `${this.where()} closed the connection${this.current.info === null ? ' before the stream started' : ''}`)
         : new FramecastError('PEER_LOST', `The broadcaster at ${this.where()} closed the connection`)
     )
-    socket.end()
+    ;(this.out ?? socket).end()
   }
 
   /** End the current connection for `err` (unless another cause was already found) and decide what comes next. */
@@ -414,6 +515,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     if (socket !== this.socket) return
     this.noteFailure(socket, err)
     this.stream?.close()
+    if (this.out !== null && this.out !== socket) this.out.destroy()
     socket.destroy()
     // 'close' follows and calls closed()
   }
@@ -421,14 +523,20 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   private closed(socket: net.Socket): void {
     if (socket !== this.socket) return
     this.socket = null
+    this.out = null
     this.stream?.close()
     this.stream = null
     this.clearTimers()
     const err = this.failure ?? new FramecastError('CONNECTION_RESET', `The connection to ${this.where()} was closed`)
     this.failure = null
     const wasStreaming = this.current.state === 'live' || this.current.state === 'stalled'
-    const error: ErrorInfo = { code: err.code, message: err.message }
-    if (FATAL.has(err.code)) {
+    // After a broadcaster said it stopped, a refused retry keeps saying so: a closed port is what a stopped broadcaster
+    // looks like, and the person needs the cause, not its echo. (One that vanished shows the refusal.)
+    if (wasStreaming) this.stoppedBy = err instanceof PeerStoppedError ? { code: err.code, message: err.message } : null
+    const error: ErrorInfo = err.code === 'CONNECTION_REFUSED' && this.stoppedBy !== null ? this.stoppedBy : { code: err.code, message: err.message }
+    // A code the broadcaster turned down is not tried again.
+    if (CODE_ERRORS.has(err.code)) this.code = null
+    if (FATAL.has(err.code) || (CODE_ERRORS.has(err.code) && !this.security?.askForCode)) {
       this.giveUp(err)
       return
     }

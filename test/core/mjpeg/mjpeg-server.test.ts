@@ -124,7 +124,7 @@ describe('the MJPEG endpoint', () => {
     for (let i = 0; i < 2; i++) {
       const sock = connect(s.port, '127.0.0.1')
       sockets.push(sock)
-      sock.write('GET /stream.mjpg HTTP/1.1\r\nHost: x\r\n\r\n')
+      sock.write('GET /stream.mjpg HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')
     }
     await expect.poll(() => s.clients().length).toBe(2)
     const third = await get(s.port, '/stream.mjpg')
@@ -139,7 +139,7 @@ describe('the MJPEG endpoint', () => {
     const stalled = connect(s.port, '127.0.0.1')
     sockets.push(stalled)
     stalled.pause()
-    stalled.write('GET /stream.mjpg HTTP/1.1\r\nHost: x\r\n\r\n')
+    stalled.write('GET /stream.mjpg HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')
     const left = new Promise<{ reason: string }>((r) => s.on('client-left', r))
     await expect.poll(() => s.clients().length).toBe(1)
 

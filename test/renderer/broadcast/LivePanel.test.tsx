@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { cleanup, render, screen } from '@testing-library/react'
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { BroadcastStatus } from '../../../src/shared/ipc'
 import { LivePanel } from '../../../src/renderer/src/features/broadcast/LivePanel'
@@ -9,13 +9,18 @@ const status: BroadcastStatus = {
   port: 9999,
   host: '::',
   addresses: ['192.168.1.20:9999'],
-  viewers: [{ id: 1, address: '192.168.1.30:50000', name: '', since: 0, fps: 29.9, kbps: 12_000, frames: 300, replaced: 7 }],
+  globalAddresses: [],
+  access: 'open',
+  pairing: null,
+  fingerprint: null,
+  viewers: [{ id: 1, address: '192.168.1.30:50000', name: '', fingerprint: null, since: 0, fps: 29.9, kbps: 12_000, frames: 300, replaced: 7 }],
   totals: { frames: 310, bytes: 1_000_000, replaced: 11, skippedWhileConverting: 4, conversionFailures: 2, viewersEver: 2, refused: 0 },
   fps: 30,
   kbps: 12_000,
   classic: 'off',
   mjpegPort: null,
   advertised: null,
+  mjpegPath: null,
   error: null
 }
 
@@ -29,8 +34,9 @@ describe('the live Broadcast panel', () => {
   it('shows the frames replaced for each slow viewer and in total', () => {
     render(<LivePanel status={status} />)
     const table = screen.getByTestId('broadcast-viewers')
-    expect(table.querySelector('th:last-child')?.textContent).toBe('Replaced (slow)')
-    expect(screen.getByTestId('broadcast-viewer').querySelector('td:last-child')?.textContent).toBe('7')
+    // The last column holds the Kick and Block buttons; the one before it the frames replaced.
+    expect(table.querySelector('th:nth-last-child(2)')?.textContent).toBe('Replaced (slow)')
+    expect(screen.getByTestId('broadcast-viewer').querySelector('td:nth-last-child(2)')?.textContent).toBe('7')
     expect(stat('replaced')).toBe('11')
   })
 
@@ -49,5 +55,65 @@ describe('the live Broadcast panel', () => {
     cleanup()
     render(<LivePanel status={{ ...status, advertised: 'Studio cam on studio-pc' }} />)
     expect(screen.getByTestId('broadcast-advertised').textContent).toBe('Or choose Studio cam on studio-pc in a Watch window on this network.')
+  })
+})
+
+describe('the live Broadcast panel, who may watch', () => {
+  const fp = '3f2a9c0b71de0a55'.padEnd(64, '0')
+  const privateStatus: BroadcastStatus = {
+    ...status,
+    access: 'private',
+    pairing: { code: '042917', expiresAt: Date.now() + 9 * 60_000 },
+    fingerprint: fp,
+    viewers: [{ ...status.viewers[0]!, id: 4, name: 'Mia’s laptop', fingerprint: 'b'.repeat(64) }]
+  }
+
+  function withApi(): { calls: Array<[string, unknown]> } {
+    const calls: Array<[string, unknown]> = []
+    const ok = (name: string) => async (p: unknown) => {
+      calls.push([name, p])
+      return { ok: true as const, value: name === 'listDevices' ? { self: fp, devices: [] } : null }
+    }
+    window.api = new Proxy({}, { get: (_t, name: string) => (name.startsWith('on') ? () => () => undefined : ok(name)) }) as never
+    return { calls }
+  }
+
+  afterEach(() => {
+    delete (window as { api?: unknown }).api
+  })
+
+  it('shows the pairing code in large digits with this computer’s fingerprint, and no open warning', () => {
+    withApi()
+    render(<LivePanel status={privateStatus} />)
+    const code = screen.getByTestId('pairing-code')
+    expect(code.getAttribute('data-code')).toBe('042917')
+    expect(code.textContent).toBe('042917')
+    expect(screen.getByTestId('broadcast-fingerprint').textContent).toBe('3f2a 9c0b 71de 0a55')
+    expect(screen.queryByTestId('open-broadcast-warning')).toBeNull()
+    expect(screen.getByTestId('viewer-name').textContent).toContain('Mia’s laptop')
+  })
+
+  it('kicks and blocks a viewer by its id', async () => {
+    const { calls } = withApi()
+    render(<LivePanel status={privateStatus} />)
+    fireEvent.click(screen.getByTestId('kick-viewer'))
+    fireEvent.click(screen.getByTestId('block-viewer'))
+    await waitFor(() => expect(calls.filter(([n]) => n !== 'listDevices')).toEqual([['kickViewer', { viewerId: 4 }], ['blockViewer', { viewerId: 4 }]]))
+  })
+
+  it('says plainly that an open broadcast is unencrypted, and offers no Block for viewers it cannot identify', () => {
+    render(<LivePanel status={status} />)
+    expect(screen.getByTestId('open-broadcast-warning').textContent).toMatch(/anyone on this network can watch, unencrypted/)
+    expect(screen.queryByTestId('pairing-card')).toBeNull()
+    expect(screen.queryByTestId('block-viewer')).toBeNull()
+    expect(screen.getByTestId('kick-viewer')).toBeTruthy()
+  })
+
+  it('lists global IPv6 addresses only when asked', () => {
+    render(<LivePanel status={{ ...status, globalAddresses: ['[2001:db8::5]:9999'] }} />)
+    const listed = (): string[] => screen.getAllByTestId('broadcast-address').map((a) => a.getAttribute('data-address') ?? '')
+    expect(listed()).toEqual(['192.168.1.20:9999'])
+    fireEvent.click(screen.getByTestId('show-global-addresses'))
+    expect(listed()).toEqual(['192.168.1.20:9999', '[2001:db8::5]:9999'])
   })
 })

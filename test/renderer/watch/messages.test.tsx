@@ -7,10 +7,10 @@ import { bannerFor, errorSentence, errorSentences, messageContext } from '../../
 import { StateBanner } from '../../../src/renderer/src/features/watch/StateBanner'
 
 const allCodes = Object.keys(ErrorCodes) as ErrorCode[]
-const allStates: WatchState[] = ['idle', 'connecting', 'live', 'stalled', 'lost', 'reconnecting', 'error']
+const allStates: WatchState[] = ['idle', 'connecting', 'pairing', 'live', 'stalled', 'lost', 'reconnecting', 'error']
 
 function status(patch: Partial<WatchStatus>): WatchStatus {
-  return { state: 'idle', host: '192.168.1.20', port: 9999, attempt: 1, format: null, info: null, error: null, ...patch }
+  return { state: 'idle', host: '192.168.1.20', port: 9999, attempt: 1, format: null, info: null, security: null, error: null, ...patch }
 }
 
 afterEach(cleanup)

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand'
-import type { BroadcastStatus, IpcError } from '../../../shared/ipc'
+import type { AccessMode, BroadcastStatus, IpcError } from '../../../shared/ipc'
 import type { CameraProblem } from '../features/broadcast/cameraErrors'
 import type { State } from './index'
 
@@ -42,7 +42,13 @@ export interface BroadcastSlice {
     error: IpcError | null
     camera: CameraProblem | null
     capture: CaptureStats
+    /**
+     * Who may watch the next broadcast. Not remembered between runs on purpose: every window starts private, and
+     * streaming to anyone is chosen each time, next to its warning.
+     */
+    access: AccessMode
   }
+  setBroadcastAccess: (access: AccessMode) => void
   setBroadcastPhase: (phase: BroadcastPhase) => void
   setBroadcastStatus: (status: BroadcastStatus) => void
   setBroadcastError: (error: IpcError | null) => void
@@ -51,7 +57,8 @@ export interface BroadcastSlice {
 }
 
 export const createBroadcastSlice: StateCreator<State, [['zustand/persist', unknown]], [], BroadcastSlice> = (set) => ({
-  broadcast: { phase: 'idle', status: null, error: null, camera: null, capture: emptyCaptureStats },
+  broadcast: { phase: 'idle', status: null, error: null, camera: null, capture: emptyCaptureStats, access: 'private' },
+  setBroadcastAccess: (access) => set((s) => ({ broadcast: { ...s.broadcast, access } })),
   setBroadcastPhase: (phase) =>
     set((s) => ({
       broadcast: { ...s.broadcast, phase, ...(phase === 'starting' ? { error: null, camera: null, capture: emptyCaptureStats } : {}) }

@@ -9,6 +9,7 @@ export const idleWatchStatus: WatchStatus = {
   attempt: 0,
   format: null,
   info: null,
+  security: null,
   error: null
 }
 

@@ -16,6 +16,7 @@ import {
   RESOLUTION_PRESETS
 } from '../../store/settings'
 import { AdvertiseChoice } from './AdvertiseChoice'
+import { AccessChoice } from './AccessChoice'
 import type { Camera } from './cameras'
 
 const NO_CAMERA: Choice<string>[] = [{ value: '', label: 'No camera found' }]
@@ -144,6 +145,7 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
           />
         </Field>
       </div>
+      <AccessChoice classic={s.classic} />
       <AdvertiseChoice advertise={s.advertise} onChange={(advertise) => update({ advertise })} />
       <details className="more">
         <summary>Compatibility</summary>
@@ -161,6 +163,11 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
           <input {...controlProps('broadcast-mjpeg-port', mjpegErr, 'input--small')} {...mjpeg.input} data-testid="broadcast-mjpeg-port" />
         </label>
         <FieldError name="broadcast-mjpeg-port" error={mjpegErr} />
+        {s.mjpegPort !== null ? (
+          <p className="field__hint" data-testid="mjpeg-open-note">
+            MJPEG is unencrypted and cannot pair: its address carries a secret token, so give it only to people who may watch.
+          </p>
+        ) : null}
       </details>
     </fieldset>
   )

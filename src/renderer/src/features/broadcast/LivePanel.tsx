@@ -1,6 +1,9 @@
 import { useState } from 'react'
-import type { BroadcastStatus } from '../../../../shared/ipc'
+import { displayFingerprint } from '../../../../shared/fingerprint'
+import type { BroadcastStatus, ViewerStats } from '../../../../shared/ipc'
+import { DeviceList } from '../../components/DeviceList'
 import { StatItems, type StatRow } from '../../components/StatItems'
+import { api } from '../../lib/api'
 import { formatCount, formatFps, formatKbps, formatMs } from '../../lib/format'
 import { useStore } from '../../store'
 
@@ -20,20 +23,22 @@ async function copyText(text: string): Promise<boolean> {
   }
 }
 
-function Addresses({ addresses, advertised }: { addresses: string[]; advertised: string | null }) {
+function Addresses({ addresses, globalAddresses, advertised }: { addresses: string[]; globalAddresses: string[]; advertised: string | null }) {
   const [copied, setCopied] = useState<string | null>(null)
+  const [showGlobal, setShowGlobal] = useState(false)
+  const shown = showGlobal ? [...addresses, ...globalAddresses] : addresses
   return (
     <section className="card" aria-labelledby="addresses-title">
       <h2 className="card__title" id="addresses-title">
         Type one of these on the other computer
       </h2>
-      {addresses.length === 0 ? (
+      {shown.length === 0 ? (
         <p className="muted" data-testid="broadcast-no-addresses">
           This computer has no network address right now. Connect it to Wi-Fi or a cable.
         </p>
       ) : (
         <ul className="addresses" data-testid="broadcast-addresses">
-          {addresses.map((a) => (
+          {shown.map((a) => (
             <li key={a} className="address" data-testid="broadcast-address" data-address={a}>
               <code className="address__text">{a}</code>
               <button
@@ -53,12 +58,90 @@ function Addresses({ addresses, advertised }: { addresses: string[]; advertised:
           ))}
         </ul>
       )}
+      {globalAddresses.length > 0 ? (
+        <label className="field field--check field__hint">
+          <input type="checkbox" data-testid="show-global-addresses" checked={showGlobal} onChange={(e) => setShowGlobal(e.target.checked)} />
+          <span>Also show internet (global IPv6) addresses — they may be reachable from outside this network</span>
+        </label>
+      ) : null}
       {advertised ? (
         <p className="muted addresses__listed" data-testid="broadcast-advertised">
           Or choose <strong>{advertised}</strong> in a Watch window on this network.
         </p>
       ) : null}
     </section>
+  )
+}
+
+/** Private broadcast: the code a new device types, and this computer's fingerprint to compare. */
+function PairingCard({ status }: { status: BroadcastStatus }) {
+  const pairing = status.pairing
+  if (pairing === null) return null
+  const minutes = Math.max(1, Math.ceil((pairing.expiresAt - Date.now()) / 60_000))
+  return (
+    <section className="card pairing" aria-labelledby="pairing-title" data-testid="pairing-card">
+      <h2 className="card__title" id="pairing-title">
+        Pairing code <span className="badge badge--good">encrypted · paired devices only</span>
+      </h2>
+      <div className="pairing__code" data-testid="pairing-code" data-code={pairing.code} aria-label={`Pairing code ${pairing.code.split('').join(' ')}`}>
+        {pairing.code.slice(0, 3)}
+        <span className="pairing__gap" />
+        {pairing.code.slice(3)}
+      </div>
+      <p className="muted">
+        Type this code on the other device when it asks — once; after that it connects by itself. The code changes after each pairing, after
+        three wrong tries and in {minutes} min.
+      </p>
+      <div className="pairing__foot">
+        <span className="field__hint">
+          This computer: <code data-testid="broadcast-fingerprint">{status.fingerprint ? displayFingerprint(status.fingerprint) : ''}</code>
+        </span>
+        <button type="button" className="button button--small" data-testid="new-pairing-code" onClick={() => void api.newPairingCode({}).catch(() => undefined)}>
+          New code
+        </button>
+      </div>
+    </section>
+  )
+}
+
+/** Open broadcast (switch, or classic mode): said plainly, above everything else. */
+function OpenWarning({ status }: { status: BroadcastStatus }) {
+  if (status.access !== 'open') return null
+  return (
+    <div className="alert alert--warn" role="alert" data-testid="open-broadcast-warning">
+      <strong>Open broadcast: anyone on this network can watch, unencrypted.</strong>
+      <p>
+        {status.classic !== 'off'
+          ? 'Classic mode cannot pair or encrypt. Stop and switch Compatibility off to stream privately.'
+          : 'Stop and choose “Paired devices only” to stream encrypted, to devices that typed your code.'}
+      </p>
+    </div>
+  )
+}
+
+/** What the owner may do to a viewer: Kick (it may come back) always; Block only a device known by its key. */
+function ViewerActions({ viewer, canBlock }: { viewer: ViewerStats; canBlock: boolean }) {
+  const actions = [
+    { id: 'kick', label: 'Kick', title: 'Disconnect this viewer; it may connect again', className: '', run: () => api.kickViewer({ viewerId: viewer.id }) },
+    ...(canBlock
+      ? [{ id: 'block', label: 'Block', title: 'Disconnect this device and refuse it from now on', className: ' button--danger', run: () => api.blockViewer({ viewerId: viewer.id }) }]
+      : [])
+  ]
+  return (
+    <div className="viewer-actions">
+      {actions.map((a) => (
+        <button
+          key={a.id}
+          type="button"
+          className={`button button--small${a.className}`}
+          data-testid={`${a.id}-viewer`}
+          title={a.title}
+          onClick={() => void a.run().catch(() => undefined)}
+        >
+          {a.label}
+        </button>
+      ))}
+    </div>
   )
 }
 
@@ -74,21 +157,36 @@ function Viewers({ status }: { status: BroadcastStatus }) {
         <table className="table" data-testid="broadcast-viewers">
           <thead>
             <tr>
+              <th>Device</th>
               <th>Address</th>
               <th>fps</th>
               <th>Bitrate</th>
               <th title="Frames replaced by a newer one because this viewer was still reading the previous one">Replaced (slow)</th>
+              <th>
+                <span className="offscreen">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
             {status.viewers.map((v) => (
-              <tr key={v.id} data-testid="broadcast-viewer" data-address={v.address}>
+              <tr key={v.id} data-testid="broadcast-viewer" data-address={v.address} data-name={v.name}>
+                <td data-testid="viewer-name">
+                  {v.name || <span className="muted">Unnamed</span>}
+                  {v.fingerprint ? (
+                    <code className="device__fp" title={v.fingerprint}>
+                      {displayFingerprint(v.fingerprint)}
+                    </code>
+                  ) : null}
+                </td>
                 <td>
                   <code>{v.address}</code>
                 </td>
                 <td>{formatFps(v.fps)}</td>
                 <td>{formatKbps(v.kbps)}</td>
                 <td>{formatCount(v.replaced)}</td>
+                <td>
+                  <ViewerActions viewer={v} canBlock={v.fingerprint !== null} />
+                </td>
               </tr>
             ))}
           </tbody>
@@ -139,14 +237,21 @@ function Stats({ status }: { status: BroadcastStatus }) {
 export function LivePanel({ status }: { status: BroadcastStatus }) {
   return (
     <>
-      <Addresses addresses={status.addresses} advertised={status.advertised} />
+      <OpenWarning status={status} />
+      <PairingCard status={status} />
+      <Addresses addresses={status.addresses} globalAddresses={status.globalAddresses} advertised={status.advertised} />
       <Stats status={status} />
       <Viewers status={status} />
       {status.mjpegPort ? (
-        <p className="muted">
-          MJPEG for browsers and VLC: <code>http://&lt;address&gt;:{status.mjpegPort}/stream.mjpg</code>
+        <p className="muted" data-testid="mjpeg-url">
+          MJPEG for browsers and VLC (unencrypted; the token is the key — share it only with people who may watch):{' '}
+          <code>
+            http://&lt;address&gt;:{status.mjpegPort}
+            {status.mjpegPath ?? '/stream.mjpg'}
+          </code>
         </p>
       ) : null}
+      {status.access === 'private' ? <DeviceList role="viewer" title="Paired devices" empty="No device has paired yet." /> : null}
     </>
   )
 }

@@ -109,7 +109,8 @@ export async function startBroadcast(el: HTMLVideoElement): Promise<void> {
       fps: settings.fps,
       classic: settings.classic,
       mjpegPort: settings.mjpegPort,
-      advertise: settings.advertise
+      advertise: settings.advertise,
+      access: useStore.getState().broadcast.access
     })
     const s = useStore.getState()
     s.setBroadcastStatus(status)

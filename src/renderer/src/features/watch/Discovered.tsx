@@ -4,7 +4,8 @@
 
 import { useEffect, useState } from 'react'
 import { formatHostPort } from '../../../../shared/address'
-import { type DiscoveredBroadcaster, describeKind, shortFingerprint } from '../../../../shared/discovery'
+import { type DiscoveredBroadcaster, describeKind } from '../../../../shared/discovery'
+import { displayFingerprint } from '../../../../shared/fingerprint'
 import type { WatchMode } from '../../../../shared/ipc'
 import { api, hasApi } from '../../lib/api'
 import { useStore } from '../../store'
@@ -124,7 +125,7 @@ function Found({ broadcaster: b, paired, onChoose }: { broadcaster: DiscoveredBr
         ) : null}
         {b.fingerprint !== null ? (
           <span className="tag tag--key" title={`Device key ${b.fingerprint}`}>
-            {shortFingerprint(b.fingerprint)}
+            {displayFingerprint(b.fingerprint)}
           </span>
         ) : null}
       </span>

@@ -1,8 +1,9 @@
 import type { WatchStatus } from '../../../../shared/ipc'
-import { bannerFor } from './messages'
+import { bannerFor, securityText } from './messages'
 
 export function StateBanner({ status }: { status: WatchStatus }) {
   const b = bannerFor(status)
+  const security = securityText(status.security)
   return (
     <div
       className={`banner banner--${b.tone}`}
@@ -20,6 +21,11 @@ export function StateBanner({ status }: { status: WatchStatus }) {
         {b.detail ? (
           <div className="banner__detail" data-testid="watch-banner-detail">
             {b.detail}
+          </div>
+        ) : null}
+        {security !== null && (status.state === 'live' || status.state === 'stalled') ? (
+          <div className={`banner__security banner__security--${security.tone}`} data-testid="watch-security" data-encrypted={status.security?.encrypted}>
+            {security.text}
           </div>
         ) : null}
       </div>

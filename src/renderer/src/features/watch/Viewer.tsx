@@ -26,6 +26,8 @@ export function emptyViewerText(state: WatchState): string | null {
     case 'live':
     case 'stalled':
       return 'Waiting for the first picture…'
+    case 'pairing':
+      return 'Waiting for the pairing code…'
     case 'lost':
     case 'reconnecting':
       return 'Connection lost — reconnecting…'

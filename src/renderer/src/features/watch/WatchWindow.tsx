@@ -3,6 +3,8 @@ import type { WatchMode } from '../../../../shared/ipc'
 import { api, toApiError } from '../../lib/api'
 import { formatHostPort } from '../../../../shared/address'
 import { useStore } from '../../store'
+import { DeviceList } from '../../components/DeviceList'
+import { PairingPrompt } from './PairingPrompt'
 import { StateBanner } from './StateBanner'
 import { Viewer } from './Viewer'
 import { WatchForm } from './WatchForm'
@@ -60,7 +62,12 @@ export function WatchWindow() {
       </header>
       <WatchForm active={active} busy={busy} onConnect={(t) => void connect(t)} onDisconnect={() => void disconnect()} />
       <StateBanner status={status} />
+      {status.state === 'pairing' ? <PairingPrompt key={`${status.host}:${status.port}:${status.attempt}`} address={formatHostPort(status.host, status.port)} /> : null}
       <Viewer state={status.state} label={status.host ? formatHostPort(status.host, status.port) : 'framecast'} />
+      <details className="more">
+        <summary>Paired broadcasters</summary>
+        <DeviceList role="broadcaster" title="Broadcasters this device paired with" empty="None yet: the first connection to a private broadcaster asks for its code." />
+      </details>
     </div>
   )
 }

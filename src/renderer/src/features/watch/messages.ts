@@ -1,6 +1,7 @@
 // Every error code and every watch state, in sentences that say what to do.
 
-import type { IpcError, WatchState, WatchStatus } from '../../../../shared/ipc'
+import type { IpcError, WatchSecurity, WatchState, WatchStatus } from '../../../../shared/ipc'
+import { displayFingerprint } from '../../../../shared/fingerprint'
 import type { ErrorCode } from '../../../../shared/protocol'
 import { formatHostPort } from '../../../../shared/address'
 
@@ -75,6 +76,14 @@ export function errorSentence(error: Pick<IpcError, 'code'> & Partial<IpcError>,
   return fn({ ...context, detail: context.detail || (error.message ?? '') })
 }
 
+/** How the stream is protected, in words (null while unknown). */
+export function securityText(security: WatchSecurity | null): { tone: 'good' | 'warn'; text: string } | null {
+  if (security === null) return null
+  if (!security.encrypted) return { tone: 'warn', text: 'Unencrypted: anyone on this network can watch this stream too.' }
+  const who = security.fingerprint ? ` · broadcaster ${displayFingerprint(security.fingerprint)}` : ''
+  return { tone: 'good', text: `Encrypted${security.paired ? ', paired device' : ''}${who}` }
+}
+
 export type BannerTone = 'neutral' | 'progress' | 'good' | 'warn' | 'bad'
 
 export interface Banner {
@@ -102,6 +111,13 @@ export function bannerFor(status: WatchStatus): Banner {
       }
     case 'connecting':
       return { state: 'connecting', tone: 'progress', title: `Connecting to ${c.address}…${attemptText(status.attempt)}`, detail: why }
+    case 'pairing':
+      return {
+        state: 'pairing',
+        tone: why ? 'warn' : 'progress',
+        title: `${c.address} asks for its pairing code`,
+        detail: why ?? 'Type the 6 digits its Broadcast window shows. This device remembers it afterwards.'
+      }
     case 'live': {
       const info = status.info
       const parts = info ? [`${info.width} × ${info.height}`, `${Math.round(info.fps)} fps`, info.name].filter(Boolean) : []
