@@ -5,7 +5,7 @@
 // one the first bytes call for (see sniffing-adapter.ts).
 
 import type { FramecastError } from '../errors'
-import type { StreamInfo } from '../../shared/protocol'
+import type { CodecName, StreamInfo } from '../../shared/protocol'
 import type { StreamFormat } from '../classic/framing'
 
 export interface WatchedFrame {
@@ -16,6 +16,10 @@ export interface WatchedFrame {
   receivedAtUs: number
   /** Capture-to-receipt estimate using the clock offset; null until the first PONG. */
   latencyMs: number | null
+  /** What `payload` holds: one JPEG, or one H.264 access unit in Annex B form (as the stream's INFO says). */
+  codec: CodecName
+  /** Decodable on its own (every JPEG; H.264 IDR pictures). H.264 frames are delivered only with their chain whole. */
+  keyframe: boolean
   payload: Uint8Array
 }
 
@@ -66,4 +70,9 @@ export interface StreamAdapter {
   end(): FramecastError | undefined
   /** The connection is over: deliver nothing more. Idempotent. */
   close(): void
+  /**
+   * Optional: whoever shows the frames lost the chain of an H.264 stream (a decode error, a backlog) after decoding
+   * `lastSeq`: deliver nothing but a keyframe from now on and ask the broadcaster for one (rate-limited).
+   */
+  requestKeyframe?(lastSeq: number): void
 }
