@@ -3,12 +3,13 @@
 // No protocol logic lives here; requests are checked against the contract in src/shared/ipc.ts before anything runs.
 
 import { networkInterfaces } from 'node:os'
-import { Broadcaster, type BroadcastFrame } from '../core/fanout/broadcaster'
+import { Broadcaster } from '../core/fanout/broadcaster'
 import { framingForClassicMode } from '../core/fanout/framing'
 import { FramecastError, isFramecastError } from '../core/errors'
 import { MjpegServer } from '../core/mjpeg/mjpeg-server'
 import { Watcher } from '../core/watch/watcher'
 import {
+  type BroadcastPicture,
   channelRoles,
   isRequestChannel,
   parseRequest,
@@ -27,7 +28,9 @@ import {
 import { formatHostPort } from '../shared/address'
 import { NewestSlot } from '../shared/newest'
 import type { StreamInfo } from '../shared/protocol'
+import { monoMs } from '../shared/stats'
 import { idleStatus } from '../shared/status'
+import { EncoderWants, routePicture, streamInfoFor } from './broadcast-codec'
 
 export interface Peer {
   /** unique per window / per browser-host connection */
@@ -58,6 +61,8 @@ interface BroadcastSession {
   request: ValidRequestOf<'broadcast:start'>
   compat: Compat
   lastError: IpcError | null
+  /** What the window's encoder is asked to make next (keyframes, compatibility JPEGs). */
+  readonly wants: EncoderWants
 }
 
 interface WatchSession {
@@ -145,11 +150,17 @@ async function startMjpeg(request: ValidRequestOf<'broadcast:start'>, current: M
   return MjpegServer.listen({ host: request.host, port: request.mjpegPort })
 }
 
-/** A frame from the window goes to the broadcaster, whatever its framing, and to MJPEG. */
-function sendFrame(s: BroadcastSession, frame: BroadcastFrame): number {
-  const viewers = s.broadcaster.send(frame)
-  if (s.compat.mjpeg === null) return viewers
-  s.compat.mjpeg.send(frame.payload)
+/**
+ * A picture from the window goes to the broadcaster, whatever its framing, when it is in the stream's codec, and to
+ * MJPEG when it is JPEG (broadcast-codec.ts). Returns how many it reached.
+ */
+function sendFrame(s: BroadcastSession, picture: BroadcastPicture): number {
+  const { toViewers, toCompat } = routePicture(picture, s.broadcaster.streamInfo.codec)
+  const { seq, capturedAtUs, payload, keyframe, quality } = picture
+  const viewers = toViewers ? s.broadcaster.send({ seq, capturedAtUs, payload, keyframe, quality }) : 0
+  if (s.compat.mjpeg === null || !toCompat) return viewers
+  s.compat.mjpeg.send(payload)
+  s.wants.jpegArrived(monoMs())
   return viewers + s.compat.mjpeg.stats().clients
 }
 
@@ -229,9 +240,9 @@ export class Sessions {
     },
     'broadcast:frame': async (peer, req) => {
       const s = this.broadcasts.get(peer.id)
-      if (!s) return { sent: false }
-      const handed = sendFrame(s, { seq: req.seq, capturedAtUs: req.capturedAtUs, payload: req.jpeg })
-      return { sent: handed > 0 }
+      if (!s) return { sent: false, wantKeyframe: false, wantJpeg: false }
+      const handed = sendFrame(s, req)
+      return s.wants.answer(handed > 0, s.compat.mjpeg?.stats().clients ?? null, monoMs())
     },
     'broadcast:interfaces': async () => this.listInterfaces(),
     'watch:start': async (peer, req) => {
@@ -242,6 +253,10 @@ export class Sessions {
       await this.serial(peer.id, () => this.stopWatch(peer.id, peer))
       return null
     },
+    'watch:keyframe': async (peer, req) => {
+      this.watches.get(peer.id)?.watcher.requestKeyframe(req.lastSeq)
+      return null
+    },
     'app:open': async (_peer, req) => {
       if (!this.options.openWindow) throw new FramecastError('INVALID_ARGUMENT', 'This host cannot open windows')
       this.options.openWindow(req.role)
@@ -250,11 +265,12 @@ export class Sessions {
   }
 
   private async startBroadcast(peer: Peer, req: ValidRequestOf<'broadcast:start'>): Promise<BroadcastStatus> {
-    const info: StreamInfo = { codec: 'jpeg', width: req.width, height: req.height, fps: req.fps, name: req.name }
+    const info: StreamInfo = streamInfoFor(req)
     const existing = this.broadcasts.get(peer.id)
     if (existing && existing.host === req.host && existing.request.port === req.port && existing.request.classic === req.classic) {
       // Same address: new capture settings reach the viewers as a fresh INFO, nobody is disconnected.
       existing.broadcaster.setInfo(info)
+      existing.wants.setCodec(info.codec)
       existing.request = req
       const previous = existing.compat.mjpeg
       existing.compat.mjpeg = null
@@ -279,8 +295,9 @@ export class Sessions {
     const ticker = setInterval(() => this.pushStatus(peer, session), STATUS_INTERVAL_MS)
     ticker.unref()
     const compat: Compat = { classic: req.classic, mjpegPort: mjpeg?.port ?? null, mjpeg }
-    const session: BroadcastSession = { broadcaster, host: req.host, ticker, request: req, compat, lastError: null }
+    const session: BroadcastSession = { broadcaster, host: req.host, ticker, request: req, compat, lastError: null, wants: new EncoderWants(info.codec) }
     this.broadcasts.set(peer.id, session)
+    broadcaster.on('keyframe-wanted', () => session.wants.keyframeWanted())
 
     const changed = (): void => void this.pushStatus(peer, session)
     broadcaster.on('viewer-joined', changed)
@@ -356,7 +373,8 @@ export class Sessions {
     })
     watcher.on('stats', (stats) => safeSend(peer, 'watch:stats', stats))
     watcher.on('frame', (f) => {
-      this.queueFrame(peer, session, { seq: f.seq, capturedAtUs: f.capturedAtUs, latencyMs: f.latencyMs, jpeg: f.payload })
+      const { seq, capturedAtUs, latencyMs, codec, keyframe, payload } = f
+      this.queueFrame(peer, session, { seq, capturedAtUs, latencyMs, codec, keyframe, payload })
     })
     watcher.on('error', (e) => {
       const err = toIpcError(e)
@@ -369,9 +387,16 @@ export class Sessions {
 
   /**
    * Newest frame wins on the way to the window: frames that arrive in the same turn of the event loop (a burst
-   * decoded from one chunk after a network hiccup) replace each other, and only the newest is sent.
+   * decoded from one chunk after a network hiccup) replace each other, and only the newest is sent. H.264 frames go
+   * on at once and in order instead: each one is needed to decode the next (the window drops what it cannot keep up
+   * with, down to the next keyframe).
    */
   private queueFrame(peer: Peer, s: WatchSession, frame: WatchFrame): void {
+    if (frame.codec === 'h264') {
+      s.toPeer.clear()
+      safeSend(peer, 'watch:frame', frame)
+      return
+    }
     const scheduled = s.toPeer.full
     s.toPeer.offer(frame)
     if (scheduled) return

@@ -4,7 +4,7 @@
 
 import * as v from 'valibot'
 import { BindHostSchema, HostSchema, PortSchema } from './address'
-import { DEFAULT_MAX_MESSAGE_BYTES, isJpeg } from './protocol'
+import { type CodecName, DEFAULT_MAX_MESSAGE_BYTES, isJpeg } from './protocol'
 import {
   type BroadcastStatus,
   ClassicModeSchema,
@@ -31,6 +31,65 @@ export const JpegSchema = v.pipe(
   v.check((b) => isJpeg(b), 'A frame must be a JPEG image')
 )
 
+/** The WebCodecs codec string of an H.264 stream (RFC 6381 "avc1.PPCCLL"), as INFO `params` carries it. */
+export const H264CodecParamsSchema = v.pipe(v.string(), v.regex(/^avc1\.[0-9A-Fa-f]{6}$/, 'H.264 codec parameters look like avc1.42E01F'))
+
+/** One H.264 access unit in Annex B form: it starts with a start code (00 00 01 or 00 00 00 01). */
+export const H264Schema = v.pipe(
+  v.custom<Uint8Array>((b) => b instanceof Uint8Array, 'A frame must be binary'),
+  v.check((b) => b.byteLength > 4 && b.byteLength <= MAX_JPEG_BYTES, `A frame must be 5 bytes to ${MAX_JPEG_BYTES} bytes`),
+  v.check((b) => b[0] === 0 && b[1] === 0 && (b[2] === 1 || (b[2] === 0 && b[3] === 1)), 'An H.264 frame must start with an Annex B start code')
+)
+
+/**
+ * A picture from the Broadcast window: a JPEG (`jpeg`), or an H.264 access unit (`h264`) with its keyframe flag.
+ * Validated as the window sends it, handed on as one shape with its codec.
+ */
+const FrameRequestSchema = v.pipe(
+  v.strictObject({
+    seq: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(0xffffffff)),
+    capturedAtUs: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER)),
+    /** FRAME's quality byte: JPEG quality, or H.264's share of its target bitrate, 1–100 (0: not stated). */
+    quality: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100)), 0),
+    jpeg: v.optional(JpegSchema),
+    h264: v.optional(H264Schema),
+    keyframe: v.optional(v.boolean())
+  }),
+  v.check((f) => (f.jpeg === undefined) !== (f.h264 === undefined), 'A frame carries either jpeg or h264'),
+  v.forward(
+    v.check((f) => (f.h264 === undefined) === (f.keyframe === undefined), 'keyframe says whether an H.264 frame is one, and goes with h264 only'),
+    ['keyframe']
+  ),
+  v.transform(
+    (f): BroadcastPicture => ({
+      seq: f.seq,
+      capturedAtUs: f.capturedAtUs,
+      quality: f.quality,
+      ...(f.h264 !== undefined ? { codec: 'h264', payload: f.h264, keyframe: f.keyframe === true } : { codec: 'jpeg', payload: f.jpeg!, keyframe: true })
+    })
+  )
+)
+
+/** A picture from the Broadcast window, checked: what the session hands to the fan-out (and MJPEG). */
+export interface BroadcastPicture {
+  seq: number
+  capturedAtUs: number
+  quality: number
+  codec: CodecName
+  payload: Uint8Array
+  keyframe: boolean
+}
+
+/**
+ * broadcast:start's codec: 'jpeg' (default), or 'h264' with `codecParams`, the WebCodecs codec string the Watch
+ * windows configure their decoder with. The session refuses H.264 without parameters, and H.264 with a classic mode
+ * (classic scripts read JPEG).
+ */
+const StreamCodecEntries = {
+  codec: v.optional(v.picklist(['jpeg', 'h264'] as const satisfies readonly CodecName[]), 'jpeg'),
+  codecParams: v.optional(H264CodecParamsSchema)
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Requests: renderer -> main, each answered with a Result
 // ---------------------------------------------------------------------------------------------------------------
@@ -44,14 +103,11 @@ export const requestSchemas = {
     height: v.pipe(v.number(), v.integer(), v.minValue(16), v.maxValue(4320)),
     fps: v.pipe(v.number(), v.minValue(1), v.maxValue(120)),
     classic: v.optional(ClassicModeSchema, 'off'),
-    mjpegPort: v.optional(v.nullable(PortSchema), null)
+    mjpegPort: v.optional(v.nullable(PortSchema), null),
+    ...StreamCodecEntries
   }),
   'broadcast:stop': v.strictObject({}),
-  'broadcast:frame': v.strictObject({
-    seq: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(0xffffffff)),
-    capturedAtUs: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER)),
-    jpeg: JpegSchema
-  }),
+  'broadcast:frame': FrameRequestSchema,
   'broadcast:interfaces': v.strictObject({}),
   'watch:start': v.strictObject({
     host: HostSchema,
@@ -59,6 +115,8 @@ export const requestSchemas = {
     mode: v.optional(WatchModeSchema, 'auto')
   }),
   'watch:stop': v.strictObject({}),
+  /** The Watch window lost the H.264 chain (a decode error, a backlog): ask the broadcaster for a keyframe. */
+  'watch:keyframe': v.strictObject({ lastSeq: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(0xffffffff)) }),
   'app:open': v.strictObject({ role: v.picklist(['broadcast', 'watch']) })
 } as const
 
@@ -69,12 +127,22 @@ export type ValidRequestOf<C extends RequestChannel> = v.InferOutput<(typeof req
 export interface ResponseMap {
   'broadcast:start': BroadcastStatus
   'broadcast:stop': null
-  /** The frame was handed to the network (`sent`) or skipped because no one is watching / not live. */
-  'broadcast:frame': { sent: boolean }
+  'broadcast:frame': FrameAnswer
   'broadcast:interfaces': NetInterface[]
   'watch:start': null
   'watch:stop': null
+  'watch:keyframe': null
   'app:open': null
+}
+
+/** The answer to a picture from the Broadcast window: what became of it, and what the next pictures should be. */
+export interface FrameAnswer {
+  /** The frame was handed to the network, or skipped because no one is watching / not live. */
+  sent: boolean
+  /** Make the next picture an H.264 keyframe: a viewer joined, asked for one, or missed a frame. */
+  wantKeyframe: boolean
+  /** Also send a JPEG of the next picture: the stream is H.264 and the MJPEG endpoint has clients to feed. */
+  wantJpeg: boolean
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: IpcError }
@@ -88,6 +156,7 @@ export const channelRoles: Record<RequestChannel, readonly WindowRole[]> = {
   'broadcast:interfaces': ['broadcast'],
   'watch:start': ['watch'],
   'watch:stop': ['watch'],
+  'watch:keyframe': ['watch'],
   'app:open': ['start', 'broadcast', 'watch']
 }
 
@@ -116,7 +185,11 @@ export interface WatchFrame {
   capturedAtUs: number
   /** glass-to-glass estimate up to the moment main received it, using the clock offset; null until known */
   latencyMs: number | null
-  jpeg: Uint8Array
+  /** What `payload` holds: one JPEG, or one H.264 access unit in Annex B form (the stream's INFO says its parameters). */
+  codec: CodecName
+  /** Decodable on its own (every JPEG; H.264 IDR pictures). */
+  keyframe: boolean
+  payload: Uint8Array
 }
 
 export interface EventMap {
@@ -141,6 +214,7 @@ export const apiRequests = {
   listInterfaces: 'broadcast:interfaces',
   startWatch: 'watch:start',
   stopWatch: 'watch:stop',
+  requestKeyframe: 'watch:keyframe',
   openWindow: 'app:open'
 } as const satisfies Record<string, RequestChannel>
 
