@@ -42,6 +42,8 @@ export const SettingsSchema = v.object({
   port: v.fallback(PortSchema, DEFAULT_PORT),
   bindHost: v.fallback(BindHostSchema, ALL_INTERFACES),
   classic: v.fallback(ClassicModeSchema, 'off'),
+  /** "Smaller stream (H.264)": what the person asked for; the stream is JPEG where H.264 cannot be encoded. */
+  codec: v.fallback(v.picklist(['jpeg', 'h264']), 'jpeg'),
   mjpegPort: v.fallback(v.nullable(PortSchema), null),
   recent: v.fallback(v.pipe(v.array(v.pipe(v.string(), v.maxLength(300))), v.maxLength(RECENT_LIMIT)), []),
   watchMode: v.fallback(WatchModeSchema, 'auto'),
