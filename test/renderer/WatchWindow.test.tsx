@@ -23,6 +23,7 @@ function fakeApi(startWatch: FramecastApi['startWatch']) {
     listInterfaces: vi.fn(async () => ({ ok: true as const, value: [] })),
     startWatch: vi.fn(startWatch),
     stopWatch: vi.fn(async () => ({ ok: true as const, value: null })),
+    requestKeyframe: vi.fn(async (_p: { lastSeq: number }) => ({ ok: true as const, value: null })),
     openWindow: vi.fn(async (_p: { role: 'broadcast' | 'watch' }) => ({ ok: true as const, value: null })),
     onBroadcastStatus: on('broadcast:status'),
     onWatchState: on('watch:state'),

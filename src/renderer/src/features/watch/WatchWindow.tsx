@@ -60,7 +60,7 @@ export function WatchWindow() {
       </header>
       <WatchForm active={active} busy={busy} onConnect={(t) => void connect(t)} onDisconnect={() => void disconnect()} />
       <StateBanner status={status} />
-      <Viewer state={status.state} label={status.host ? formatHostPort(status.host, status.port) : 'framecast'} />
+      <Viewer state={status.state} info={status.info} label={status.host ? formatHostPort(status.host, status.port) : 'framecast'} />
     </div>
   )
 }
