@@ -8,6 +8,7 @@ import * as v from 'valibot'
 import { HostSchema, readPort, splitHostPort } from '../shared/address'
 import type { WatchMode } from '../shared/status'
 import { Watcher, type WatchedFrame } from '../core/watch/watcher'
+import { KeyframeChain } from '../shared/keyframe-chain'
 import { EXIT_CODES_HELP, Exit, type Io, parseNumber, StatusLine, UsageError } from './common'
 
 export const WATCH_HELP = `Usage: framecast watch HOST:PORT [options]
@@ -18,7 +19,9 @@ Watches a Framecast broadcaster, or a classic OpenCV sender script (pickle or JP
   --classic           the peer is a classic OpenCV sender (default: tell from its first bytes)
   --native            the peer must be a Framecast broadcaster
   --frames N          stop after N frames (default: until Ctrl-C)
-  --out DIR | -       write each frame as DIR/frame-000001.jpg ..., or - for an MJPEG stream on standard output
+  --out DIR | -       write each frame as DIR/frame-000001.jpg ..., or - for an MJPEG stream on standard output;
+                      an H.264 stream: DIR/frame-000001.h264 ... (one access unit each), or - for an H.264 Annex B
+                      stream (ffplay -f h264 -)
   --json              end with one JSON line on standard output:
                       {"frames","fps","kbps","latencyP50Ms","latencyP95Ms","gaps","skippedWhileEncoding",
                       "format","width","height"}
@@ -85,6 +88,8 @@ export async function watch(argv: string[], io: Io): Promise<number> {
   let size: { width: number; height: number } | null = null
   let stdoutBlocked = false
   let skipped = 0
+  // What goes to standard output: after a frame skipped there, an H.264 stream resumes at its next keyframe.
+  const toStdout = new KeyframeChain()
   const writes: Promise<void>[] = []
 
   const result = await new Promise<{ code: number; reason: string | null }>((resolve) => {
@@ -98,13 +103,17 @@ export async function watch(argv: string[], io: Io): Promise<number> {
       firstAt ??= now
       lastAt = now
       if (out === '-') {
-        if (stdoutBlocked) skipped++
+        if (stdoutBlocked) {
+          skipped++
+          toStdout.break()
+        } else if (!toStdout.take(f.keyframe)) skipped++
         else if (!io.stdout.write(f.payload)) {
           stdoutBlocked = true
           io.stdout.once('drain', () => (stdoutBlocked = false))
         }
       } else if (out !== undefined) {
-        writes.push(writeFile(join(out, `frame-${String(frames).padStart(6, '0')}.jpg`), f.payload))
+        const ext = f.codec === 'h264' ? 'h264' : 'jpg'
+        writes.push(writeFile(join(out, `frame-${String(frames).padStart(6, '0')}.${ext}`), f.payload))
       }
       if (limit !== undefined && frames >= limit) finish(Exit.ok, null)
     })

@@ -49,7 +49,7 @@ const FrameRequestSchema = v.pipe(
   v.strictObject({
     seq: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(0xffffffff)),
     capturedAtUs: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER)),
-    /** FRAME's quality byte: JPEG quality, or H.264's share of its target bitrate, 1–100 (0: not stated). */
+    /** FRAME's quality byte: JPEG quality, or H.264's bitrate in force as a share of its default bitrate, 1–100 (0: not stated). */
     quality: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100)), 0),
     jpeg: v.optional(JpegSchema),
     h264: v.optional(H264Schema),
