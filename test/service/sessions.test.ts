@@ -313,16 +313,22 @@ describe('Sessions with an H.264 stream', () => {
     return b
   }
 
-  it('announces H.264 with its codec string, asks the window for a keyframe when a viewer joins, and relays frames in order', async () => {
-    const sessions = makeSessions()
+  /** An H.264 broadcast and a watch of it on loopback, live with one viewer. */
+  async function h264Link(sessions: Sessions) {
     const b = new RecordingPeer('b1', 'broadcast')
     const w = new RecordingPeer('w1', 'watch')
     const port = await freePort()
     value(await sessions.handle(b, 'broadcast:start', h264Start(port)))
     value(await sessions.handle(w, 'watch:start', { host: '127.0.0.1', port }))
     const live = await w.waitFor('watch:state', (s) => s.state === 'live')
-    expect(live.info).toEqual({ codec: 'h264', params: 'avc1.42E01F', width: 32, height: 24, fps: 30, name: 'Desk' })
     await b.waitFor('broadcast:status', (s) => s.viewers.length === 1)
+    return { b, w, live }
+  }
+
+  it('announces H.264 with its codec string, asks the window for a keyframe when a viewer joins, and relays frames in order', async () => {
+    const sessions = makeSessions()
+    const { b, w, live } = await h264Link(sessions)
+    expect(live.info).toEqual({ codec: 'h264', params: 'avc1.42E01F', width: 32, height: 24, fps: 30, name: 'Desk' })
 
     // The joining viewer needs a keyframe: the next answer says so, once; a delta before it reaches no one.
     const first = value<{ sent: boolean; wantKeyframe: boolean }>(await sessions.handle(b, 'broadcast:frame', { seq: 0, capturedAtUs: nowUs(), h264: unit(false, 1), keyframe: false }))
@@ -339,13 +345,7 @@ describe('Sessions with an H.264 stream', () => {
 
   it('passes a Watch window’s keyframe request to the broadcaster, whose window is asked for a keyframe', async () => {
     const sessions = makeSessions()
-    const b = new RecordingPeer('b1', 'broadcast')
-    const w = new RecordingPeer('w1', 'watch')
-    const port = await freePort()
-    value(await sessions.handle(b, 'broadcast:start', h264Start(port)))
-    value(await sessions.handle(w, 'watch:start', { host: '127.0.0.1', port }))
-    await w.waitFor('watch:state', (s) => s.state === 'live')
-    await b.waitFor('broadcast:status', (s) => s.viewers.length === 1)
+    const { b, w } = await h264Link(sessions)
     value(await sessions.handle(b, 'broadcast:frame', { seq: 0, capturedAtUs: nowUs(), h264: unit(true, 0), keyframe: true }))
     await w.waitFor('watch:frame', (f) => f.seq === 0)
     // Past the request made for the joining viewer.

@@ -34,6 +34,19 @@ function frames(p: RawPeer): MessageOf<'frame'>[] {
   return p.messages.filter((m: Message): m is MessageOf<'frame'> => m.type === 'frame')
 }
 
+/**
+ * A viewer that joined, was asked a keyframe for, and got it; KEYFRAME_REQUEST_MIN_MS later, so the next request for
+ * it is not held back.
+ */
+async function viewerPastJoin(b: Broadcaster, wanted: KeyframeWanted[]): Promise<RawPeer> {
+  const v = await viewer(b)
+  await waitUntil(() => wanted.length === 1, 2_000, 'the request for a joining viewer')
+  b.send({ capturedAtUs: nowUs(), payload: accessUnit(800, 0), keyframe: true })
+  await waitUntil(() => frames(v).length === 1, 2_000, 'the first keyframe')
+  await sleep(KEYFRAME_REQUEST_MIN_MS)
+  return v
+}
+
 /** An Annex B-looking access unit of `size` bytes. */
 function accessUnit(size: number, seed: number): Uint8Array {
   const b = fakeJpeg(size, seed)
@@ -111,11 +124,7 @@ describe('Broadcaster with an H.264 stream', () => {
 
   it("answers a viewer's KEYFRAME_REQUEST at most once per KEYFRAME_REQUEST_MIN_MS, and sends it no delta until the keyframe", async () => {
     const { b, wanted } = await broadcaster()
-    const v = await viewer(b)
-    await waitUntil(() => wanted.length === 1, 2_000, 'the request for a joining viewer')
-    b.send({ capturedAtUs: nowUs(), payload: accessUnit(800, 0), keyframe: true })
-    await waitUntil(() => frames(v).length === 1, 2_000, 'the first keyframe')
-    await sleep(KEYFRAME_REQUEST_MIN_MS)
+    const v = await viewerPastJoin(b, wanted)
     for (let i = 0; i < 5; i++) v.socket.write(encodeKeyframeRequest(0))
     await waitUntil(() => wanted.length === 2, 2_000, 'one more request')
     await sleep(100)
@@ -143,11 +152,7 @@ describe('Broadcaster with an H.264 stream', () => {
 
   it('asks again for every viewer when the codec parameters change, and restarts each at a keyframe', async () => {
     const { b, wanted } = await broadcaster()
-    const v = await viewer(b)
-    await waitUntil(() => wanted.length === 1, 2_000, 'the request for a joining viewer')
-    b.send({ capturedAtUs: nowUs(), payload: accessUnit(800, 0), keyframe: true })
-    await waitUntil(() => frames(v).length === 1, 2_000, 'the first keyframe')
-    await sleep(KEYFRAME_REQUEST_MIN_MS)
+    const v = await viewerPastJoin(b, wanted)
     b.setInfo({ ...h264, params: 'avc1.42E028', width: 1920, height: 1080 })
     expect(wanted).toHaveLength(2)
     b.send({ capturedAtUs: nowUs(), payload: accessUnit(800, 1), keyframe: false })

@@ -49,19 +49,21 @@ function harness(fps = 0, mayReplace?: (encoded: string) => boolean) {
       })
   })
   const frame = (n: number, ts = n * 33_333): Frame => ({ n, ts })
-  return { loop, released, discarded, encodes, sends, errors, frame, settle, advance: (us: number) => (clock += us) }
+  /** Offer frames `ns` one after another, each encoded as soon as it is taken. */
+  const encodeEach = async (...ns: number[]): Promise<void> => {
+    for (const n of ns) {
+      loop.offer(frame(n))
+      await encodes.find((e) => e.n === n)!.done()
+    }
+  }
+  return { loop, released, discarded, encodes, sends, errors, frame, settle, encodeEach, advance: (us: number) => (clock += us) }
 }
 
 describe('capture pipeline', () => {
   it('never replaces an encoded picture that later ones refer to: the encoder waits for the sender instead', async () => {
     // Pictures 1 and 4 are keyframes; the others refer to the picture before them.
     const h = harness(0, (p) => p === 'jpeg1' || p === 'jpeg4')
-    h.loop.offer(h.frame(1))
-    await h.encodes[0]!.done()
-    h.loop.offer(h.frame(2))
-    await h.encodes[1]!.done()
-    h.loop.offer(h.frame(3))
-    await h.encodes[2]!.done()
+    await h.encodeEach(1, 2, 3)
     // 1 is in flight and 2 waits: 3 may not replace it, so it is held and the encoder takes nothing new.
     expect(h.sends.map((s) => s.jpeg)).toEqual(['jpeg1'])
     h.loop.offer(h.frame(4))
@@ -81,12 +83,7 @@ describe('capture pipeline', () => {
 
   it('lets nothing wait for the sender after stop', async () => {
     const h = harness(0, () => false)
-    h.loop.offer(h.frame(1))
-    await h.encodes[0]!.done()
-    h.loop.offer(h.frame(2))
-    await h.encodes[1]!.done()
-    h.loop.offer(h.frame(3))
-    await h.encodes[2]!.done()
+    await h.encodeEach(1, 2, 3)
     h.loop.stop()
     await h.settle()
     expect(h.discarded.sort()).toEqual(['jpeg2', 'jpeg3'])
