@@ -1,17 +1,21 @@
 // End-to-end benchmark: `npm run bench:e2e [-- --seconds 10]`. Glass-to-glass at 1280×720, 30 fps, over loopback,
 // in headless Chromium with a fake camera playing a clip whose frames carry a counter (tools/make-y4m.ts):
 //
-//   app:    Broadcast page -> browser host -> TCP core -> browser host -> Watch page (the real renderer build)
-//   WebRTC: two plain pages with one RTCPeerConnection (what WebRTC-based tools give), measured in the same run
+//   app:    Broadcast page -> browser host -> TCP core -> browser host -> Watch page (the real renderer build), once
+//           with JPEG and once with "Smaller stream (H.264)"
+//   WebRTC: two plain pages with one RTCPeerConnection (what WebRTC-based tools give), measured in the same run at
+//           the same resolution (degradationPreference 'maintain-resolution', and measured only once it sends 720p)
 //
 // Both are measured the same way: from the moment the camera captured a frame (requestVideoFrameCallback's
 // captureTime on the sending page's own preview; the counter, telling which frame it was, read from the luma plane of
 // a cloned track so the probe costs the sending page next to nothing) to the moment a page had drawn that frame on
 // its canvas. Every page runs in one browser, so performance.timeOrigin + now() is one clock.
-// Prints JSON lines {"name","value","unit","baseline","goal"} like bench:core; the app's figures carry the WebRTC
-// figure measured in the same run as their baseline, and the app's latency is broken down hop by hop.
+// Prints JSON lines {"name","value","unit","baseline","goal"} like bench:core; the app's JPEG figures carry the WebRTC
+// figure measured in the same run as their baseline, the H.264 figures the JPEG ones, and each codec's latency is
+// broken down hop by hop. Bitrate is what reached the Watch page; PSNR compares pictures read back from the viewer
+// canvas with the clip's own frames (luma).
 
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
@@ -19,7 +23,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from '@playwri
 import { percentile } from '../src/shared/stats'
 import { CHROMIUM, chromiumArgs, CLIP_720P, FIXTURE_DIR } from '../e2e/camera'
 import { freePort, type HostProcess, launchHost } from '../e2e/host'
-import { cellCentre, COUNTER_CELLS, counterFromLumas, ensureY4m } from '../tools/make-y4m'
+import { cellCentre, COUNTER_CELLS, counterFromLumas, ensureY4m, fixturePath, y4mHeader } from '../tools/make-y4m'
 import { defaultSettings } from '../src/renderer/src/store/settings'
 import {
   type ArrivalRecord,
@@ -30,7 +34,8 @@ import {
   type ProbeRecord,
   takeArrivals,
   takeCameraRecords,
-  takeRecords
+  takeRecords,
+  viewerLuma
 } from './probe'
 import { recordViewerPaints, takeViewerPaints, type ViewerPaint } from '../e2e/viewer-probe'
 
@@ -147,7 +152,11 @@ async function waitAttr(page: Page, testId: string, attr: string, value: RegExp,
   )
 }
 
+type AppCodec = 'jpeg' | 'h264'
+const CODEC_LABEL: Record<AppCodec, string> = { jpeg: 'JPEG', h264: 'H.264' }
+
 interface AppRun {
+  codec: AppCodec
   latencies: number[]
   fps: number
   encodeP95: number | null
@@ -156,15 +165,24 @@ interface AppRun {
   captureFps: number | null
   skippedBusy: number | null
   breakdown: { camToWorker: number[]; workerToHost: number[]; hostToPage: number[]; pageToPaint: number[]; appStamp: number[] }
-  /** mean JPEG size per frame the Watch page received (KiB) */
-  jpegKiB: number | null
+  /** mean picture size per frame the Watch page received (KiB) */
+  frameKiB: number | null
+  /** bits per second that reached the Watch page, in kbit/s */
+  kbps: number | null
+  /** keyframes among the frames the Watch page received */
+  keyframes: number
+  /** mean luma PSNR (dB) of pictures read back from the viewer against the clip's frames, and how many were compared */
+  psnrDb: number | null
+  psnrFrames: number
+  /** the picture size the Watch page painted ("1280x720") */
+  receivedSize: string
   hasCaptureTime: boolean
   paints: number
 }
 
-async function measureApp(browser: Browser, host: HostProcess, warmupMs: number, durationMs: number): Promise<AppRun> {
+async function measureApp(browser: Browser, host: HostProcess, codec: AppCodec, warmupMs: number, durationMs: number): Promise<AppRun> {
   const port = await freePort()
-  const bctx = await newContext(browser, { port, preset: '720p', fps: 30, quality: JPEG_QUALITY })
+  const bctx = await newContext(browser, { port, preset: '720p', fps: 30, quality: JPEG_QUALITY, codec })
   const wctx = await newContext(browser)
   try {
     const broadcast = await bctx.newPage()
@@ -172,6 +190,10 @@ async function measureApp(browser: Browser, host: HostProcess, warmupMs: number,
     await broadcast.getByTestId('broadcast-resolution').selectOption('720p')
     await broadcast.getByTestId('broadcast-port').fill(String(port))
     await broadcast.getByTestId('broadcast-interface').selectOption('127.0.0.1')
+    await waitAttr(broadcast, 'broadcast-h264', 'data-support', /^(yes|no)$/)
+    const h264 = broadcast.getByTestId('broadcast-h264')
+    if (codec === 'h264' && !(await h264.isChecked())) throw new Error('this Chromium offers no H.264 encoder')
+    if (codec === 'jpeg' && (await h264.isChecked())) await h264.uncheck()
     await broadcast.getByTestId('broadcast-start').click()
     await waitAttr(broadcast, 'broadcast-phase', 'data-phase', /^live$/)
 
@@ -199,6 +221,11 @@ async function measureApp(browser: Browser, host: HostProcess, warmupMs: number,
     const encodeAvg = await attr('data-encode-ms')
     const captureFps = await attr('data-capture-fps')
     const skippedBusy = await attr('data-skipped')
+    const sentAs = await stats.getAttribute('data-codec')
+    if (sentAs !== codec) throw new Error(`the broadcast went out as ${sentAs}, not ${codec}`)
+    const canvas = watch.getByTestId('viewer-canvas')
+    const receivedSize = `${await canvas.getAttribute('data-frame-width')}x${await canvas.getAttribute('data-frame-height')}`
+    const psnr = await measurePsnr(watch)
 
     const index = indexCamera(camera)
     const drawn = newFrames(viewer)
@@ -219,12 +246,14 @@ async function measureApp(browser: Browser, host: HostProcess, warmupMs: number,
       breakdown.hostToPage.push(a.arrivedMs - stampMs - a.latencyMs)
       breakdown.pageToPaint.push(d.drawnMs - a.arrivedMs)
     }
-    const jpegKiB = arrivals.length ? arrivals.reduce((sum, a) => sum + a.bytes, 0) / arrivals.length / 1024 : null
+    const bytes = arrivals.reduce((sum, a) => sum + a.bytes, 0)
+    const frameKiB = arrivals.length ? bytes / arrivals.length / 1024 : null
     note(
-      `app: ${viewer.length} paints, ${drawn.length} new frames, ${latencies.length} paired with the camera ` +
+      `app ${CODEC_LABEL[codec]}: ${viewer.length} paints at ${receivedSize}, ${drawn.length} new frames, ${latencies.length} paired with the camera ` +
         `(${camera.length} camera frames seen, capture timestamps ${index.hasCaptureTime ? 'from the camera' : 'NOT available: frame-callback time used'})`
     )
     return {
+      codec,
       latencies,
       fps: drawn.length / (durationMs / 1000),
       encodeP95,
@@ -234,12 +263,47 @@ async function measureApp(browser: Browser, host: HostProcess, warmupMs: number,
       breakdown,
       hasCaptureTime: index.hasCaptureTime,
       paints: viewer.length,
-      jpegKiB
+      frameKiB,
+      kbps: arrivals.length ? (bytes * 8) / durationMs : null,
+      keyframes: arrivals.filter((a) => a.keyframe).length,
+      psnrDb: psnr.db,
+      psnrFrames: psnr.frames,
+      receivedSize
     }
   } finally {
     await bctx.close()
     await wctx.close()
   }
+}
+
+/** The luma plane of clip frame `n` (the camera's own picture), read from the .y4m file. */
+function clipLuma(n: number): Uint8Array {
+  const frameBytes = (CLIP.width * CLIP.height * 3) / 2
+  const offset = Buffer.byteLength(y4mHeader(CLIP)) + n * (6 + frameBytes) + 6
+  return CLIP_BYTES().subarray(offset, offset + CLIP.width * CLIP.height)
+}
+let clipBytes: Buffer | null = null
+const CLIP_BYTES = (): Buffer => (clipBytes ??= readFileSync(fixturePath(CLIP, FIXTURE_DIR)))
+
+function lumaPsnr(a: Uint8Array, b: Uint8Array): number {
+  let se = 0
+  for (let i = 0; i < a.length; i++) se += (a[i]! - b[i]!) ** 2
+  const mse = se / a.length
+  return mse === 0 ? 99 : 10 * Math.log10((255 * 255) / mse)
+}
+
+/** Mean luma PSNR (dB) of a few pictures read back from the viewer canvas, each against the clip frame it shows. */
+async function measurePsnr(watch: Page, samples = 8): Promise<{ db: number | null; frames: number }> {
+  const values: number[] = []
+  for (let i = 0; i < samples; i++) {
+    const picture = await watch.evaluate(viewerLuma, CENTRES)
+    const n = picture ? counterFromLumas(picture.lumas) : null
+    if (picture && n !== null && n < CLIP.frames && picture.width === CLIP.width && picture.height === CLIP.height) {
+      values.push(lumaPsnr(Buffer.from(picture.luma, 'base64'), clipLuma(n)))
+    }
+    await sleep(170)
+  }
+  return { db: values.length ? values.reduce((a, b) => a + b, 0) / values.length : null, frames: values.length }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -307,7 +371,11 @@ async function measureWebRtc(browser: Browser, host: HostProcess, warmupMs: numb
       await video.play()
       const pc = new RTCPeerConnection({ iceServers: [] })
       ;(window as unknown as { pc: RTCPeerConnection }).pc = pc
-      for (const t of stream.getVideoTracks()) pc.addTrack(t, stream)
+      for (const t of stream.getVideoTracks()) {
+        // Same resolution as the app: WebRTC must not send less than the camera's 1280×720 to keep its frame rate.
+        t.contentHint = 'detail'
+        pc.addTrack(t, stream)
+      }
       await pc.setLocalDescription(await pc.createOffer())
       if (pc.iceGatheringState !== 'complete') {
         await new Promise<void>((r) => pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && r()))
@@ -331,10 +399,20 @@ async function measureWebRtc(browser: Browser, host: HostProcess, warmupMs: numb
       return pc.localDescription!.sdp
     }, loopbackOnly(offer))
     await sender.evaluate(async (sdp) => {
-      await (window as unknown as { pc: RTCPeerConnection }).pc.setRemoteDescription({ type: 'answer', sdp })
+      const pc = (window as unknown as { pc: RTCPeerConnection }).pc
+      await pc.setRemoteDescription({ type: 'answer', sdp })
+      for (const s of pc.getSenders()) {
+        const params = s.getParameters() as RTCRtpSendParameters & { degradationPreference?: string }
+        params.degradationPreference = 'maintain-resolution'
+        await s.setParameters(params)
+      }
     }, loopbackOnly(answer))
 
     await receiver.waitForFunction(() => (document.getElementById('v') as HTMLVideoElement).videoWidth > 0, undefined, { timeout: 20_000 })
+    // Measured at the camera's resolution: wait (up to 30 s) until WebRTC sends it.
+    await receiver
+      .waitForFunction((width) => (document.getElementById('v') as HTMLVideoElement).videoWidth >= width, CLIP.width, { timeout: 30_000 })
+      .catch(() => note('webrtc: never reached the camera resolution within 30 s; measured at what it sent'))
     await sleep(warmupMs)
     await sender.evaluate(probeCamera, { name: 'camera', selector: '#v', centres: CENTRES })
     await receiver.evaluate(probeVideo, { name: 'remote', selector: '#v', width: CLIP.width, height: CLIP.height, centres: CENTRES, paint: true })
@@ -382,30 +460,50 @@ async function main(): Promise<void> {
   })
   try {
     const bareEncode = await measureBareEncode(browser, host)
-    const app = await measureApp(browser, host, warmupMs, durationMs)
+    const jpeg = await measureApp(browser, host, 'jpeg', warmupMs, durationMs)
+    const h264 = await measureApp(browser, host, 'h264', warmupMs, durationMs)
     const rtc = await measureWebRtc(browser, host, Math.max(warmupMs, 5_000), durationMs)
 
-    const appP50 = p(app.latencies, 50)
-    const appP95 = p(app.latencies, 95)
     const rtcP50 = p(rtc.latencies, 50)
     const rtcP95 = p(rtc.latencies, 95)
-    print('e2e_latency_p50_ms', appP50, 'ms', rtcP50, '< 25')
-    print('e2e_latency_p95_ms', appP95, 'ms', rtcP95, '< 40')
-    print('e2e_fps', app.fps, 'fps', rtc.fps, '>= 30 (camera rate)')
-    print('encode_ms_p95', app.encodeP95, 'ms', bareEncode, '< 20 (baseline: bare OffscreenCanvas JPEG encode, idle page)')
+    const jpegP50 = p(jpeg.latencies, 50)
+    const jpegP95 = p(jpeg.latencies, 95)
+    const h264P50 = p(h264.latencies, 50)
+    const ratio = (a: number | null, b: number | null): number | null => (a !== null && b ? a / b : null)
+    const height = (size: string): number | null => Number(size.split('x')[1]) || null
+    const camera = `${CLIP.width}x${CLIP.height}`
+    print('e2e_latency_p50_ms', jpegP50, 'ms', rtcP50, `< 18 (JPEG at ${jpeg.receivedSize}; baseline WebRTC at ${rtc.receivedSize})`)
+    print('e2e_latency_p95_ms', jpegP95, 'ms', rtcP95, '< 30 (JPEG; baseline WebRTC)')
+    print('e2e_fps', jpeg.fps, 'fps', rtc.fps, '>= 30 (camera rate; JPEG; baseline WebRTC)')
+    print('encode_ms_p95', jpeg.encodeP95, 'ms', bareEncode, '< 12 (JPEG capture + encode; baseline: bare drawImage + JPEG encode, idle page)')
+    print('e2e_h264_latency_p50_ms', h264P50, 'ms', jpegP50, `< 15 (H.264 at ${h264.receivedSize}; baseline JPEG)`)
+    print('e2e_h264_latency_p95_ms', p(h264.latencies, 95), 'ms', jpegP95, 'baseline JPEG')
+    print('e2e_h264_fps', h264.fps, 'fps', jpeg.fps, '>= 30 (camera rate; baseline JPEG)')
+    print('e2e_h264_encode_ms_p95', h264.encodeP95, 'ms', jpeg.encodeP95, 'baseline JPEG capture + encode')
+    print('e2e_h264_kbps', h264.kbps, 'kbit/s', jpeg.kbps, '<= baseline / 4 at equal or better PSNR (baseline JPEG)')
+    print('e2e_h264_kbps_ratio', ratio(h264.kbps, jpeg.kbps), 'ratio', 1, '<= 0.25 (H.264 / JPEG kbit/s)')
+    print('e2e_h264_psnr_db', h264.psnrDb, 'dB', jpeg.psnrDb, `>= baseline (luma, ${h264.psnrFrames} and ${jpeg.psnrFrames} pictures; baseline JPEG)`)
+    print('e2e_vs_webrtc_p50_ratio', ratio(jpegP50, rtcP50), 'ratio', 1, `<= 0.5 (JPEG at ${jpeg.receivedSize} / WebRTC at ${rtc.receivedSize})`)
+    print('e2e_h264_vs_webrtc_p50_ratio', ratio(h264P50, rtcP50), 'ratio', 1, `<= 0.5 (H.264 at ${h264.receivedSize} / WebRTC at ${rtc.receivedSize})`)
     print('webrtc_latency_p50_ms', rtcP50, 'ms', null, `reference (VP8, received at ${rtc.receivedSize})`)
-    print('e2e_vs_webrtc_p50_ratio', appP50 !== null && rtcP50 ? appP50 / rtcP50 : null, 'ratio', 1, '<= 0.6')
-    // Where the app's time goes (p50 of each hop; they add up to the latency of each frame).
-    const b = app.breakdown
-    print('e2e_encode_avg_ms', app.encodeAvg, 'ms', null, 'breakdown: draw + JPEG encode in the capture worker')
-    print('e2e_capture_fps', app.captureFps, 'fps', null, `breakdown: frames the capture worker took (${app.skippedBusy ?? '?'} skipped while busy)`)
-    print('e2e_jpeg_kib_per_frame', app.jpegKiB, 'KiB', null, `breakdown: JPEG size at quality ${JPEG_QUALITY}`)
-    print('e2e_camera_to_capture_worker_p50_ms', p(b.camToWorker, 50), 'ms', null, 'breakdown')
-    print('e2e_capture_worker_to_host_watcher_p50_ms', p(b.workerToHost, 50), 'ms', null, 'breakdown: encode, page -> host, TCP')
-    print('e2e_host_watcher_to_watch_page_p50_ms', p(b.hostToPage, 50), 'ms', null, 'breakdown: host -> page')
-    print('e2e_watch_page_decode_and_paint_p50_ms', p(b.pageToPaint, 50), 'ms', null, 'breakdown: decode and draw')
-    print('e2e_app_stamped_latency_p50_ms', p(b.appStamp, 50), 'ms', null, 'capture worker stamp -> painted (what the app reports)')
     print('webrtc_latency_p95_ms', rtcP95, 'ms', null, 'reference')
+    for (const [name, size] of [['jpeg', jpeg.receivedSize], ['h264', h264.receivedSize], ['webrtc', rtc.receivedSize]] as const) {
+      print(`${name}_received_height`, height(size), 'px', CLIP.height, `= camera (${size} received, camera ${camera})`)
+    }
+    // Where each codec's time goes (p50 of each hop; they add up to the latency of each frame).
+    for (const run of [jpeg, h264]) {
+      const b = run.breakdown
+      const c = run.codec
+      const what = CODEC_LABEL[c]
+      print(`e2e_${c}_encode_avg_ms`, run.encodeAvg, 'ms', null, `breakdown: ${c === 'jpeg' ? 'copyTo/draw + JPEG encode' : 'H.264 encode'} in the capture worker`)
+      print(`e2e_${c}_capture_fps`, run.captureFps, 'fps', null, `breakdown: ${what} frames the capture worker sent (${run.skippedBusy ?? '?'} skipped while busy)`)
+      print(`e2e_${c}_kib_per_frame`, run.frameKiB, 'KiB', null, `breakdown: ${what} frame size (${run.keyframes} keyframes received)`)
+      print(`e2e_${c}_camera_to_capture_worker_p50_ms`, p(b.camToWorker, 50), 'ms', null, 'breakdown')
+      print(`e2e_${c}_capture_worker_to_host_watcher_p50_ms`, p(b.workerToHost, 50), 'ms', null, 'breakdown: encode, page -> host, TCP')
+      print(`e2e_${c}_host_watcher_to_watch_page_p50_ms`, p(b.hostToPage, 50), 'ms', null, 'breakdown: host -> page')
+      print(`e2e_${c}_watch_page_decode_and_paint_p50_ms`, p(b.pageToPaint, 50), 'ms', null, 'breakdown: decode and draw')
+      print(`e2e_${c}_app_stamped_latency_p50_ms`, p(b.appStamp, 50), 'ms', null, 'capture worker stamp -> painted (what the app reports)')
+    }
   } finally {
     await browser.close()
     await host.stop()

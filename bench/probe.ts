@@ -32,8 +32,9 @@ export interface ArrivalRecord {
   /** capture -> received by the host's watcher, per the protocol's timestamps */
   latencyMs: number | null
   arrivedMs: number
-  /** JPEG size in bytes */
+  /** the picture's size in bytes (one JPEG, or one H.264 access unit) */
   bytes: number
+  keyframe: boolean
 }
 
 export interface VideoProbeOptions {
@@ -214,7 +215,7 @@ export function probeArrivals(): void {
   const g = window as unknown as {
     __fcArrivals?: ArrivalRecord[]
     api: {
-      onWatchFrame(l: (f: { seq: number; capturedAtUs: number; latencyMs: number | null; jpeg: Uint8Array }) => void): () => void
+      onWatchFrame(l: (f: { seq: number; capturedAtUs: number; latencyMs: number | null; keyframe: boolean; payload: Uint8Array }) => void): () => void
     }
   }
   const arrivals: ArrivalRecord[] = (g.__fcArrivals = [])
@@ -224,7 +225,8 @@ export function probeArrivals(): void {
       capturedAtUs: f.capturedAtUs,
       latencyMs: f.latencyMs,
       arrivedMs: performance.timeOrigin + performance.now(),
-      bytes: f.jpeg.byteLength
+      bytes: f.payload.byteLength,
+      keyframe: f.keyframe
     })
   )
 }
@@ -258,4 +260,43 @@ export async function bareEncodeP95(o: { selector: string; width: number; height
   }
   times.sort((a, b) => a - b)
   return times[Math.min(times.length - 1, Math.ceil(0.95 * times.length) - 1)]!
+}
+
+/** The picture on the Watch page's viewer canvas as BT.601 luma (limited range, like the camera's Y plane). */
+export interface ViewerLuma {
+  width: number
+  height: number
+  /** the counter cells' mean luma (3×3 around each centre), for telling which camera frame it is */
+  lumas: number[]
+  /** width × height luma bytes, base64 */
+  luma: string
+}
+
+/** Read the whole picture the viewer canvas shows now (null when it shows none). */
+export function viewerLuma(centres: Centre[]): ViewerLuma | null {
+  const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="viewer-canvas"]')
+  const rect = (canvas?.dataset.drawRect ?? '').split(',').map(Number)
+  if (!canvas || rect.length !== 4) return null
+  const [x, y, width, height] = rect as [number, number, number, number]
+  const scratch = document.createElement('canvas')
+  scratch.width = width
+  scratch.height = height
+  const ctx = scratch.getContext('2d', { willReadFrequently: true })
+  if (!ctx) return null
+  ctx.drawImage(canvas, x, y, width, height, 0, 0, width, height)
+  const rgba = ctx.getImageData(0, 0, width, height).data
+  const luma = new Uint8Array(width * height)
+  for (let i = 0, j = 0; j < luma.length; i += 4, j++) {
+    luma[j] = Math.round(16 + (219 * (0.299 * rgba[i]! + 0.587 * rgba[i + 1]! + 0.114 * rgba[i + 2]!)) / 255)
+  }
+  const lumas = centres.map(({ fx, fy }) => {
+    const cx = Math.round(fx * width)
+    const cy = Math.round(fy * height)
+    let sum = 0
+    for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) sum += luma[(cy + dy) * width + cx + dx]!
+    return sum / 9
+  })
+  let binary = ''
+  for (let i = 0; i < luma.length; i += 0x8000) binary += String.fromCharCode(...luma.subarray(i, i + 0x8000))
+  return { width, height, lumas, luma: btoa(binary) }
 }

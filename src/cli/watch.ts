@@ -10,6 +10,7 @@ import type { WatchMode } from '../shared/status'
 import { Watcher, type WatchedFrame } from '../core/watch/watcher'
 import { defaultConfigDir, DeviceStore } from '../core/secure/device-store'
 import { isPairingCode } from '../core/secure/pairing-code'
+import { KeyframeChain } from '../shared/keyframe-chain'
 import { EXIT_CODES_HELP, Exit, type Io, parseNumber, StatusLine, UsageError } from './common'
 
 export const WATCH_HELP = `Usage: framecast watch HOST:PORT [options]
@@ -24,7 +25,9 @@ Watches a Framecast broadcaster, or a classic OpenCV sender script (pickle or JP
   --config-dir DIR    this device's key and paired broadcasters (default $FRAMECAST_CONFIG_DIR, else
                       $XDG_CONFIG_HOME/framecast or ~/.config/framecast)
   --frames N          stop after N frames (default: until Ctrl-C)
-  --out DIR | -       write each frame as DIR/frame-000001.jpg ..., or - for an MJPEG stream on standard output
+  --out DIR | -       write each frame as DIR/frame-000001.jpg ..., or - for an MJPEG stream on standard output;
+                      an H.264 stream: DIR/frame-000001.h264 ... (one access unit each), or - for an H.264 Annex B
+                      stream (ffplay -f h264 -)
   --json              end with one JSON line on standard output:
                       {"frames","fps","kbps","latencyP50Ms","latencyP95Ms","gaps","skippedWhileEncoding",
                       "format","width","height"}
@@ -95,6 +98,8 @@ export async function watch(argv: string[], io: Io): Promise<number> {
   let size: { width: number; height: number } | null = null
   let stdoutBlocked = false
   let skipped = 0
+  // What goes to standard output: after a frame skipped there, an H.264 stream resumes at its next keyframe.
+  const toStdout = new KeyframeChain()
   const writes: Promise<void>[] = []
 
   const result = await new Promise<{ code: number; reason: string | null }>((resolve) => {
@@ -108,13 +113,17 @@ export async function watch(argv: string[], io: Io): Promise<number> {
       firstAt ??= now
       lastAt = now
       if (out === '-') {
-        if (stdoutBlocked) skipped++
+        if (stdoutBlocked) {
+          skipped++
+          toStdout.break()
+        } else if (!toStdout.take(f.keyframe)) skipped++
         else if (!io.stdout.write(f.payload)) {
           stdoutBlocked = true
           io.stdout.once('drain', () => (stdoutBlocked = false))
         }
       } else if (out !== undefined) {
-        writes.push(writeFile(join(out, `frame-${String(frames).padStart(6, '0')}.jpg`), f.payload))
+        const ext = f.codec === 'h264' ? 'h264' : 'jpg'
+        writes.push(writeFile(join(out, `frame-${String(frames).padStart(6, '0')}.${ext}`), f.payload))
       }
       if (limit !== undefined && frames >= limit) finish(Exit.ok, null)
     })

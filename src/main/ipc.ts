@@ -32,7 +32,7 @@ function peerFor(contents: WebContents, role: Peer['role']): Peer {
       if (contents.isDestroyed()) return
       if (channel === 'watch:frame') {
         const frame = payload as EventMap['watch:frame']
-        contents.send(channel, { ...frame, jpeg: ownBytes(frame.jpeg) })
+        contents.send(channel, { ...frame, payload: ownBytes(frame.payload) })
       } else {
         contents.send(channel, payload)
       }

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp } from 'node:fs/promises'
 import { networkInterfaces, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Broadcaster, type BroadcastFrame } from '../core/fanout/broadcaster'
+import { Broadcaster } from '../core/fanout/broadcaster'
 import { framingForClassicMode } from '../core/fanout/framing'
 import { FramecastError, isFramecastError } from '../core/errors'
 import { MJPEG_STREAM_PATH, MjpegServer } from '../core/mjpeg/mjpeg-server'
@@ -15,6 +15,7 @@ import { DeviceStore } from '../core/secure/device-store'
 import { PairingCodes } from '../core/secure/pairing-code'
 import { Watcher } from '../core/watch/watcher'
 import {
+  type BroadcastPicture,
   channelRoles,
   isRequestChannel,
   parseRequest,
@@ -33,12 +34,14 @@ import {
 import { addressScope, formatHostPort } from '../shared/address'
 import { NewestSlot } from '../shared/newest'
 import type { StreamInfo } from '../shared/protocol'
+import { monoMs } from '../shared/stats'
 import { idleStatus } from '../shared/status'
 import type { Advertising } from './advertising'
 import { Discovery } from './discovery'
 import { cachedInterfaces } from './interface-cache'
 import { Pacer } from './pacer'
 import { RepeatLimitedLog } from './repeat-log'
+import { EncoderWants, routePicture, streamInfoFor } from './broadcast-codec'
 
 export interface Peer {
   /** unique per window / per browser-host connection */
@@ -81,6 +84,8 @@ interface BroadcastSession {
   lastError: IpcError | null
   /** The broadcast's DNS-SD advertisement, null when it advertises nothing. */
   advertising: Advertising | null
+  /** What the window's encoder is asked to make next (keyframes, compatibility JPEGs). */
+  readonly wants: EncoderWants
 }
 
 interface WatchSession {
@@ -194,11 +199,17 @@ async function startMjpeg(request: ValidRequestOf<'broadcast:start'>, current: M
   return MjpegServer.listen({ host: request.host, port: request.mjpegPort, token: randomBytes(18).toString('base64url') })
 }
 
-/** A frame from the window goes to the broadcaster, whatever its framing, and to MJPEG. */
-function sendFrame(s: BroadcastSession, frame: BroadcastFrame): number {
-  const viewers = s.broadcaster.send(frame)
-  if (s.compat.mjpeg === null) return viewers
-  s.compat.mjpeg.send(frame.payload)
+/**
+ * A picture from the window goes to the broadcaster, whatever its framing, when it is in the stream's codec, and to
+ * MJPEG when it is JPEG (broadcast-codec.ts). Returns how many it reached.
+ */
+function sendFrame(s: BroadcastSession, picture: BroadcastPicture): number {
+  const { toViewers, toCompat } = routePicture(picture, s.broadcaster.streamInfo.codec)
+  const { seq, capturedAtUs, payload, keyframe, quality } = picture
+  const viewers = toViewers ? s.broadcaster.send({ seq, capturedAtUs, payload, keyframe, quality }) : 0
+  if (s.compat.mjpeg === null || !toCompat) return viewers
+  s.compat.mjpeg.send(payload)
+  s.wants.jpegArrived(monoMs())
   return viewers + s.compat.mjpeg.stats().clients
 }
 
@@ -310,9 +321,9 @@ export class Sessions {
     },
     'broadcast:frame': async (peer, req) => {
       const s = this.broadcasts.get(peer.id)
-      if (!s) return { sent: false }
-      const handed = sendFrame(s, { seq: req.seq, capturedAtUs: req.capturedAtUs, payload: req.jpeg })
-      return { sent: handed > 0 }
+      if (!s) return { sent: false, wantKeyframe: false, wantJpeg: false }
+      const handed = sendFrame(s, req)
+      return s.wants.answer(handed > 0, s.compat.mjpeg?.stats().clients ?? null, monoMs())
     },
     'broadcast:interfaces': async () => this.listInterfaces(),
     'broadcast:kick': async (peer, req) => {
@@ -380,6 +391,10 @@ export class Sessions {
       this.stopBrowsing(peer.id)
       return null
     },
+    'watch:keyframe': async (peer, req) => {
+      this.watches.get(peer.id)?.watcher.requestKeyframe(req.lastSeq)
+      return null
+    },
     'app:open': async (_peer, req) => {
       if (!this.options.openWindow) throw new FramecastError('INVALID_ARGUMENT', 'This host cannot open windows')
       this.options.openWindow(req.role)
@@ -388,12 +403,13 @@ export class Sessions {
   }
 
   private async startBroadcast(peer: Peer, req: ValidRequestOf<'broadcast:start'>): Promise<BroadcastStatus> {
-    const info: StreamInfo = { codec: 'jpeg', width: req.width, height: req.height, fps: req.fps, name: req.name }
+    const info: StreamInfo = streamInfoFor(req)
     const existing = this.broadcasts.get(peer.id)
     const sameAccess = existing !== undefined && existing.request.access === req.access
     if (existing && sameAccess && existing.host === req.host && existing.request.port === req.port && existing.request.classic === req.classic) {
       // Same address: new capture settings reach the viewers as a fresh INFO, nobody is disconnected.
       existing.broadcaster.setInfo(info)
+      existing.wants.setCodec(info.codec)
       existing.request = req
       const previous = existing.compat.mjpeg
       existing.compat.mjpeg = null
@@ -424,9 +440,10 @@ export class Sessions {
     const ticker = setInterval(() => status.request(), STATUS_INTERVAL_MS)
     ticker.unref()
     const compat: Compat = { classic: req.classic, mjpegPort: mjpeg?.port ?? null, mjpeg }
-    const session: BroadcastSession = { broadcaster, codes, host: req.host, ticker, status, request: req, compat, lastError: null, advertising: null }
+    const session: BroadcastSession = { broadcaster, codes, host: req.host, ticker, status, request: req, compat, lastError: null, advertising: null, wants: new EncoderWants(info.codec) }
     this.broadcasts.set(peer.id, session)
     codes?.on('changed', () => status.request())
+    broadcaster.on('keyframe-wanted', () => session.wants.keyframeWanted())
     await this.advertise(peer, session)
 
     const changed = (): void => status.request()
@@ -557,7 +574,8 @@ export class Sessions {
     })
     watcher.on('stats', (stats) => safeSend(peer, 'watch:stats', stats))
     watcher.on('frame', (f) => {
-      this.queueFrame(peer, session, { seq: f.seq, capturedAtUs: f.capturedAtUs, latencyMs: f.latencyMs, jpeg: f.payload })
+      const { seq, capturedAtUs, latencyMs, codec, keyframe, payload } = f
+      this.queueFrame(peer, session, { seq, capturedAtUs, latencyMs, codec, keyframe, payload })
     })
     watcher.on('error', (e) => {
       const err = toIpcError(e)
@@ -570,9 +588,16 @@ export class Sessions {
 
   /**
    * Newest frame wins on the way to the window: frames that arrive in the same turn of the event loop (a burst
-   * decoded from one chunk after a network hiccup) replace each other, and only the newest is sent.
+   * decoded from one chunk after a network hiccup) replace each other, and only the newest is sent. H.264 frames go
+   * on at once and in order instead: each one is needed to decode the next (the window drops what it cannot keep up
+   * with, down to the next keyframe).
    */
   private queueFrame(peer: Peer, s: WatchSession, frame: WatchFrame): void {
+    if (frame.codec === 'h264') {
+      s.toPeer.clear()
+      safeSend(peer, 'watch:frame', frame)
+      return
+    }
     const scheduled = s.toPeer.full
     s.toPeer.offer(frame)
     if (scheduled) return

@@ -6,7 +6,7 @@ import * as v from 'valibot'
 import { BindHostSchema, HostSchema, PortSchema } from './address'
 import type { DiscoveryList } from './discovery'
 import { FingerprintSchema } from './fingerprint'
-import { DEFAULT_MAX_MESSAGE_BYTES, isJpeg } from './protocol'
+import { type CodecName, DEFAULT_MAX_MESSAGE_BYTES, isJpeg } from './protocol'
 import {
   AccessModeSchema,
   type BroadcastStatus,
@@ -53,6 +53,64 @@ export const JpegSchema = v.pipe(
 export const PairingCodeSchema = v.pipe(v.string(), v.regex(/^\d{6}$/, 'A pairing code is 6 digits'))
 const ViewerIdSchema = v.pipe(v.number(), v.integer(), v.minValue(1))
 const DeviceRoleSchema = v.picklist(['viewer', 'broadcaster'])
+/** The WebCodecs codec string of an H.264 stream (RFC 6381 "avc1.PPCCLL"), as INFO `params` carries it. */
+export const H264CodecParamsSchema = v.pipe(v.string(), v.regex(/^avc1\.[0-9A-Fa-f]{6}$/, 'H.264 codec parameters look like avc1.42E01F'))
+
+/** One H.264 access unit in Annex B form: it starts with a start code (00 00 01 or 00 00 00 01). */
+export const H264Schema = v.pipe(
+  v.custom<Uint8Array>((b) => b instanceof Uint8Array, 'A frame must be binary'),
+  v.check((b) => b.byteLength > 4 && b.byteLength <= MAX_JPEG_BYTES, `A frame must be 5 bytes to ${MAX_JPEG_BYTES} bytes`),
+  v.check((b) => b[0] === 0 && b[1] === 0 && (b[2] === 1 || (b[2] === 0 && b[3] === 1)), 'An H.264 frame must start with an Annex B start code')
+)
+
+/**
+ * A picture from the Broadcast window: a JPEG (`jpeg`), or an H.264 access unit (`h264`) with its keyframe flag.
+ * Validated as the window sends it, handed on as one shape with its codec.
+ */
+const FrameRequestSchema = v.pipe(
+  v.strictObject({
+    seq: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(0xffffffff)),
+    capturedAtUs: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER)),
+    /** FRAME's quality byte: JPEG quality, or H.264's bitrate in force as a share of its default bitrate, 1–100 (0: not stated). */
+    quality: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100)), 0),
+    jpeg: v.optional(JpegSchema),
+    h264: v.optional(H264Schema),
+    keyframe: v.optional(v.boolean())
+  }),
+  v.check((f) => (f.jpeg === undefined) !== (f.h264 === undefined), 'A frame carries either jpeg or h264'),
+  v.forward(
+    v.check((f) => (f.h264 === undefined) === (f.keyframe === undefined), 'keyframe says whether an H.264 frame is one, and goes with h264 only'),
+    ['keyframe']
+  ),
+  v.transform(
+    (f): BroadcastPicture => ({
+      seq: f.seq,
+      capturedAtUs: f.capturedAtUs,
+      quality: f.quality,
+      ...(f.h264 !== undefined ? { codec: 'h264', payload: f.h264, keyframe: f.keyframe === true } : { codec: 'jpeg', payload: f.jpeg!, keyframe: true })
+    })
+  )
+)
+
+/** A picture from the Broadcast window, checked: what the session hands to the fan-out (and MJPEG). */
+export interface BroadcastPicture {
+  seq: number
+  capturedAtUs: number
+  quality: number
+  codec: CodecName
+  payload: Uint8Array
+  keyframe: boolean
+}
+
+/**
+ * broadcast:start's codec: 'jpeg' (default), or 'h264' with `codecParams`, the WebCodecs codec string the Watch
+ * windows configure their decoder with. The session refuses H.264 without parameters, and H.264 with a classic mode
+ * (classic scripts read JPEG).
+ */
+const StreamCodecEntries = {
+  codec: v.optional(v.picklist(['jpeg', 'h264'] as const satisfies readonly CodecName[]), 'jpeg'),
+  codecParams: v.optional(H264CodecParamsSchema)
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Requests: renderer -> main, each answered with a Result
@@ -70,14 +128,11 @@ export const requestSchemas = {
     mjpegPort: v.optional(v.nullable(PortSchema), null),
     access: v.optional(AccessModeSchema, 'private'),
     /** Tell the local network about this broadcast (DNS-SD); false keeps it to those who know the address. */
-    advertise: v.optional(v.boolean(), true)
+    advertise: v.optional(v.boolean(), true),
+    ...StreamCodecEntries
   }),
   'broadcast:stop': v.strictObject({}),
-  'broadcast:frame': v.strictObject({
-    seq: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(0xffffffff)),
-    capturedAtUs: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER)),
-    jpeg: JpegSchema
-  }),
+  'broadcast:frame': FrameRequestSchema,
   'broadcast:interfaces': v.strictObject({}),
   'broadcast:kick': v.strictObject({ viewerId: ViewerIdSchema }),
   'broadcast:block': v.strictObject({ viewerId: ViewerIdSchema }),
@@ -96,6 +151,8 @@ export const requestSchemas = {
   'devices:rename': v.strictObject({ role: DeviceRoleSchema, fingerprint: FingerprintSchema, name: v.pipe(v.string(), v.maxLength(64)) }),
   'devices:forget': v.strictObject({ role: DeviceRoleSchema, fingerprint: FingerprintSchema }),
   'devices:block': v.strictObject({ fingerprint: FingerprintSchema, blocked: v.boolean() }),
+  /** The Watch window lost the H.264 chain (a decode error, a backlog): ask the broadcaster for a keyframe. */
+  'watch:keyframe': v.strictObject({ lastSeq: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(0xffffffff)) }),
   'app:open': v.strictObject({ role: v.picklist(['broadcast', 'watch']) })
 } as const
 
@@ -106,8 +163,7 @@ export type ValidRequestOf<C extends RequestChannel> = v.InferOutput<(typeof req
 export interface ResponseMap {
   'broadcast:start': BroadcastStatus
   'broadcast:stop': null
-  /** The frame was handed to the network (`sent`) or skipped because no one is watching / not live. */
-  'broadcast:frame': { sent: boolean }
+  'broadcast:frame': FrameAnswer
   'broadcast:interfaces': NetInterface[]
   'broadcast:kick': null
   'broadcast:block': null
@@ -121,7 +177,18 @@ export interface ResponseMap {
   'devices:rename': DeviceList
   'devices:forget': DeviceList
   'devices:block': DeviceList
+  'watch:keyframe': null
   'app:open': null
+}
+
+/** The answer to a picture from the Broadcast window: what became of it, and what the next pictures should be. */
+export interface FrameAnswer {
+  /** The frame was handed to the network, or skipped because no one is watching / not live. */
+  sent: boolean
+  /** Make the next picture an H.264 keyframe: a viewer joined, asked for one, or missed a frame. */
+  wantKeyframe: boolean
+  /** Also send a JPEG of the next picture: the stream is H.264 and the MJPEG endpoint has clients to feed. */
+  wantJpeg: boolean
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: IpcError }
@@ -145,6 +212,7 @@ export const channelRoles: Record<RequestChannel, readonly WindowRole[]> = {
   'devices:rename': ['broadcast', 'watch'],
   'devices:forget': ['broadcast', 'watch'],
   'devices:block': ['broadcast'],
+  'watch:keyframe': ['watch'],
   'app:open': ['start', 'broadcast', 'watch']
 }
 
@@ -173,7 +241,11 @@ export interface WatchFrame {
   capturedAtUs: number
   /** glass-to-glass estimate up to the moment main received it, using the clock offset; null until known */
   latencyMs: number | null
-  jpeg: Uint8Array
+  /** What `payload` holds: one JPEG, or one H.264 access unit in Annex B form (the stream's INFO says its parameters). */
+  codec: CodecName
+  /** Decodable on its own (every JPEG; H.264 IDR pictures). */
+  keyframe: boolean
+  payload: Uint8Array
 }
 
 export interface EventMap {
@@ -211,6 +283,7 @@ export const apiRequests = {
   renameDevice: 'devices:rename',
   forgetDevice: 'devices:forget',
   setDeviceBlocked: 'devices:block',
+  requestKeyframe: 'watch:keyframe',
   openWindow: 'app:open'
 } as const satisfies Record<string, RequestChannel>
 

@@ -18,6 +18,8 @@ export const HANDSHAKE_TIMEOUT_MS = 3_000
 export const PAIRING_TIMEOUT_MS = 60_000
 /** KEYFRAME_REQUESTs honoured per viewer: at most one per this many ms. */
 export const KEYFRAME_REQUEST_MIN_MS = 500
+/** An H.264 broadcaster sends a keyframe at least this often (ms), whether or not anyone asked for one. */
+export const KEYFRAME_INTERVAL_MS = 2_000
 export const PING_INTERVAL_MS = 1_000
 export const LOST_AFTER_MS = 3_000
 export const STALLED_AFTER_MS = 1_000

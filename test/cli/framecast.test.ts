@@ -13,7 +13,9 @@ import { build } from 'vite'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { PassThrough } from 'node:stream'
 import { main } from '../../src/cli/framecast'
+import { Broadcaster } from '../../src/core/fanout/broadcaster'
 import { jpegSize } from '../../src/core/jpeg/jpeg'
+import { nowUs } from '../../src/shared/protocol'
 
 const ROOT = resolve(__dirname, '../..')
 const BIN = resolve(ROOT, 'bin/framecast.mjs')
@@ -280,5 +282,38 @@ describe('framecast broadcast and watch over loopback', () => {
     const r = await run(['watch', `127.0.0.1:${b.port}`, '--frames', '3', '--json', '--quiet'])
     expect(r.code, r.stderr).toBe(0)
     expect(JSON.parse(r.stdout)).toMatchObject({ frames: 3, format: 'native' })
+  })
+
+  it('writes the access units of an H.264 stream as .h264 files, and to standard output as an Annex B stream from a keyframe', async () => {
+    const b = await Broadcaster.listen({
+      host: '127.0.0.1',
+      port: 0,
+      info: { codec: 'h264', params: 'avc1.42E01E', width: 640, height: 480, fps: 30, name: 'cli test' }
+    })
+    let n = 0
+    // Bytes below 0x80 only: runHere reads standard output as text.
+    const unit = (i: number): Uint8Array => Uint8Array.from([0, 0, 0, 1, i % 4 === 0 ? 0x65 : 0x41, i & 0x3f, 7, 7])
+    const feed = setInterval(() => {
+      b.send({ capturedAtUs: nowUs(), payload: unit(n), keyframe: n % 4 === 0 })
+      n++
+    }, 10)
+    try {
+      const out = join(dir, 'h264-out')
+      const r = await runHere(['watch', `127.0.0.1:${b.port}`, '--frames', '5', '--out', out, '--quiet'])
+      expect(r.code, r.stderr).toBe(0)
+      const files = readdirSync(out).sort()
+      expect(files).toEqual(['frame-000001.h264', 'frame-000002.h264', 'frame-000003.h264', 'frame-000004.h264', 'frame-000005.h264'])
+      // A viewer starts at a keyframe, and the deltas after it follow in order.
+      const units = files.map((f) => readFileSync(join(out, f)))
+      expect(units[0]![4]).toBe(0x65)
+      units.forEach((u, i) => i > 0 && expect(u[5]).toBe((units[0]![5]! + i) & 0x3f))
+      const piped = await runHere(['watch', `127.0.0.1:${b.port}`, '--frames', '8', '--out', '-', '--quiet'])
+      expect(piped.code, piped.stderr).toBe(0)
+      expect(piped.stdout.length).toBe(8 * 8)
+      expect(piped.stdout.charCodeAt(4)).toBe(0x65)
+    } finally {
+      clearInterval(feed)
+      await b.close()
+    }
   })
 })

@@ -78,7 +78,8 @@ describe('broadcaster and watchers on loopback', () => {
   })
 
   it('keeps 8 watchers at full rate while a viewer that never reads holds no more than one frame plus its socket buffer', async () => {
-    const b = await broadcast()
+    // The stalled viewer must still be there to be looked at when the stream ends, however slow a loaded machine is.
+    const b = await broadcast({ stallTimeoutMs: 60_000, idleTimeoutMs: 60_000 })
     const ws = watchers(8, b.port)
     const stalled: RawPeer = await rawClient(b.port)
     cleanups.push(async () => void stalled.socket.destroy())

@@ -27,6 +27,7 @@ function fakeApi(startWatch: FramecastApi['startWatch']) {
     stopWatch: vi.fn(async () => ({ ok: true as const, value: null })),
     startDiscovery: vi.fn(async (_p: Record<string, never>) => ({ ok: true as const, value: { broadcasters: [] as DiscoveredBroadcaster[], error: null } })),
     stopDiscovery: vi.fn(async (_p: Record<string, never>) => ({ ok: true as const, value: null })),
+    requestKeyframe: vi.fn(async (_p: { lastSeq: number }) => ({ ok: true as const, value: null })),
     openWindow: vi.fn(async (_p: { role: 'broadcast' | 'watch' }) => ({ ok: true as const, value: null })),
     onBroadcastStatus: on('broadcast:status'),
     onWatchState: on('watch:state'),

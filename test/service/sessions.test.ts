@@ -99,12 +99,13 @@ describe('Sessions with real loopback sockets', () => {
     expect(live.info).toEqual({ codec: 'jpeg', width: 32, height: 24, fps: 30, name: 'Desk' })
 
     const capturedAtUs = nowUs()
-    expect(value(await sessions.handle(b, 'broadcast:frame', { seq: 41, capturedAtUs, jpeg }))).toEqual({ sent: true })
+    expect(value(await sessions.handle(b, 'broadcast:frame', { seq: 41, capturedAtUs, jpeg }))).toEqual({ sent: true, wantKeyframe: false, wantJpeg: false })
     const frame = await w.waitFor('watch:frame')
     expect(frame.seq).toBe(41)
     expect(frame.capturedAtUs).toBe(capturedAtUs)
-    expect(frame.jpeg).toBeInstanceOf(Uint8Array)
-    expect(Buffer.from(frame.jpeg).equals(Buffer.from(jpeg))).toBe(true)
+    expect(frame).toMatchObject({ codec: 'jpeg', keyframe: true })
+    expect(frame.payload).toBeInstanceOf(Uint8Array)
+    expect(Buffer.from(frame.payload).equals(Buffer.from(jpeg))).toBe(true)
     const joined = await b.waitFor('broadcast:status', (s) => s.totals.frames >= 1)
     expect(joined.viewers[0]!.address).toMatch(/127\.0\.0\.1/)
   })
@@ -160,7 +161,7 @@ describe('Sessions with real loopback sockets', () => {
     expect(b.all('broadcast:status').at(-1)).toMatchObject({ state: 'idle', port: null, addresses: [] })
     const after = await w.waitFor('watch:state', (s) => s.state !== 'live', mark)
     expect(['reconnecting', 'lost']).toContain(after.state)
-    expect(value(await sessions.handle(b, 'broadcast:frame', { seq: 1, capturedAtUs: 1, jpeg }))).toEqual({ sent: false })
+    expect(value(await sessions.handle(b, 'broadcast:frame', { seq: 1, capturedAtUs: 1, jpeg }))).toMatchObject({ sent: false })
   })
 
   it('says BYE on closeAll, so a watcher elsewhere learns the broadcaster stopped rather than vanished', async () => {
@@ -252,7 +253,7 @@ describe('Sessions with real loopback sockets', () => {
       expect(live.format).toBe('classic')
       expect(live.info).toMatchObject({ width: 32, height: 24 })
       const frame = await w.waitFor('watch:frame')
-      expect((await sharp(frame.jpeg).metadata()).width).toBe(32)
+      expect((await sharp(frame.payload).metadata()).width).toBe(32)
       expect((await fetch(`http://127.0.0.1:${mjpegPort}/snapshot.jpg`)).status, 'no token, no picture').toBe(404)
       const snapshot = await fetch(`http://127.0.0.1:${mjpegPort}${status.mjpegPath!.replace('/stream.mjpg', '/snapshot.jpg')}`)
       expect(snapshot.status).toBe(200)
@@ -322,7 +323,11 @@ describe('Sessions: devices, Kick and Block', () => {
 describe('Sessions requests without sockets', () => {
   it('answers broadcast:frame with sent:false when not broadcasting', async () => {
     const sessions = makeSessions()
-    expect(value(await sessions.handle(new RecordingPeer('b', 'broadcast'), 'broadcast:frame', { seq: 0, capturedAtUs: 0, jpeg }))).toEqual({ sent: false })
+    expect(value(await sessions.handle(new RecordingPeer('b', 'broadcast'), 'broadcast:frame', { seq: 0, capturedAtUs: 0, jpeg }))).toEqual({
+      sent: false,
+      wantKeyframe: false,
+      wantJpeg: false
+    })
   })
 
   it('lists the interfaces it was given for broadcast:interfaces', async () => {
@@ -431,5 +436,99 @@ describe('Sessions and discovery (multicast DNS on loopback, on a port of this t
     await staying.waitFor('discovery:list', listed)
     expect(stopped.all('discovery:list')).toEqual([])
     expect(gone.all('discovery:list')).toEqual([])
+  })
+})
+
+describe('Sessions with an H.264 stream', () => {
+  const h264Start = (port: number) => ({ ...startRequest(port), codec: 'h264' as const, codecParams: 'avc1.42E01F' })
+  const unit = (keyframe: boolean, fill: number): Uint8Array => {
+    const b = new Uint8Array(300).fill(fill)
+    b.set([0, 0, 0, 1, keyframe ? 0x65 : 0x41])
+    return b
+  }
+
+  /** An H.264 broadcast and a watch of it on loopback, live with one viewer. */
+  async function h264Link(sessions: Sessions) {
+    const b = new RecordingPeer('b1', 'broadcast')
+    const w = new RecordingPeer('w1', 'watch')
+    const port = await freePort()
+    const status = value<BroadcastStatus>(await sessions.handle(b, 'broadcast:start', h264Start(port)))
+    value(await sessions.handle(w, 'watch:start', { host: '127.0.0.1', port }))
+    await w.waitFor('watch:state', (s) => s.state === 'pairing')
+    value(await sessions.handle(w, 'watch:code', { code: status.pairing!.code }))
+    const live = await w.waitFor('watch:state', (s) => s.state === 'live')
+    await b.waitFor('broadcast:status', (s) => s.viewers.length === 1)
+    return { b, w, live }
+  }
+
+  it('announces H.264 with its codec string, asks the window for a keyframe when a viewer joins, and relays frames in order', async () => {
+    const sessions = makeSessions()
+    const { b, w, live } = await h264Link(sessions)
+    expect(live.info).toEqual({ codec: 'h264', params: 'avc1.42E01F', width: 32, height: 24, fps: 30, name: 'Desk' })
+
+    // The joining viewer needs a keyframe: the next answer says so, once; a delta before it reaches no one.
+    const first = value<{ sent: boolean; wantKeyframe: boolean }>(await sessions.handle(b, 'broadcast:frame', { seq: 0, capturedAtUs: nowUs(), h264: unit(false, 1), keyframe: false }))
+    expect(first).toEqual({ sent: true, wantKeyframe: true, wantJpeg: false })
+    const seqs = [1, 2, 3, 4, 5]
+    for (const seq of seqs) {
+      const answer = value(await sessions.handle(b, 'broadcast:frame', { seq, capturedAtUs: nowUs(), h264: unit(seq === 1, seq), keyframe: seq === 1, quality: 100 }))
+      expect(answer).toEqual({ sent: true, wantKeyframe: false, wantJpeg: false })
+    }
+    await w.waitFor('watch:frame', (f) => f.seq === 5)
+    // Every frame of the chain reaches the window, none replaced by a newer one on the way.
+    expect(w.all('watch:frame').map((f: WatchFrame) => [f.seq, f.codec, f.keyframe, f.payload[5]])).toEqual(seqs.map((s) => [s, 'h264', s === 1, s]))
+  })
+
+  it('passes a Watch window’s keyframe request to the broadcaster, whose window is asked for a keyframe', async () => {
+    const sessions = makeSessions()
+    const { b, w } = await h264Link(sessions)
+    value(await sessions.handle(b, 'broadcast:frame', { seq: 0, capturedAtUs: nowUs(), h264: unit(true, 0), keyframe: true }))
+    await w.waitFor('watch:frame', (f) => f.seq === 0)
+    // Past the request made for the joining viewer.
+    await new Promise((r) => setTimeout(r, 550))
+    expect(value(await sessions.handle(w, 'watch:keyframe', { lastSeq: 0 }))).toBeNull()
+    let answer = { wantKeyframe: false }
+    const deadline = Date.now() + 3_000
+    for (let seq = 1; !answer.wantKeyframe && Date.now() < deadline; seq++) {
+      answer = value(await sessions.handle(b, 'broadcast:frame', { seq, capturedAtUs: nowUs(), h264: unit(false, seq), keyframe: false }))
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    expect(answer.wantKeyframe).toBe(true)
+  })
+
+  it('refuses H.264 in a classic mode or without its codec string, and an H.264 frame in a JPEG broadcast', async () => {
+    const sessions = makeSessions()
+    const b = new RecordingPeer('b1', 'broadcast')
+    const port = await freePort()
+    for (const request of [
+      { ...h264Start(port), classic: 'jpeg' as const },
+      { ...startRequest(port), codec: 'h264' as const },
+      { ...startRequest(port), codecParams: 'avc1.42E01F' }
+    ]) {
+      const r = await sessions.handle(b, 'broadcast:start', request)
+      expect(r.ok ? null : r.error.code).toBe('INVALID_ARGUMENT')
+    }
+    value(await sessions.handle(b, 'broadcast:start', startRequest(port)))
+    const r = await sessions.handle(b, 'broadcast:frame', { seq: 0, capturedAtUs: 1, h264: unit(true, 0), keyframe: true })
+    expect(r.ok ? null : r.error).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('JPEG') })
+  })
+
+  it('feeds MJPEG with the JPEGs it asks the window for, while the viewers get H.264', async () => {
+    const sessions = makeSessions()
+    const b = new RecordingPeer('b1', 'broadcast')
+    const port = await freePort()
+    const mjpegPort = await freePort()
+    const status = value<BroadcastStatus>(await sessions.handle(b, 'broadcast:start', { ...h264Start(port), mjpegPort }))
+    // No MJPEG client yet: one JPEG a second is enough, for /snapshot.jpg.
+    const asks: boolean[] = []
+    for (let seq = 0; seq < 5; seq++) {
+      const a = value<{ wantJpeg: boolean }>(await sessions.handle(b, 'broadcast:frame', { seq, capturedAtUs: nowUs(), h264: unit(seq === 0, seq), keyframe: seq === 0 }))
+      asks.push(a.wantJpeg)
+    }
+    expect(asks).toEqual([true, false, false, false, false])
+    const answer = value<{ sent: boolean }>(await sessions.handle(b, 'broadcast:frame', { seq: 5, capturedAtUs: nowUs(), jpeg }))
+    expect(answer.sent).toBe(false)
+    const snapshot = await fetch(`http://127.0.0.1:${mjpegPort}${status.mjpegPath!.replace('/stream.mjpg', '/snapshot.jpg')}`)
+    expect(Buffer.from(await snapshot.arrayBuffer()).equals(Buffer.from(jpeg))).toBe(true)
   })
 })

@@ -26,6 +26,7 @@ describe('parseRequest', () => {
     'watch:stop': {},
     'discovery:start': {},
     'discovery:stop': {},
+    'watch:keyframe': { lastSeq: 0xffffffff },
     'app:open': { role: 'watch' },
     'broadcast:kick': { viewerId: 3 },
     'broadcast:block': { viewerId: 3 },
@@ -134,6 +135,50 @@ describe('parseRequest', () => {
     expectRejected('broadcast:start', { ...start, mjpegPort: 70000 }, 'mjpegPort')
     expectRejected('watch:start', { host: 'localhost', port: 9999, mode: 'fast' }, 'mode')
     expectRejected('app:open', { role: 'admin' }, 'role')
+  })
+
+  it('takes an H.264 access unit with its keyframe flag, and hands on either picture as one shape with its codec', () => {
+    const unit = new Uint8Array([0, 0, 0, 1, 0x65, 0x88, 0x84])
+    const h264 = parseRequest('broadcast:frame', { seq: 3, capturedAtUs: 9, h264: unit, keyframe: true, quality: 80 })
+    expect(h264).toEqual({ ok: true, value: { seq: 3, capturedAtUs: 9, quality: 80, codec: 'h264', payload: unit, keyframe: true } })
+    const short = new Uint8Array([0, 0, 1, 0x41, 0x9a])
+    expect(parseRequest('broadcast:frame', { seq: 4, capturedAtUs: 9, h264: short, keyframe: false })).toMatchObject({
+      ok: true,
+      value: { codec: 'h264', keyframe: false, quality: 0 }
+    })
+    const j = jpeg()
+    expect(parseRequest('broadcast:frame', { seq: 5, capturedAtUs: 9, jpeg: j })).toEqual({
+      ok: true,
+      value: { seq: 5, capturedAtUs: 9, quality: 0, codec: 'jpeg', payload: j, keyframe: true }
+    })
+  })
+
+  it('rejects an H.264 frame without a start code or without its keyframe flag, and a frame with both or neither picture', () => {
+    const frame = { seq: 1, capturedAtUs: 1 }
+    for (const h264 of [new Uint8Array([1, 0, 0, 1, 0x65]), new Uint8Array([0, 0, 1]), jpeg(), new Uint8Array(MAX_JPEG_BYTES + 1)]) {
+      expectRejected('broadcast:frame', { ...frame, h264, keyframe: true }, 'h264')
+    }
+    const unit = new Uint8Array([0, 0, 0, 1, 0x65, 0x88])
+    expectRejected('broadcast:frame', { ...frame, h264: unit }, 'keyframe')
+    expectRejected('broadcast:frame', { ...frame, jpeg: jpeg(), keyframe: false }, 'keyframe')
+    expectRejected('broadcast:frame', { ...frame, h264: unit, keyframe: 'yes' }, 'keyframe')
+    expectRejected('broadcast:frame', { ...frame, quality: 101, jpeg: jpeg() }, 'quality')
+    for (const payload of [{ ...frame }, { ...frame, jpeg: jpeg(), h264: unit, keyframe: true }]) {
+      const r = parseRequest('broadcast:frame', payload)
+      expect(r).toEqual({ ok: false, error: { code: 'INVALID_ARGUMENT', message: 'A frame carries either jpeg or h264' } })
+    }
+  })
+
+  it('takes a codec and an H.264 codec string on broadcast:start, and a u32 lastSeq on watch:keyframe', () => {
+    const start = good['broadcast:start'] as object
+    expect(parseRequest('broadcast:start', start)).toMatchObject({ ok: true, value: { codec: 'jpeg' } })
+    expect(parseRequest('broadcast:start', { ...start, codec: 'h264', codecParams: 'avc1.42E01F' })).toMatchObject({
+      ok: true,
+      value: { codec: 'h264', codecParams: 'avc1.42E01F' }
+    })
+    expectRejected('broadcast:start', { ...start, codec: 'vp8' }, 'codec')
+    for (const codecParams of ['avc1.42E01', 'avc1.42E01F ', 'vp8', 'avc1.42E01F\n', 42]) expectRejected('broadcast:start', { ...start, codec: 'h264', codecParams }, 'codecParams')
+    for (const lastSeq of [-1, 2 ** 32, 1.5, '7']) expectRejected('watch:keyframe', { lastSeq }, 'lastSeq')
   })
 
   it('rejects a payload that is not an object', () => {

@@ -260,8 +260,8 @@ describe('web host', () => {
     try {
       const frame = await watch.waitFor<WatchFrame>('watch:frame')
       expect(frame.binary).toBe(true)
-      expect(frame.payload.jpeg).toBeInstanceOf(Uint8Array)
-      expect(Buffer.from(frame.payload.jpeg).equals(Buffer.from(jpeg))).toBe(true)
+      expect(frame.payload.payload).toBeInstanceOf(Uint8Array)
+      expect(Buffer.from(frame.payload.payload).equals(Buffer.from(jpeg))).toBe(true)
       expect(frame.payload.seq).toBeGreaterThan(0)
     } finally {
       clearInterval(sender)
@@ -286,14 +286,14 @@ describe('web host', () => {
     try {
       const page = await PageClient.open('watch', own)
       await page.call('watch:stop', {})
-      const frame = (seq: number): WatchFrame => ({ seq, capturedAtUs: seq, latencyMs: null, jpeg: new Uint8Array(64 * 1024).fill(seq) })
+      const frame = (seq: number): WatchFrame => ({ seq, capturedAtUs: seq, latencyMs: null, codec: 'jpeg', keyframe: true, payload: new Uint8Array(64 * 1024).fill(seq) })
       // One burst in one turn of the event loop: the first frame is being written while the others come.
       for (let seq = 1; seq <= 10; seq++) peer!.send('watch:frame', frame(seq))
       peer!.send('watch:state', { state: 'live', host: '127.0.0.1', port: 9, attempt: 1, format: 'native', info: null, security: null, error: null })
       await page.waitFor<WatchStatus>('watch:state')
       expect(page.events.map((e) => (e.channel === 'watch:frame' ? (e.payload as WatchFrame).seq : e.channel))).toEqual([1, 10, 'watch:state'])
       const last = page.events[1]!.payload as WatchFrame
-      expect(last.jpeg.every((b) => b === 10)).toBe(true)
+      expect(last.payload.every((b) => b === 10)).toBe(true)
       // Once the page has caught up, the next frame goes out at once.
       peer!.send('watch:frame', frame(11))
       await page.waitFor<WatchFrame>('watch:frame', (f) => f.seq === 11)

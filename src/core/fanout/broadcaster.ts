@@ -35,6 +35,8 @@ import { sameStreamInfo } from '../../shared/stream-info'
 import { classicJpegFraming, classicPickleFraming } from './classic-framing'
 import { ConversionStage } from './conversion'
 import type { Framing, FramingName, Heard, ViewerTalk } from './framing'
+import { isInterCoded } from '../../shared/keyframe-chain'
+import { type KeyframeReason, type KeyframeWanted, ViewerKeyframes } from './keyframes'
 import { nativeFraming } from './native-framing'
 import { type Access, OPEN_ACCESS } from '../secure/access'
 import { serverTls, sessionOf } from '../secure/tls'
@@ -100,8 +102,12 @@ export interface BroadcastFrame {
   seq?: number
   /** Capture time, µs since the epoch on this machine's clock (nowUs()). */
   capturedAtUs: number
-  /** JPEG bytes. Not copied: do not modify them after send(). */
+  /** One picture in the stream's codec: a JPEG, or an H.264 access unit (Annex B). Not copied: do not modify it after send(). */
   payload: Uint8Array
+  /** Decodable without earlier frames (FRAME's keyframe flag). Default true: every JPEG is. */
+  keyframe?: boolean
+  /** Encoder quality 1–100 (FRAME's quality byte); default 0, not stated. */
+  quality?: number
 }
 
 /** What viewers() reports: the IPC ViewerStats plus back-pressure figures. */
@@ -147,6 +153,11 @@ export interface BroadcasterEvents {
   refused: [Refused]
   /** Every viewer can take a frame at once (emitted when the last blocked viewer drains). */
   ready: []
+  /**
+   * H.264: make the next frame a keyframe for this viewer's sake (it joined, asked for one, or had a frame skipped);
+   * at most once per KEYFRAME_REQUEST_MIN_MS per viewer. See keyframes.ts.
+   */
+  'keyframe-wanted': [KeyframeWanted]
   error: [FramecastError]
 }
 
@@ -183,6 +194,10 @@ interface Conn {
   meter: RateMeter
   /** The viewer's device name from its HELLO; '' when it gave none (and for classic readers). */
   name: string
+  /** Which frames this viewer can decode (H.264: none after a skipped one until the next keyframe). */
+  keyframes: ViewerKeyframes
+  /** Frames not sent to this viewer because it could not have decoded them (counted as replaced). */
+  skipped: number
 }
 
 /**
@@ -292,11 +307,18 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
   setInfo(info: StreamInfo): void {
     checkInfo(info)
     if (sameStreamInfo(info, this.info)) return
+    const recoded = info.codec !== this.info.codec || info.params !== this.info.params
     this.info = info
     const message = this.wire.describe(info)
     this.infoMessage = message
-    if (message === null) return
-    for (const c of this.conns) if (c.phase === 'live') this.writeControl(c, message)
+    for (const c of this.conns) {
+      if (c.phase !== 'live') continue
+      if (message !== null) this.writeControl(c, message)
+      if (!recoded) continue
+      // A new codec or new codec parameters: every viewer starts again at a keyframe.
+      c.keyframes.restart()
+      this.askForKeyframe(c, 'joined')
+    }
   }
 
   /** The limits in force, defaults filled in. */
@@ -399,12 +421,19 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
     this.totals.frames++
     this.sendMeter.record(payload.length)
     if (this.liveCount === 0) return 0
-    const head = this.wire.frameHead(seq, frame.capturedAtUs, payload.length)
+    const keyframe = frame.keyframe ?? true
+    const head = this.wire.frameHead(seq, frame.capturedAtUs, payload.length, { keyframe, quality: frame.quality ?? 0 })
     let reached = 0
     for (const c of this.conns) {
       if (c.phase !== 'live') continue
       reached++
-      if (c.pending.full) {
+      const verdict = c.keyframes.decide(keyframe, c.pending.full)
+      if (verdict === 'skip') {
+        // H.264: the viewer could not decode it (keyframes.ts); it waits for a keyframe, which is asked for.
+        c.skipped++
+        this.totals.replaced++
+        this.askForKeyframe(c, 'skipped')
+      } else if (verdict === 'replace') {
         // Still waiting for the previous one: this frame replaces it.
         c.pending.offer({ head, payload })
         this.totals.replaced++
@@ -455,7 +484,9 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
       frames: 0,
       bytes: 0,
       meter: new RateMeter(),
-      name: ''
+      name: '',
+      keyframes: new ViewerKeyframes(),
+      skipped: 0
     }
     let handshaking = 0
     let handshakingHere = 0
@@ -564,7 +595,12 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
         this.emit('pairing', { address: c.address, name: h.name, fingerprint: h.fingerprint })
         return
       case 'ack':
+        return
       case 'keyframeRequest':
+        // Ignored for JPEG (docs/protocol.md): every JPEG frame is a keyframe.
+        if (!isInterCoded(this.info.codec)) return
+        c.keyframes.requested()
+        this.askForKeyframe(c, 'requested')
         return
       case 'reply':
         this.writeControl(c, h.message)
@@ -593,6 +629,13 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
     this.totals.viewersEver++
     if (this.infoMessage !== null) this.writeControl(c, this.infoMessage)
     this.emit('viewer-joined', this.viewerStats(c, monoMs()))
+    this.askForKeyframe(c, 'joined')
+  }
+
+  /** H.264: tell whoever feeds frames that viewer `c` needs a keyframe, unless it was told for it too recently. */
+  private askForKeyframe(c: Conn, reason: KeyframeReason): void {
+    if (!isInterCoded(this.info.codec) || c.phase !== 'live' || !c.keyframes.shouldAsk(monoMs())) return
+    this.emit('keyframe-wanted', { viewerId: c.id, reason })
   }
 
   /**
@@ -769,7 +812,7 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
       fps: round1(c.meter.rate(now)),
       kbps: Math.round(c.meter.kbps(now)),
       frames: c.frames,
-      replaced: c.pending.replaced
+      replaced: c.pending.replaced + c.skipped
     }
   }
 

@@ -8,6 +8,7 @@
 // OpenCV-script format, "Classic" in docs/protocol.md, as JPEG or as pickled pixels).
 
 import type { ByeReasonName, ErrorCode, StreamInfo } from '../../shared/protocol'
+import type { FrameTraits } from '../codec/codec'
 import type { ClassicMode } from '../../shared/status'
 import type { Access } from '../secure/access'
 import type { TlsSession } from '../secure/tls'
@@ -75,8 +76,11 @@ export interface Framing {
   greeting(): Buffer | null
   /** The stream description each new viewer gets, and every viewer when it changes (INFO); null for none. */
   describe(info: StreamInfo): Buffer | null
-  /** The header written before a payload of `payloadLength` bytes; the payload follows as it is, never copied. */
-  frameHead(seq: number, capturedAtUs: number, payloadLength: number): Buffer
+  /**
+   * The header written before a payload of `payloadLength` bytes; the payload follows as it is, never copied.
+   * `traits` (keyframe, quality) go on the wire where the format has room for them (native FRAME).
+   */
+  frameHead(seq: number, capturedAtUs: number, payloadLength: number, traits: FrameTraits): Buffer
   /** Last words before an orderly close (BYE); null to close without a word. */
   goodbye(reason: ByeReasonName): Buffer | null
   /** What a refused or faulty connection is told before it is closed (ERROR); null to close without a word. */

@@ -152,7 +152,7 @@ export const nativeFraming: Framing = {
   maxPayloadBytes: (maxMessageBytes) => maxMessageBytes - FRAME_PREFIX_BYTES,
   greeting: () => null,
   describe: (info) => encodeInfo(info),
-  frameHead: (seq, capturedAtUs, payloadLength) => encodeFrameHead(seq, capturedAtUs, payloadLength),
+  frameHead: (seq, capturedAtUs, payloadLength, traits) => encodeFrameHead(seq, capturedAtUs, payloadLength, traits),
   goodbye: (reason) => encodeBye(reason),
   refusal: (code, message) => encodeError(code, message),
   listen: ({ maxMessageBytes, access = OPEN_ACCESS, address = '' }) => new NativeViewerTalk(maxMessageBytes, access, address)

@@ -4,9 +4,10 @@
 // FRAMEs with their latency and sequence gaps, each acknowledged as soon as it is read whole, and BYE or ERROR ending
 // it. Decoder faults are answered with an ERROR on the wire and reported in words.
 
-import { type ErrorCode, type Message, nowUs, PreambleFlag } from '../../shared/protocol'
-import type { ClockOffset } from '../../shared/stats'
-import { Decoder, encodeAck, encodeError, encodeHello, encodePing, encodePreamble } from '../codec/codec'
+import { isInterCoded, KeyframeChain } from '../../shared/keyframe-chain'
+import { type ErrorCode, type Message, NO_SEQ, nowUs, PreambleFlag, type StreamInfo } from '../../shared/protocol'
+import { monoMs, type ClockOffset } from '../../shared/stats'
+import { Decoder, encodeAck, encodeError, encodeHello, encodeKeyframeRequest, encodePing, encodePreamble } from '../codec/codec'
 import { FramecastError, PeerStoppedError } from '../errors'
 import { PairingInitiator, type ViewerSecurity } from '../secure/pairing-initiator'
 import type { TlsSession } from '../secure/tls'
@@ -54,8 +55,10 @@ export class NativeAdapter implements StreamAdapter {
   /** TLS was asked for and the handshake is not done yet: nothing may be sent. */
   private tlsPending = false
   private readonly clock: ClockOffset
-  /** INFO has arrived on this connection. */
-  private informed = false
+  /** The latest INFO on this connection; null before the first. */
+  private info: StreamInfo | null = null
+  /** H.264: whether the next frame can be decoded (docs/protocol.md, "Keyframes and slow viewers"). */
+  private chain = new KeyframeChain()
   /** The broadcaster's preamble has arrived and HELLO has gone out: this viewer may talk. */
   private introduced = false
   private deferredPing: number | null = null
@@ -136,6 +139,17 @@ export class NativeAdapter implements StreamAdapter {
     return this.decoder.end()
   }
 
+  requestKeyframe(lastSeq: number): void {
+    if (this.done || this.info === null || !isInterCoded(this.info.codec)) return
+    this.chain.break()
+    this.askForKeyframe(lastSeq)
+  }
+
+  /** KEYFRAME_REQUEST, at most once per KEYFRAME_REQUEST_MIN_MS while the chain is broken. */
+  private askForKeyframe(lastSeq: number): void {
+    if (this.introduced && this.chain.shouldRequest(monoMs())) this.sink.send(encodeKeyframeRequest(lastSeq))
+  }
+
   close(): void {
     this.done = true
   }
@@ -173,16 +187,18 @@ export class NativeAdapter implements StreamAdapter {
         return
       case 'info': {
         const { type: _type, ...info } = m
-        if (!this.informed && this.pairing?.peerFingerprint) {
+        if (this.info === null && this.pairing?.peerFingerprint) {
           this.pairing.informed(info.name)
           this.sink.security({ encrypted: true, fingerprint: this.pairing.peerFingerprint, paired: true })
         }
-        this.informed = true
+        // Another codec or other codec parameters: the decoder starts over at a keyframe.
+        if (this.info !== null && (info.codec !== this.info.codec || info.params !== this.info.params)) this.chain = new KeyframeChain()
+        this.info = info
         this.sink.described(info)
         return
       }
       case 'frame': {
-        if (!this.informed) {
+        if (this.info === null) {
           this.fail(new FramecastError('UNEXPECTED_MESSAGE', `${where} sent a frame before describing the stream`))
           return
         }
@@ -193,9 +209,16 @@ export class NativeAdapter implements StreamAdapter {
         }
         this.lastSeq = m.seq
         this.sink.send(encodeAck(m.seq, receivedAtUs - startedUs))
+        const { codec } = this.info
+        // Every JPEG frame stands alone, whatever its flag says; an H.264 delta needs its whole chain.
+        const keyframe = isInterCoded(codec) ? m.keyframe : true
+        if (!this.chain.take(keyframe, m.seq)) {
+          this.askForKeyframe(this.chain.lastTakenSeq ?? NO_SEQ)
+          return
+        }
         const best = this.clock.best()
         const latencyMs = best === null ? null : Math.max(0, (receivedAtUs + best.offsetUs - m.capturedAtUs) / 1000)
-        this.sink.frame({ seq: m.seq, capturedAtUs: m.capturedAtUs, receivedAtUs, latencyMs, payload: m.payload })
+        this.sink.frame({ seq: m.seq, capturedAtUs: m.capturedAtUs, receivedAtUs, latencyMs, codec, keyframe, payload: m.payload })
         return
       }
       case 'pong':

@@ -5,7 +5,7 @@
 // one the first bytes call for (see sniffing-adapter.ts).
 
 import type { FramecastError } from '../errors'
-import type { StreamInfo } from '../../shared/protocol'
+import type { CodecName, StreamInfo } from '../../shared/protocol'
 import type { WatchSecurity } from '../../shared/status'
 import type { TlsSession } from '../secure/tls'
 import type { StreamFormat } from '../classic/framing'
@@ -18,6 +18,10 @@ export interface WatchedFrame {
   receivedAtUs: number
   /** Capture-to-receipt estimate using the clock offset; null until the first PONG. */
   latencyMs: number | null
+  /** What `payload` holds: one JPEG, or one H.264 access unit in Annex B form (as the stream's INFO says). */
+  codec: CodecName
+  /** Decodable on its own (every JPEG; H.264 IDR pictures). H.264 frames are delivered only with their chain whole. */
+  keyframe: boolean
   payload: Uint8Array
 }
 
@@ -82,4 +86,9 @@ export interface StreamAdapter {
   close(): void
   /** The person typed the pairing code the broadcaster asked for (native, private broadcasters). */
   enterCode?(code: string): void
+  /**
+   * Optional: whoever shows the frames lost the chain of an H.264 stream (a decode error, a backlog) after decoding
+   * `lastSeq`: deliver nothing but a keyframe from now on and ask the broadcaster for one (rate-limited).
+   */
+  requestKeyframe?(lastSeq: number): void
 }

@@ -245,6 +245,15 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     return this.stopping
   }
 
+  /**
+   * H.264: whoever shows the frames lost the chain after decoding `lastSeq` (u32; NO_SEQ for none): frames are held back
+   * until the next keyframe, and the broadcaster is asked for one (at most once per KEYFRAME_REQUEST_MIN_MS). Nothing
+   * happens for a JPEG or classic stream, or between connections.
+   */
+  requestKeyframe(lastSeq: number): void {
+    this.stream?.requestKeyframe?.(lastSeq >>> 0)
+  }
+
   /** Frame rate (frames/s), bit rate (kbit/s), counts since start, latency percentiles and RTT (ms) of now. */
   stats(): WatchStats {
     const now = monoMs()

@@ -72,7 +72,7 @@ describe('classic framings', () => {
       expect(f).toMatchObject({ handshake: false, idleTimeout: false })
       expect([f.greeting(), f.describe(info), f.goodbye('stopped'), f.refusal('SERVER_FULL', 'full')]).toEqual([null, null, null, null])
       expect(f.maxPayloadBytes(1_000)).toBe(1_000)
-      expect(f.frameHead(9, 1, 0x0102_0304)).toEqual(Buffer.from([4, 3, 2, 1, 0, 0, 0, 0]))
+      expect(f.frameHead(9, 1, 0x0102_0304, { keyframe: false, quality: 50 })).toEqual(Buffer.from([4, 3, 2, 1, 0, 0, 0, 0]))
       expect(f.listen({ maxMessageBytes: 1_000 }).receive(Buffer.from('anything at all'), 0)).toEqual([])
     }
     expect(classicJpegFraming.convert).toBeUndefined()

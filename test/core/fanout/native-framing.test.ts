@@ -63,12 +63,18 @@ describe('native framing: what goes on the wire', () => {
     expect(answered.beforeRefusal()).toBeNull()
   })
 
-  it('puts a FRAME header with sequence number and capture time before each payload', () => {
+  it('puts a FRAME header with sequence number, capture time, keyframe flag and quality before each payload', () => {
     const payload = Buffer.from([0xff, 0xd8, 0xff, 1, 2, 3])
-    const head = nativeFraming.frameHead(7, 123_456, payload.length)
-    expect(head).toEqual(encodeFrame(7, 123_456, payload)[0])
+    const head = nativeFraming.frameHead(7, 123_456, payload.length, { keyframe: true, quality: 70 })
+    expect(head).toEqual(encodeFrame(7, 123_456, payload, { keyframe: true, quality: 70 })[0])
     const [frame] = heardByViewer(head, payload)
-    expect(frame).toMatchObject({ type: 'frame', seq: 7, capturedAtUs: 123_456 })
+    expect(frame).toMatchObject({ type: 'frame', seq: 7, capturedAtUs: 123_456, keyframe: true, quality: 70 })
+    const delta = Buffer.from([0, 0, 0, 1, 0x41, 9])
+    expect(heardByViewer(nativeFraming.frameHead(8, 1, delta.length, { keyframe: false, quality: 40 }), delta)[0]).toMatchObject({
+      seq: 8,
+      keyframe: false,
+      quality: 40
+    })
     expect(frame?.type === 'frame' && Buffer.from(frame.payload).equals(payload)).toBe(true)
     expect(head.length + payload.length).toBe(frameWireBytes(payload.length))
   })

@@ -208,3 +208,71 @@ describe('the native stream adapter', () => {
     expectCorruptionHandled(stream, (sink) => new NativeAdapter(sink, { maxMessageBytes: 1 << 20, clock: new ClockOffset(8), deviceName: 'test viewer' }))
   })
 })
+
+describe('the native stream adapter on an H.264 stream', () => {
+  const h264: StreamInfo = { codec: 'h264', params: 'avc1.42E01F', width: 320, height: 240, fps: 30, name: 'Desk' }
+  const unit = (seq: number, keyframe: boolean): Buffer => {
+    const payload = fakeJpeg(100, seq)
+    payload.set([0, 0, 0, 1], 0)
+    return Buffer.concat(encodeFrame(seq, 1_000, payload, { keyframe }))
+  }
+  const h264Opening = (): Buffer => Buffer.concat([encodePreamble('broadcaster'), encodeInfo(h264)])
+  const requests = (sent: Uint8Array[]) => written([encodePreamble('viewer'), ...sent]).filter((m) => m.type === 'keyframeRequest')
+
+  it('delivers frames with their codec and keyframe flag, and treats every JPEG frame as a keyframe', () => {
+    const { a, record } = adapter()
+    a.push(Buffer.concat([opening(), Buffer.concat(encodeFrame(1, 1_000, fakeJpeg(50, 1), { keyframe: false }))]))
+    expect(record.frames.map((f) => [f.codec, f.keyframe])).toEqual([['jpeg', true]])
+    const h = adapter()
+    h.a.push(Buffer.concat([h264Opening(), unit(4, true), unit(5, false)]))
+    expect(h.record.frames.map((f) => [f.seq, f.codec, f.keyframe])).toEqual([
+      [4, 'h264', true],
+      [5, 'h264', false]
+    ])
+  })
+
+  it('holds back every delta after a sequence gap until the next keyframe, asking for one with the last seq it delivered', () => {
+    const { a, record } = adapter()
+    a.push(Buffer.concat([h264Opening(), unit(1, true), unit(2, false), unit(4, false), unit(5, false), unit(6, true), unit(7, false)]))
+    expect(record.frames.map((f) => f.seq)).toEqual([1, 2, 6, 7])
+    expect(record.gaps).toBe(1)
+    expect(requests(record.sent)).toEqual([{ type: 'keyframeRequest', lastSeq: 2 }])
+    // Every frame is acknowledged, delivered or not: it arrived.
+    expect(written([encodePreamble('viewer'), ...record.sent]).filter((m) => m.type === 'ack')).toHaveLength(6)
+  })
+
+  it('waits for a keyframe when the first frame is a delta, asking with no last seq', () => {
+    const { a, record } = adapter()
+    a.push(Buffer.concat([h264Opening(), unit(9, false), unit(10, true)]))
+    expect(record.frames.map((f) => f.seq)).toEqual([10])
+    expect(requests(record.sent)).toEqual([{ type: 'keyframeRequest', lastSeq: 0xffffffff }])
+  })
+
+  it('asks at most once per KEYFRAME_REQUEST_MIN_MS however many deltas it drops', () => {
+    const { a, record } = adapter()
+    a.push(Buffer.concat([h264Opening(), unit(1, true), ...Array.from({ length: 30 }, (_, i) => unit(3 + i, false))]))
+    expect(record.frames.map((f) => f.seq)).toEqual([1])
+    expect(requests(record.sent)).toHaveLength(1)
+  })
+
+  it("drops deltas and asks for a keyframe when the window lost the chain, and not on a JPEG stream", () => {
+    const { a, record } = adapter()
+    a.push(Buffer.concat([h264Opening(), unit(1, true), unit(2, false)]))
+    a.requestKeyframe(1)
+    a.push(Buffer.concat([unit(3, false), unit(4, true)]))
+    expect(record.frames.map((f) => f.seq)).toEqual([1, 2, 4])
+    expect(requests(record.sent)).toEqual([{ type: 'keyframeRequest', lastSeq: 1 }])
+    const j = adapter()
+    j.a.push(Buffer.concat([opening(), frame(1)]))
+    j.a.requestKeyframe(1)
+    j.a.push(frame(2))
+    expect(j.record.frames.map((f) => f.seq)).toEqual([1, 2])
+    expect(requests(j.record.sent)).toEqual([])
+  })
+
+  it('starts over at a keyframe when INFO announces other codec parameters', () => {
+    const { a, record } = adapter()
+    a.push(Buffer.concat([h264Opening(), unit(1, true), encodeInfo({ ...h264, params: 'avc1.42E028' }), unit(2, false), unit(3, true)]))
+    expect(record.frames.map((f) => f.seq)).toEqual([1, 3])
+  })
+})

@@ -7,11 +7,11 @@ interface Frame {
   ts: number
 }
 
-function harness(fps = 0) {
+function harness(fps = 0, mayReplace?: (encoded: string) => boolean) {
   let clock = 1_000_000
   const released: number[] = []
   const discarded: string[] = []
-  const encodes: { n: number; done: (ok?: boolean) => Promise<void> }[] = []
+  const encodes: { n: number; done: (ok?: boolean | 'dropped') => Promise<void> }[] = []
   const sends: { jpeg: string; meta: FrameMeta; done: (ok?: boolean) => Promise<void> }[] = []
   const errors: unknown[] = []
   const settle = () => new Promise((r) => setTimeout(r, 0))
@@ -22,12 +22,14 @@ function harness(fps = 0) {
     release: (f) => released.push(f.n),
     discard: (jpeg) => discarded.push(jpeg),
     onError: (e) => errors.push(e),
+    ...(mayReplace ? { mayReplace } : {}),
     encode: (f) =>
-      new Promise<string>((resolve, reject) => {
+      new Promise<string | null>((resolve, reject) => {
         encodes.push({
           n: f.n,
           done: async (ok = true) => {
-            if (ok) resolve(`jpeg${f.n}`)
+            if (ok === 'dropped') resolve(null)
+            else if (ok) resolve(`jpeg${f.n}`)
             else reject(new Error('encode failed'))
             await settle()
           }
@@ -47,10 +49,65 @@ function harness(fps = 0) {
       })
   })
   const frame = (n: number, ts = n * 33_333): Frame => ({ n, ts })
-  return { loop, released, discarded, encodes, sends, errors, frame, advance: (us: number) => (clock += us) }
+  /** Offer frames `ns` one after another, each encoded as soon as it is taken. */
+  const encodeEach = async (...ns: number[]): Promise<void> => {
+    for (const n of ns) {
+      loop.offer(frame(n))
+      await encodes.find((e) => e.n === n)!.done()
+    }
+  }
+  return { loop, released, discarded, encodes, sends, errors, frame, settle, encodeEach, advance: (us: number) => (clock += us) }
 }
 
 describe('capture pipeline', () => {
+  it('never replaces an encoded picture that later ones refer to: the encoder waits for the sender instead', async () => {
+    // Pictures 1 and 4 are keyframes; the others refer to the picture before them.
+    const h = harness(0, (p) => p === 'jpeg1' || p === 'jpeg4')
+    await h.encodeEach(1, 2, 3)
+    // 1 is in flight and 2 waits: 3 may not replace it, so it is held and the encoder takes nothing new.
+    expect(h.sends.map((s) => s.jpeg)).toEqual(['jpeg1'])
+    h.loop.offer(h.frame(4))
+    expect(h.encodes).toHaveLength(3)
+    await h.sends[0]!.done()
+    await h.encodes[3]!.done()
+    // 2 went out, 3 waits; the keyframe 4 may replace it.
+    expect(h.sends.map((s) => s.jpeg)).toEqual(['jpeg1', 'jpeg2'])
+    await h.sends[1]!.done()
+    expect(h.sends.map((s) => [s.jpeg, s.meta.seq])).toEqual([
+      ['jpeg1', 0],
+      ['jpeg2', 1],
+      ['jpeg4', 2]
+    ])
+    expect(h.discarded).toEqual(['jpeg3'])
+  })
+
+  it('lets nothing wait for the sender after stop', async () => {
+    const h = harness(0, () => false)
+    await h.encodeEach(1, 2, 3)
+    h.loop.stop()
+    await h.settle()
+    expect(h.discarded.sort()).toEqual(['jpeg2', 'jpeg3'])
+    await h.sends[0]!.done()
+    expect(h.loop.inFlight).toBe(false)
+    expect(h.sends).toHaveLength(1)
+  })
+
+  it('sends nothing for a frame the encoder dropped, and numbers the next frame sent without a gap', async () => {
+    const h = harness()
+    h.loop.offer(h.frame(1))
+    await h.encodes[0]!.done()
+    h.loop.offer(h.frame(2))
+    await h.encodes[1]!.done('dropped')
+    await h.sends[0]!.done()
+    h.loop.offer(h.frame(3))
+    await h.encodes[2]!.done()
+    expect(h.sends.map((s) => [s.jpeg, s.meta.seq])).toEqual([
+      ['jpeg1', 0],
+      ['jpeg3', 1]
+    ])
+    expect(h.loop.stats).toMatchObject({ taken: 3, dropped: 1, errors: 0 })
+  })
+
   it('keeps only the newest camera frame waiting while the encoder is busy, and encodes it next', async () => {
     const h = harness()
     expect(h.loop.offer(h.frame(1))).toBe(true)

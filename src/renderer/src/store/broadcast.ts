@@ -1,5 +1,6 @@
 import type { StateCreator } from 'zustand'
 import type { AccessMode, BroadcastStatus, IpcError } from '../../../shared/ipc'
+import type { CodecName } from '../../../shared/protocol'
 import type { CameraProblem } from '../features/broadcast/cameraErrors'
 import type { State } from './index'
 
@@ -20,6 +21,8 @@ export interface CaptureStats {
   height: number
   /** how frames reach the encoder: 'track-processor' (VideoFrames in the worker) or 'video-frames' (ImageBitmaps) */
   source: string
+  /** what the pictures are encoded as */
+  codec: CodecName
 }
 
 export const emptyCaptureStats: CaptureStats = {
@@ -31,7 +34,8 @@ export const emptyCaptureStats: CaptureStats = {
   sent: 0,
   width: 0,
   height: 0,
-  source: ''
+  source: '',
+  codec: 'jpeg'
 }
 
 export interface BroadcastSlice {
@@ -47,6 +51,8 @@ export interface BroadcastSlice {
      * streaming to anyone is chosen each time, next to its warning.
      */
     access: AccessMode
+    /** Why the stream is JPEG although H.264 was chosen (no encoder, the encoder failed); null when it is not. */
+    codecNote: string | null
   }
   setBroadcastAccess: (access: AccessMode) => void
   setBroadcastPhase: (phase: BroadcastPhase) => void
@@ -54,14 +60,15 @@ export interface BroadcastSlice {
   setBroadcastError: (error: IpcError | null) => void
   setCameraProblem: (problem: CameraProblem | null) => void
   setCaptureStats: (capture: CaptureStats) => void
+  setCodecNote: (note: string | null) => void
 }
 
 export const createBroadcastSlice: StateCreator<State, [['zustand/persist', unknown]], [], BroadcastSlice> = (set) => ({
-  broadcast: { phase: 'idle', status: null, error: null, camera: null, capture: emptyCaptureStats, access: 'private' },
+  broadcast: { phase: 'idle', status: null, error: null, camera: null, capture: emptyCaptureStats, access: 'private', codecNote: null },
   setBroadcastAccess: (access) => set((s) => ({ broadcast: { ...s.broadcast, access } })),
   setBroadcastPhase: (phase) =>
     set((s) => ({
-      broadcast: { ...s.broadcast, phase, ...(phase === 'starting' ? { error: null, camera: null, capture: emptyCaptureStats } : {}) }
+      broadcast: { ...s.broadcast, phase, ...(phase === 'starting' ? { error: null, camera: null, capture: emptyCaptureStats, codecNote: null } : {}) }
     })),
   setBroadcastStatus: (status) =>
     set((s) => ({
@@ -74,5 +81,6 @@ export const createBroadcastSlice: StateCreator<State, [['zustand/persist', unkn
     })),
   setBroadcastError: (error) => set((s) => ({ broadcast: { ...s.broadcast, error } })),
   setCameraProblem: (camera) => set((s) => ({ broadcast: { ...s.broadcast, camera } })),
-  setCaptureStats: (capture) => set((s) => ({ broadcast: { ...s.broadcast, capture } }))
+  setCaptureStats: (capture) => set((s) => ({ broadcast: { ...s.broadcast, capture } })),
+  setCodecNote: (codecNote) => set((s) => ({ broadcast: { ...s.broadcast, codecNote } }))
 })

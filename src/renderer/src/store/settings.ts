@@ -42,6 +42,8 @@ export const SettingsSchema = v.object({
   port: v.fallback(PortSchema, DEFAULT_PORT),
   bindHost: v.fallback(BindHostSchema, ALL_INTERFACES),
   classic: v.fallback(ClassicModeSchema, 'off'),
+  /** "Smaller stream (H.264)": what the person asked for; the stream is JPEG where H.264 cannot be encoded. */
+  codec: v.fallback(v.picklist(['jpeg', 'h264']), 'jpeg'),
   mjpegPort: v.fallback(v.nullable(PortSchema), null),
   /** List the broadcast on the local network (DNS-SD) so Watch windows there can pick it. */
   advertise: v.fallback(v.boolean(), true),

@@ -18,6 +18,7 @@ import {
 import { AdvertiseChoice } from './AdvertiseChoice'
 import { AccessChoice } from './AccessChoice'
 import type { Camera } from './cameras'
+import { CodecChoice } from './CodecChoice'
 
 const NO_CAMERA: Choice<string>[] = [{ value: '', label: 'No camera found' }]
 const PRESET_CHOICES: Choice<PresetId>[] = RESOLUTION_PRESETS.map((p) => ({ value: p.id, label: p.label }))
@@ -126,6 +127,7 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
           onChange={(e) => update({ quality: Number(e.target.value) })}
         />
       </Field>
+      <CodecChoice />
       <div className="field-row">
         <Field label="Port" className="field--port" name="broadcast-port" error={port.problem}>
           {(control) => <input {...control} {...port.input} data-testid="broadcast-port" />}

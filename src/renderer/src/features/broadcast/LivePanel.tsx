@@ -199,6 +199,7 @@ function Viewers({ status }: { status: BroadcastStatus }) {
 function Stats({ status }: { status: BroadcastStatus }) {
   const capture = useStore((s) => s.broadcast.capture)
   const rows: StatRow[] = [
+    ['codec', 'Codec', capture.codec === 'h264' ? 'H.264' : 'JPEG'],
     ['out-fps', 'Outgoing', `${formatFps(status.fps)} fps`],
     ['capture-fps', 'Captured', `${formatFps(capture.fps)} fps at ${capture.width} × ${capture.height}`],
     ['kbps', 'Bitrate', formatKbps(status.kbps)],
@@ -227,6 +228,7 @@ function Stats({ status }: { status: BroadcastStatus }) {
         data-skipped={capture.skippedBusy}
         data-sent={capture.sent}
         data-source={capture.source}
+        data-codec={capture.codec}
       >
         <StatItems rows={rows} itemClassName="stats__item" />
       </dl>

@@ -1,9 +1,12 @@
 // The Broadcast window's side of the capture pipeline: feeds camera frames to the worker and hands the worker's
-// JPEGs to main, one at a time.
+// pictures (JPEG or H.264) to main, one at a time, passing main's answers (a keyframe wanted, a compatibility JPEG
+// wanted) back to the worker.
 
+import type { FrameAnswer, RequestOf } from '../../../../shared/ipc'
+import type { CodecName } from '../../../../shared/protocol'
 import { RateMeter, RecentSamples } from '../../../../shared/stats'
 import type { CaptureStats } from '../../store/broadcast'
-import type { EncodeSettings, FromWorker, ToWorker } from './capture.protocol'
+import type { EncodedPicture, EncodeSettings, FromWorker, ToWorker, Wants } from './capture.protocol'
 import { CaptureLoop } from './captureLoop'
 
 interface TrackProcessorConstructor {
@@ -15,55 +18,62 @@ function trackProcessor(): TrackProcessorConstructor | null {
   return typeof ctor === 'function' ? ctor : null
 }
 
-export interface OutgoingFrame {
-  seq: number
-  capturedAtUs: number
-  jpeg: Uint8Array
-}
+/** A picture for main, as the 'broadcast:frame' request carries it. */
+export type OutgoingFrame = RequestOf<'broadcast:frame'>
 
 export interface CaptureSessionOptions {
   track: MediaStreamTrack
   /** The preview element, used to grab frames where MediaStreamTrackProcessor is missing. */
   video: HTMLVideoElement
   settings: EncodeSettings
-  /** Hand a frame to main; resolves when main took it. */
-  send: (frame: OutgoingFrame) => Promise<void>
+  /** Hand a picture to main; resolves with main's answer when it took it. */
+  send: (frame: OutgoingFrame) => Promise<FrameAnswer>
   onStats: (stats: CaptureStats) => void
   /** The camera stopped delivering (unplugged, taken away). */
   onEnded: () => void
   onError: (message: string) => void
+  /** H.264 could not be encoded (`message` says why): the pictures are JPEG from now on. */
+  onCodecFailed: (message: string) => void
 }
 
 export type CaptureSource = 'track-processor' | 'video-frames'
-
-interface Encoded {
-  jpeg: ArrayBuffer
-  encodeMs: number
-}
 
 /** A presented preview frame (fallback mode): its media timestamp in µs when the browser gives one. */
 interface PreviewTick {
   timestampUs: number | null
 }
 
+const NOTHING_WANTED: Wants = { keyframe: false, jpeg: false }
+
+/** The request for a picture: a JPEG, or an H.264 access unit with its keyframe flag. */
+function frameRequest(seq: number, capturedAtUs: number, p: Pick<EncodedPicture, 'codec' | 'payload' | 'keyframe' | 'quality'>): OutgoingFrame {
+  const bytes = new Uint8Array(p.payload)
+  return p.codec === 'h264'
+    ? { seq, capturedAtUs, quality: p.quality, h264: bytes, keyframe: p.keyframe }
+    : { seq, capturedAtUs, quality: p.quality, jpeg: bytes }
+}
+
 /**
  * One broadcast's capture: starts the capture worker, feeds it camera frames (a MediaStreamTrackProcessor stream
  * when there is one, else ImageBitmaps grabbed from the preview each time the camera presents a frame), hands each
- * JPEG to main through `send` one at a time, and reports CaptureStats every second. `stop` ends the worker.
+ * picture to main through `send` one at a time, and reports CaptureStats every second. `stop` ends the worker.
  */
 export class CaptureSession {
   private readonly worker: Worker
   private readonly encodeMs = new RecentSamples(120)
   private readonly rate = new RateMeter(1000)
   private sent = 0
+  private lastSeq = 0
   private workerSkippedBusy = 0
   private workerSkippedPace = 0
   private statsTimer: ReturnType<typeof setInterval> | null = null
   private stopped = false
-  private bitmapLoop: CaptureLoop<PreviewTick, Encoded> | null = null
+  private compatBusy = false
+  private bitmapLoop: CaptureLoop<PreviewTick, EncodedPicture> | null = null
   private readonly pendingBitmaps = new Map<number, (m: FromWorker) => void>()
   private nextBitmapId = 0
   private videoCallback: number | null = null
+  private codec: CodecName
   readonly source: CaptureSource
 
   constructor(private readonly o: CaptureSessionOptions) {
@@ -71,6 +81,7 @@ export class CaptureSession {
     this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.onWorkerMessage(e.data)
     this.worker.onerror = (e) => o.onError(e.message || 'The capture worker failed')
     this.source = trackProcessor() ? 'track-processor' : 'video-frames'
+    this.codec = o.settings.codec
   }
 
   start(): void {
@@ -88,6 +99,12 @@ export class CaptureSession {
   setQuality(quality: number): void {
     this.o.settings.quality = quality
     this.post({ type: 'quality', quality })
+  }
+
+  /** H.264: encode at `bitrateBps` (bits per second) from the next frame on. */
+  setBitrate(bitrateBps: number): void {
+    this.o.settings.bitrateBps = bitrateBps
+    this.post({ type: 'bitrate', bitrateBps })
   }
 
   stop(): void {
@@ -115,7 +132,7 @@ export class CaptureSession {
         this.workerSkippedBusy = m.skippedBusy
         this.workerSkippedPace = m.skippedPace
         this.encodeMs.add(m.encodeMs)
-        void this.deliver(m.seq, m.capturedAtUs, m.jpeg).finally(() => this.post({ type: 'ack' }))
+        void this.deliver(m.seq, m.capturedAtUs, m).then((wants) => this.post({ type: 'ack', ...wants }))
         break
       case 'encoded':
       case 'failed': {
@@ -124,6 +141,13 @@ export class CaptureSession {
         waiting?.(m)
         break
       }
+      case 'compat-jpeg':
+        void this.deliverCompat(m.capturedAtUs, m.jpeg)
+        break
+      case 'codec-failed':
+        this.codec = 'jpeg'
+        this.o.onCodecFailed(m.message)
+        break
       case 'ended':
         this.o.onEnded()
         break
@@ -133,34 +157,58 @@ export class CaptureSession {
     }
   }
 
-  private async deliver(seq: number, capturedAtUs: number, jpeg: ArrayBuffer): Promise<void> {
+  /** Hand a picture to main; resolves with what main wants of the next pictures (nothing when it failed). */
+  private async deliver(seq: number, capturedAtUs: number, picture: EncodedPicture): Promise<Wants> {
+    this.codec = picture.codec
     try {
-      await this.o.send({ seq, capturedAtUs, jpeg: new Uint8Array(jpeg) })
+      const answer = await this.o.send(frameRequest(seq, capturedAtUs, picture))
       this.sent++
+      this.lastSeq = seq
       this.rate.record(0, performance.now())
+      return { keyframe: answer.wantKeyframe, jpeg: answer.wantJpeg }
     } catch (e) {
       if (!this.stopped) this.o.onError(e instanceof Error ? e.message : String(e))
+      return NOTHING_WANTED
+    }
+  }
+
+  /** A JPEG for the compatibility servers, beside the H.264 stream; one at a time, never holding up the stream. */
+  private async deliverCompat(capturedAtUs: number, jpeg: ArrayBuffer): Promise<void> {
+    if (this.compatBusy) return
+    this.compatBusy = true
+    try {
+      const answer = await this.o.send(frameRequest(this.lastSeq, capturedAtUs, { codec: 'jpeg', payload: jpeg, keyframe: true, quality: 0 }))
+      this.post({ type: 'want', keyframe: answer.wantKeyframe, jpeg: answer.wantJpeg })
+    } catch (e) {
+      if (!this.stopped) this.o.onError(e instanceof Error ? e.message : String(e))
+    } finally {
+      this.compatBusy = false
     }
   }
 
   /** Fallback: grab an ImageBitmap from the preview each time the camera presents a frame; the worker encodes it. */
   private startVideoFrames(): void {
     const video = this.o.video
-    this.bitmapLoop = new CaptureLoop<PreviewTick, Encoded>({
+    this.bitmapLoop = new CaptureLoop<PreviewTick, EncodedPicture>({
       fps: this.o.settings.fps,
       timestampUs: (tick) => tick.timestampUs,
       release: () => undefined,
-      encode: async () => {
+      mayReplace: (picture) => picture.keyframe,
+      encode: async (tick) => {
         const bitmap = await createImageBitmap(video)
         const id = this.nextBitmapId++
         const reply = new Promise<FromWorker>((resolve) => this.pendingBitmaps.set(id, resolve))
-        this.post({ type: 'bitmap', bitmap, id }, [bitmap])
+        const timestampUs = tick.timestampUs ?? Math.round(performance.now() * 1000)
+        this.post({ type: 'bitmap', bitmap, id, timestampUs }, [bitmap])
         const m = await reply
-        if (m.type !== 'encoded') throw new Error(m.type === 'failed' ? m.message : 'no JPEG from the capture worker')
-        this.encodeMs.add(m.encodeMs)
-        return { jpeg: m.jpeg, encodeMs: m.encodeMs }
+        if (m.type !== 'encoded') throw new Error(m.type === 'failed' ? m.message : 'no picture from the capture worker')
+        if (m.picture) this.encodeMs.add(m.picture.encodeMs)
+        return m.picture
       },
-      send: ({ jpeg }, { seq, capturedAtUs }) => this.deliver(seq, capturedAtUs, jpeg)
+      send: async (picture, { seq, capturedAtUs }) => {
+        const wants = await this.deliver(seq, capturedAtUs, picture)
+        this.post({ type: 'want', ...wants })
+      }
     })
     const onFrame = (_now: number, meta: VideoFrameCallbackMetadata): void => {
       if (this.stopped) return
@@ -181,7 +229,8 @@ export class CaptureSession {
       sent: this.sent,
       width: this.o.settings.width,
       height: this.o.settings.height,
-      source: this.source
+      source: this.source,
+      codec: this.codec
     })
   }
 }

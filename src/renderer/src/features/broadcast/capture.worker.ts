@@ -1,11 +1,11 @@
-// Capture worker: draws camera frames on an OffscreenCanvas at the chosen size and encodes JPEG, off the UI thread.
-// In stream mode the encoder and the hand-over to main overlap (CaptureLoop): while one JPEG is on its way to main,
-// the next camera frame is already being encoded, and each stage keeps only the newest frame waiting.
+// Capture worker: encodes camera frames at the chosen size (JPEG or H.264, pictureEncoder.ts), off the UI thread.
+// In stream mode the encoder and the hand-over to main overlap (CaptureLoop): while one picture is on its way to
+// main, the next camera frame is already being encoded, and each stage keeps only the newest frame waiting.
 
 import { nowUs } from '../../../../shared/protocol'
-import { fitRect } from '../../lib/fit'
-import type { EncodeSettings, FromWorker, ToWorker } from './capture.protocol'
+import type { EncodedPicture, EncodeSettings, FromWorker, ToWorker } from './capture.protocol'
 import { CaptureLoop } from './captureLoop'
+import { PictureEncoder } from './pictureEncoder'
 
 const scope = self as unknown as DedicatedWorkerGlobalScope
 
@@ -13,57 +13,8 @@ function post(message: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(message, transfer)
 }
 
-interface Encoded {
-  jpeg: ArrayBuffer
-  encodeMs: number
-}
-
-/** Draws frames at the preset size on an OffscreenCanvas and encodes the canvas as JPEG at the set quality. */
-class JpegEncoder {
-  private readonly canvas: OffscreenCanvas
-  private readonly ctx: OffscreenCanvasRenderingContext2D
-  private lastRect = ''
-  constructor(private settings: EncodeSettings) {
-    this.canvas = new OffscreenCanvas(settings.width, settings.height)
-    // Every frame is read back whole by the JPEG encoder: a CPU-backed canvas (willReadFrequently) spares the
-    // readback from a GPU surface; measured here, draw + encode p95 at 720p went from ~18-19 ms to ~16 ms.
-    const ctx = this.canvas.getContext('2d', { alpha: false, willReadFrequently: true })
-    if (!ctx) throw new Error('2D canvas is not available in the capture worker')
-    this.ctx = ctx
-  }
-
-  setQuality(quality: number): void {
-    this.settings = { ...this.settings, quality }
-  }
-
-  /**
-   * Draw the source at the preset size. A source of exactly that size is drawn 1:1 (no scaling pass); any other is
-   * scaled and letterboxed. The caller closes the source after `draw`.
-   */
-  draw(source: CanvasImageSource, srcW: number, srcH: number): void {
-    const { width, height } = this.settings
-    if (srcW === width && srcH === height) {
-      this.ctx.drawImage(source, 0, 0)
-      return
-    }
-    const r = fitRect(srcW, srcH, width, height)
-    const key = `${r.x},${r.y},${r.w},${r.h}`
-    if (key !== this.lastRect && (r.w !== width || r.h !== height)) {
-      this.ctx.fillStyle = '#000'
-      this.ctx.fillRect(0, 0, width, height)
-    }
-    this.lastRect = key
-    this.ctx.drawImage(source, r.x, r.y, r.w, r.h)
-  }
-
-  async encode(): Promise<ArrayBuffer> {
-    const blob = await this.canvas.convertToBlob({ type: 'image/jpeg', quality: this.settings.quality })
-    return blob.arrayBuffer()
-  }
-}
-
-let encoder: JpegEncoder | null = null
-let loop: CaptureLoop<VideoFrame, Encoded> | null = null
+let encoder: PictureEncoder | null = null
+let loop: CaptureLoop<VideoFrame, EncodedPicture> | null = null
 let reader: ReadableStreamDefaultReader<VideoFrame> | null = null
 let ackWaiter: (() => void) | null = null
 
@@ -77,6 +28,15 @@ function releaseAck(): void {
   const w = ackWaiter
   ackWaiter = null
   w?.()
+}
+
+function startEncoder(settings: EncodeSettings): PictureEncoder {
+  encoder?.close()
+  encoder = new PictureEncoder(settings, {
+    compatJpeg: (jpeg) => post({ type: 'compat-jpeg', capturedAtUs: nowUs(), jpeg }, [jpeg]),
+    codecFailed: (message) => post({ type: 'codec-failed', message })
+  })
+  return encoder
 }
 
 async function pump(readable: ReadableStream<VideoFrame>): Promise<void> {
@@ -95,29 +55,21 @@ async function pump(readable: ReadableStream<VideoFrame>): Promise<void> {
 }
 
 function startStream(m: Extract<ToWorker, { type: 'start-stream' }>): void {
-  encoder = new JpegEncoder(m)
-  const enc = encoder
-  const current: CaptureLoop<VideoFrame, Encoded> = new CaptureLoop<VideoFrame, Encoded>({
+  const enc = startEncoder(m)
+  const current: CaptureLoop<VideoFrame, EncodedPicture> = new CaptureLoop<VideoFrame, EncodedPicture>({
     fps: m.fps,
     // Stamped the moment the frame reaches this worker, on the clock the Watch window stamps paints with
     // (performance.timeOrigin + now(), as µs since the epoch).
     now: nowUs,
     timestampUs: (frame) => frame.timestamp,
     release: (frame) => frame.close(),
-    encode: async (frame) => {
-      const t0 = performance.now()
-      try {
-        enc.draw(frame, frame.displayWidth, frame.displayHeight)
-      } finally {
-        frame.close()
-      }
-      const jpeg = await enc.encode()
-      return { jpeg, encodeMs: performance.now() - t0 }
-    },
-    send: async ({ jpeg, encodeMs }, { seq, capturedAtUs }) => {
+    encode: (frame) => enc.encode(frame, frame.timestamp),
+    // An H.264 delta refers to the picture before it: it never replaces one still waiting for main.
+    mayReplace: (picture) => picture.keyframe,
+    send: async (picture, { seq, capturedAtUs }) => {
       const s = current.stats
       const ack = waitForAck()
-      post({ type: 'frame', seq, capturedAtUs, encodeMs, jpeg, skippedBusy: s.skippedBusy, skippedPace: s.skippedPace }, [jpeg])
+      post({ type: 'frame', seq, capturedAtUs, ...picture, skippedBusy: s.skippedBusy, skippedPace: s.skippedPace }, [picture.payload])
       await ack
     },
     onError: (e) => post({ type: 'error', message: e instanceof Error ? e.message : String(e) })
@@ -133,14 +85,10 @@ async function encodeBitmap(m: Extract<ToWorker, { type: 'bitmap' }>): Promise<v
     post({ type: 'failed', id: m.id, message: 'the encoder is not running' })
     return
   }
-  const t0 = performance.now()
   try {
-    enc.draw(m.bitmap, m.bitmap.width, m.bitmap.height)
-    m.bitmap.close()
-    const jpeg = await enc.encode()
-    post({ type: 'encoded', id: m.id, encodeMs: performance.now() - t0, jpeg }, [jpeg])
+    const picture = await enc.encode(m.bitmap, m.timestampUs)
+    post({ type: 'encoded', id: m.id, picture }, picture ? [picture.payload] : [])
   } catch (e) {
-    m.bitmap.close()
     post({ type: 'failed', id: m.id, message: e instanceof Error ? e.message : String(e) })
   }
 }
@@ -152,16 +100,23 @@ scope.onmessage = (event: MessageEvent<ToWorker>) => {
       startStream(m)
       break
     case 'start-bitmaps':
-      encoder = new JpegEncoder(m)
+      startEncoder(m)
       break
     case 'bitmap':
       void encodeBitmap(m)
       break
     case 'ack':
+      encoder?.want(m)
       releaseAck()
+      break
+    case 'want':
+      encoder?.want(m)
       break
     case 'quality':
       encoder?.setQuality(m.quality)
+      break
+    case 'bitrate':
+      encoder?.setBitrate(m.bitrateBps)
       break
     case 'stop':
       loop?.stop()
@@ -169,6 +124,7 @@ scope.onmessage = (event: MessageEvent<ToWorker>) => {
       releaseAck()
       void reader?.cancel().catch(() => undefined)
       reader = null
+      encoder?.close()
       encoder = null
       break
   }

@@ -63,7 +63,7 @@ export function WatchWindow() {
       <WatchForm active={active} busy={busy} onConnect={(t) => void connect(t)} onDisconnect={() => void disconnect()} />
       <StateBanner status={status} />
       {status.state === 'pairing' ? <PairingPrompt key={`${status.host}:${status.port}:${status.attempt}`} address={formatHostPort(status.host, status.port)} /> : null}
-      <Viewer state={status.state} label={status.host ? formatHostPort(status.host, status.port) : 'framecast'} />
+      <Viewer state={status.state} info={status.info} label={status.host ? formatHostPort(status.host, status.port) : 'framecast'} />
       <details className="more">
         <summary>Paired broadcasters</summary>
         <DeviceList role="broadcaster" title="Broadcasters this device paired with" empty="None yet: the first connection to a private broadcaster asks for its code." />
