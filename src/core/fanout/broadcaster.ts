@@ -30,7 +30,8 @@ import { formatHostPort } from '../../shared/address'
 import { NewestSlot } from '../../shared/newest'
 import { FramecastError, fromSocketError } from '../errors'
 import { monoMs, RateMeter } from '../../shared/stats'
-import { classicJpegFraming, classicPickleFraming } from './classic-framing'
+import type { ClassicPrefix } from '../../shared/classic'
+import { classicFraming, classicJpegFraming, classicPickleFraming } from './classic-framing'
 import { ConversionStage } from './conversion'
 import type { Framing, FramingName, Heard, ViewerTalk } from './framing'
 import { nativeFraming } from './native-framing'
@@ -62,7 +63,7 @@ export interface BroadcasterOptions {
   maxViewers?: number
   /**
    * Largest message (bytes) sent to a viewer, header excluded; bounds the frames send() accepts. Default: the
-   * framing's (DEFAULT_MAX_MESSAGE_BYTES, the viewers' default limit; PICKLE_MAX_MESSAGE_BYTES for classic pickle).
+   * framing's (DEFAULT_MAX_MESSAGE_BYTES, the viewers' default limit; the classic limit of src/shared/classic.ts).
    */
   maxMessageBytes?: number
   /** A connection that has not sent a valid preamble by then is closed with HANDSHAKE_TIMEOUT. Default 5 s. */
@@ -76,6 +77,8 @@ export interface BroadcasterOptions {
    * 'classic-pickle', the classic OpenCV-script format with JPEG or pickled BGR payloads (classic-framing.ts).
    */
   framing?: FramingName
+  /** Classic framings: how each message's length is written. Default "Q" (8 bytes, little-endian). */
+  classicPrefix?: ClassicPrefix
 }
 
 export interface BroadcastFrame {
@@ -223,7 +226,7 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
    */
   static async listen(options: BroadcasterOptions): Promise<Broadcaster> {
     const port = options.port ?? DEFAULT_PORT
-    const wire = resolveFraming(options.framing ?? 'native')
+    const wire = resolveFraming(options.framing ?? 'native', options.classicPrefix)
     checkInfo(options.info)
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new FramecastError('INVALID_ARGUMENT', `Port ${port} is not between 0 and 65535`)
@@ -261,7 +264,7 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
   }
 
   /** The limits in force, defaults filled in. */
-  get limits(): Required<Omit<BroadcasterOptions, 'host' | 'port' | 'info' | 'framing'>> {
+  get limits(): Required<Omit<BroadcasterOptions, 'host' | 'port' | 'info' | 'framing' | 'classicPrefix'>> {
     return {
       maxViewers: this.maxViewers,
       maxMessageBytes: this.maxMessageBytes,
@@ -634,10 +637,11 @@ function listenOn(host: string, port: number): Promise<net.Server> {
   })
 }
 
-function resolveFraming(framing: FramingName): Framing {
+function resolveFraming(framing: FramingName, classicPrefix: ClassicPrefix | undefined): Framing {
   if (!Object.prototype.hasOwnProperty.call(FRAMINGS, framing)) {
     throw new FramecastError('INVALID_ARGUMENT', `Framing ${String(framing)} is not one of ${Object.keys(FRAMINGS).join(', ')}`)
   }
+  if (framing !== 'native' && classicPrefix !== undefined) return classicFraming(framing, classicPrefix)
   return FRAMINGS[framing]
 }
 

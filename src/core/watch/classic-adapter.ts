@@ -3,6 +3,7 @@
 // There is no stream description on the wire, so the first frame (and each change of size) describes it; frames carry
 // no capture time, so latency is unknown.
 
+import type { ClassicPrefixChoice } from '../../shared/classic'
 import type { StreamInfo } from '../../shared/protocol'
 import { type ClassicFrame, ClassicReceiver } from '../classic/classic-receiver'
 import { encodePreamble } from '../codec/codec'
@@ -10,9 +11,15 @@ import { FramecastError } from '../errors'
 import { FirstBytes } from './first-bytes'
 import type { StreamAdapter, StreamSink } from './stream-adapter'
 
-export interface ClassicAdapterOptions {
-  /** Largest message accepted, bytes; checked at each 8-byte length prefix before buffering. */
+/** How a classic stream is read: its length prefix and its size limit. */
+export interface ClassicReading {
+  /** The sender's length prefix, or 'auto' to tell it from the first messages. Default 'auto'. */
+  prefix?: ClassicPrefixChoice
+  /** Largest message accepted, bytes; checked at each length prefix before buffering. */
   maxMessageBytes: number
+}
+
+export interface ClassicAdapterOptions extends ClassicReading {
   /** The next arrival number for a frame (classic frames carry none); the lifecycle keeps counting across connections. */
   nextSeq: () => number
 }
@@ -45,9 +52,10 @@ export class ClassicAdapter implements StreamAdapter {
     options: ClassicAdapterOptions
   ) {
     this.nextSeq = options.nextSeq
-    this.first = new FirstBytes(options.maxMessageBytes)
+    this.first = new FirstBytes()
     this.receiver = new ClassicReceiver({
       maxMessageBytes: options.maxMessageBytes,
+      prefix: options.prefix ?? 'auto',
       onFrame: (f) => this.deliver(f),
       onError: (e) => this.fail(e)
     })

@@ -58,7 +58,7 @@ export class NativeAdapter implements StreamAdapter {
     options: NativeAdapterOptions
   ) {
     this.decoder = new Decoder({ expectRole: 'broadcaster', maxMessageBytes: options.maxMessageBytes })
-    this.first = new FirstBytes(options.maxMessageBytes)
+    this.first = new FirstBytes()
     this.clock = options.clock
     this.deviceName = options.deviceName
   }
