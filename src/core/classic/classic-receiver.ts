@@ -30,6 +30,8 @@ export interface ClassicReceiverOptions {
   prefix?: ClassicPrefixChoice
   /** Quality of the JPEG made from pickled pixels. */
   jpegQuality?: number
+  /** The length prefix is known: the stream is a classic one (called once, before any frame). */
+  onRecognised?: (prefix: ClassicPrefix) => void
   onFrame: (frame: ClassicFrame) => void
   /** A message could not be used; the stream should end. Called at most once. */
   onError: (error: FramecastError) => void
@@ -104,6 +106,7 @@ export class ClassicReceiver {
     this.detector = null
     if ('error' in verdict) return this.fail(verdict.error)
     this.decoder = new ClassicDecoder({ prefix: verdict.prefix, maxMessageBytes: this.maxMessageBytes })
+    this.options.onRecognised?.(verdict.prefix)
     for (const c of held) this.decode(c)
   }
 

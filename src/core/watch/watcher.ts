@@ -289,6 +289,9 @@ export class Watcher extends EventEmitter<WatcherEvents> {
       heard: () => {
         if (current()) this.lastHeardAt = monoMs()
       },
+      introduced: () => {
+        if (current()) this.clearTimer('handshakeTimer')
+      },
       described: (info) =>
         this.guard(() => {
           if (current()) this.described(info)
@@ -372,7 +375,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     this.current.info = info
     this.current.format = this.stream?.format ?? this.current.format
     this.emit('info', info)
-    if (this.handshakeTimer !== null) {
+    if (this.current.state !== 'live' && this.current.state !== 'stalled') {
       this.clearTimer('handshakeTimer')
       this.lastFrameAt = monoMs()
       this.setState('live', null)
