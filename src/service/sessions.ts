@@ -131,10 +131,19 @@ interface Compat {
   mjpeg: MjpegServer | null
 }
 
-/** broadcast:start `classic`: the broadcast port speaks the classic OpenCV-script format instead of Framecast. */
+/**
+ * broadcast:start `classic`: the broadcast port speaks the classic OpenCV-script format instead of Framecast, with
+ * the request's length prefix and size limit (`classicPrefix`, `maxMessageBytes`).
+ */
 function listenBroadcaster(request: ValidRequestOf<'broadcast:start'>, info: StreamInfo, maxMessageBytes: number | undefined): Promise<Broadcaster> {
   const framing = framingForClassicMode(request.classic)
-  return Broadcaster.listen({ host: request.host, port: request.port, info, framing, ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}) })
+  const classic = request.classic === 'off' ? {} : { classicPrefix: request.classicPrefix, ...(request.maxMessageBytes !== null ? { maxMessageBytes: request.maxMessageBytes } : {}) }
+  return Broadcaster.listen({ host: request.host, port: request.port, info, framing, ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}), ...classic })
+}
+
+/** Whether two broadcast:start requests put the same format on the wire (so a running broadcaster can stay). */
+function sameWire(a: ValidRequestOf<'broadcast:start'>, b: ValidRequestOf<'broadcast:start'>): boolean {
+  return a.classic === b.classic && (a.classic === 'off' || (a.classicPrefix === b.classicPrefix && a.maxMessageBytes === b.maxMessageBytes))
 }
 
 /** broadcast:start `mjpegPort`: HTTP MJPEG on its own port; the running server is kept when the port stays. */
@@ -153,13 +162,18 @@ function sendFrame(s: BroadcastSession, frame: BroadcastFrame): number {
   return viewers + s.compat.mjpeg.stats().clients
 }
 
-/** watch:start `mode`: 'auto' tells Framecast and classic senders apart; 'native' and 'classic' insist on one. */
+/**
+ * watch:start `mode`: 'auto' tells Framecast and classic senders apart; 'native' and 'classic' insist on one. A
+ * classic sender is read with `classicPrefix`; `maxMessageBytes` (or the host's) bounds what either may send.
+ */
 function createWatcherFor(request: ValidRequestOf<'watch:start'>, maxMessageBytes: number | undefined): Watcher {
+  const limit = request.maxMessageBytes ?? maxMessageBytes
   return new Watcher({
     host: request.host,
     port: request.port,
     mode: request.mode,
-    ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {})
+    classicPrefix: request.classicPrefix,
+    ...(limit !== undefined ? { maxMessageBytes: limit } : {})
   })
 }
 
@@ -252,7 +266,7 @@ export class Sessions {
   private async startBroadcast(peer: Peer, req: ValidRequestOf<'broadcast:start'>): Promise<BroadcastStatus> {
     const info: StreamInfo = { codec: 'jpeg', width: req.width, height: req.height, fps: req.fps, name: req.name }
     const existing = this.broadcasts.get(peer.id)
-    if (existing && existing.host === req.host && existing.request.port === req.port && existing.request.classic === req.classic) {
+    if (existing && existing.host === req.host && existing.request.port === req.port && sameWire(existing.request, req)) {
       // Same address: new capture settings reach the viewers as a fresh INFO, nobody is disconnected.
       existing.broadcaster.setInfo(info)
       existing.request = req

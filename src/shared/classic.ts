@@ -32,7 +32,7 @@ export interface PrefixLayout {
   littleEndian: boolean
   /** The largest length it can carry. */
   max: number
-  /** How Python's struct module writes it, the standard-size form first ("<L", ">L", …). */
+  /** How Python's struct format strings spell it, the most common spelling first ("Q", "<L", ">L", …). */
   struct: readonly string[]
   /** For people: "4-byte little-endian (struct "<L", "I"; "L" on Windows)". */
   label: string
@@ -46,12 +46,12 @@ export function describePrefix(prefix: ClassicPrefix): string {
 }
 
 export const PREFIX_LAYOUTS: Readonly<Record<ClassicPrefix, PrefixLayout>> = {
-  u64le: { bytes: 8, littleEndian: true, max: Number.MAX_SAFE_INTEGER, struct: ['<Q', 'Q'], label: '8-byte little-endian (struct "Q"; "L" on Linux and macOS)' },
+  u64le: { bytes: 8, littleEndian: true, max: Number.MAX_SAFE_INTEGER, struct: ['Q', '<Q'], label: '8-byte little-endian (struct "Q"; "L" on Linux and macOS)' },
   u32le: { bytes: 4, littleEndian: true, max: 0xffff_ffff, struct: ['<L', '<I', 'I'], label: '4-byte little-endian (struct "<L", "I"; "L" on Windows)' },
   u32be: { bytes: 4, littleEndian: false, max: 0xffff_ffff, struct: ['>L', '!L', '>I', '!I'], label: '4-byte big-endian (struct ">L", "!L", "!I")' },
-  u64be: { bytes: 8, littleEndian: false, max: Number.MAX_SAFE_INTEGER, struct: ['>Q', '!Q'], label: '8-byte big-endian (struct "!Q", ">Q")' },
-  u16le: { bytes: 2, littleEndian: true, max: 0xffff, struct: ['<H', 'H'], label: '2-byte little-endian (struct "H")' },
-  u16be: { bytes: 2, littleEndian: false, max: 0xffff, struct: ['>H', '!H'], label: '2-byte big-endian (struct "!H", ">H")' }
+  u64be: { bytes: 8, littleEndian: false, max: Number.MAX_SAFE_INTEGER, struct: ['!Q', '>Q'], label: '8-byte big-endian (struct "!Q", ">Q")' },
+  u16le: { bytes: 2, littleEndian: true, max: 0xffff, struct: ['H', '<H'], label: '2-byte little-endian (struct "H")' },
+  u16be: { bytes: 2, littleEndian: false, max: 0xffff, struct: ['!H', '>H'], label: '2-byte big-endian (struct "!H", ">H")' }
 }
 
 /** The widest prefix, bytes. */

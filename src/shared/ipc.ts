@@ -4,6 +4,7 @@
 
 import * as v from 'valibot'
 import { BindHostSchema, HostSchema, PortSchema } from './address'
+import { ClassicPrefixChoiceSchema, ClassicPrefixSchema, DEFAULT_CLASSIC_PREFIX, MessageLimitSchema } from './classic'
 import { DEFAULT_MAX_MESSAGE_BYTES, isJpeg } from './protocol'
 import {
   type BroadcastStatus,
@@ -44,6 +45,9 @@ export const requestSchemas = {
     height: v.pipe(v.number(), v.integer(), v.minValue(16), v.maxValue(4320)),
     fps: v.pipe(v.number(), v.minValue(1), v.maxValue(120)),
     classic: v.optional(ClassicModeSchema, 'off'),
+    /** Classic: how each message's length is written, and the largest message (bytes; null: 32 MiB). */
+    classicPrefix: v.optional(ClassicPrefixSchema, DEFAULT_CLASSIC_PREFIX),
+    maxMessageBytes: v.optional(v.nullable(MessageLimitSchema), null),
     mjpegPort: v.optional(v.nullable(PortSchema), null)
   }),
   'broadcast:stop': v.strictObject({}),
@@ -56,7 +60,10 @@ export const requestSchemas = {
   'watch:start': v.strictObject({
     host: HostSchema,
     port: PortSchema,
-    mode: v.optional(WatchModeSchema, 'auto')
+    mode: v.optional(WatchModeSchema, 'auto'),
+    /** A classic sender's length prefix ('auto': told from its first messages), and the largest message (bytes; null: the format's). */
+    classicPrefix: v.optional(ClassicPrefixChoiceSchema, 'auto'),
+    maxMessageBytes: v.optional(v.nullable(MessageLimitSchema), null)
   }),
   'watch:stop': v.strictObject({}),
   'app:open': v.strictObject({ role: v.picklist(['broadcast', 'watch']) })

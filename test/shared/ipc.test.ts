@@ -38,7 +38,8 @@ describe('parseRequest', () => {
     const start = parseRequest('broadcast:start', good['broadcast:start'])
     expect(start).toMatchObject({ ok: true, value: { classic: 'off', mjpegPort: null } })
     const watch = parseRequest('watch:start', { host: '  [fe80::1%eth0] ', port: 1 })
-    expect(watch).toEqual({ ok: true, value: { host: 'fe80::1%eth0', port: 1, mode: 'auto' } })
+    expect(watch).toEqual({ ok: true, value: { host: 'fe80::1%eth0', port: 1, mode: 'auto', classicPrefix: 'auto', maxMessageBytes: null } })
+    expect(start).toMatchObject({ ok: true, value: { classicPrefix: 'u64le', maxMessageBytes: null } })
   })
 
   function expectRejected(channel: RequestChannel, payload: unknown, field: string): void {
@@ -115,6 +116,20 @@ describe('parseRequest', () => {
     expectRejected('broadcast:start', { ...start, mjpegPort: 70000 }, 'mjpegPort')
     expectRejected('watch:start', { host: 'localhost', port: 9999, mode: 'fast' }, 'mode')
     expectRejected('app:open', { role: 'admin' }, 'role')
+  })
+
+  it('takes a classic length prefix and size limit, and refuses others, naming the field', () => {
+    const start = good['broadcast:start'] as object
+    const watch = { host: 'localhost', port: 9999 }
+    expect(parseRequest('watch:start', { ...watch, classicPrefix: 'u32be', maxMessageBytes: 64 * 1024 * 1024 })).toMatchObject({ ok: true })
+    expect(parseRequest('broadcast:start', { ...start, classic: 'jpeg', classicPrefix: 'u16le', maxMessageBytes: 1024 * 1024 })).toMatchObject({ ok: true })
+    // A broadcast writes one prefix: 'auto' is for watching.
+    expectRejected('broadcast:start', { ...start, classicPrefix: 'auto' }, 'classicPrefix')
+    for (const classicPrefix of ['Q', 'u24le', '', 8]) expectRejected('watch:start', { ...watch, classicPrefix }, 'classicPrefix')
+    for (const maxMessageBytes of [0, 1024 * 1024 - 1, 1024 * 1024 * 1024 + 1, 1.5, '32']) {
+      expectRejected('watch:start', { ...watch, maxMessageBytes }, 'maxMessageBytes')
+      expectRejected('broadcast:start', { ...start, maxMessageBytes }, 'maxMessageBytes')
+    }
   })
 
   it('rejects a payload that is not an object', () => {
