@@ -5,11 +5,13 @@ import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_VIEWERS, DEFAULT_PORT, INFO_MAX_NAME_BYTES, nowUs } from '../shared/protocol'
 import { Broadcaster } from '../core/fanout/broadcaster'
+import { FramecastError } from '../core/errors'
 import { framingForClassicMode } from '../core/fanout/framing'
+import { DEFAULT_CLASSIC_PREFIX, PREFIX_LAYOUTS } from '../shared/classic'
 import { formatHostPort } from '../shared/address'
 import { jpegSize } from '../core/jpeg/jpeg'
 import { MJPEG_STREAM_PATH, MjpegServer } from '../core/mjpeg/mjpeg-server'
-import { EXIT_CODES_HELP, Exit, type Io, parseNumber, portOption, StatusLine, UsageError } from './common'
+import { EXIT_CODES_HELP, Exit, frameLimitOption, type Io, parseNumber, portOption, prefixOption, StatusLine, UsageError } from './common'
 import { openSource } from './sources'
 
 export const BROADCAST_HELP = `Usage: framecast broadcast --source <file.mjpeg | folder | -> [options]
@@ -28,6 +30,10 @@ Serving:
   --classic[=pickle|jpeg]
                       speak the classic OpenCV-script format on --port instead of Framecast:
                       pickle (default) for receivers that call pickle.loads, jpeg for cv2.imdecode
+  --prefix P          with --classic: the length prefix the receivers unpack, as their struct format writes it:
+                      Q (default, the tutorial's; "L" on Linux), <L (Windows "L"; also I), >L (also !L), !Q, H, !H
+  --max-frame-mib N   with --classic: largest frame sent, MiB (1 to 1024; default 32, a pickled 4K frame is 25);
+                      larger frames are skipped and counted
   --mjpeg-port N      also serve http://HOST:N${MJPEG_STREAM_PATH} and /snapshot.jpg (0 picks a port)
   --max-viewers N     viewers per server (default ${DEFAULT_MAX_VIEWERS})
   --name TEXT         name shown to Framecast viewers (default "framecast")
@@ -51,6 +57,8 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
       classic: { type: 'string' },
+      prefix: { type: 'string' },
+      'max-frame-mib': { type: 'string' },
       'mjpeg-port': { type: 'string' },
       'max-viewers': { type: 'string' },
       name: { type: 'string' },
@@ -71,6 +79,11 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
   if (classic !== undefined && classic !== 'pickle' && classic !== 'jpeg') {
     throw new UsageError(`--classic takes pickle or jpeg, not "${String(classic)}"`)
   }
+  const classicPrefix = prefixOption(values.prefix, false)
+  const maxMessageBytes = frameLimitOption(values['max-frame-mib'])
+  if (classic === undefined && (classicPrefix !== undefined || maxMessageBytes !== undefined)) {
+    throw new UsageError('--prefix and --max-frame-mib go with --classic')
+  }
   const name = values.name ?? 'framecast'
   if (Buffer.byteLength(name) > INFO_MAX_NAME_BYTES) throw new UsageError(`--name is longer than ${INFO_MAX_NAME_BYTES} bytes`)
 
@@ -83,10 +96,19 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
   const info = { codec: 'jpeg' as const, ...size, fps, name }
 
   const framing = framingForClassicMode(classic ?? 'off')
-  const server = await Broadcaster.listen({ port, info, maxViewers, framing, ...(values.host !== undefined ? { host: values.host } : {}) })
+  const server = await Broadcaster.listen({
+    port,
+    info,
+    maxViewers,
+    framing,
+    ...(classicPrefix !== undefined ? { classicPrefix } : {}),
+    ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}),
+    ...(values.host !== undefined ? { host: values.host } : {})
+  })
   let mjpeg: MjpegServer | null = null
   try {
-    io.stdout.write(`listening on ${formatHostPort(server.host, server.port)} (${classic ? `classic ${classic}` : 'framecast'})\n`)
+    const kind = classic ? `classic ${classic}, prefix "${PREFIX_LAYOUTS[classicPrefix ?? DEFAULT_CLASSIC_PREFIX].struct[0]}"` : 'framecast'
+    io.stdout.write(`listening on ${formatHostPort(server.host, server.port)} (${kind})\n`)
     if (mjpegPort !== undefined) {
       mjpeg = await MjpegServer.listen({ port: mjpegPort, maxClients: maxViewers, ...(values.host !== undefined ? { host: values.host } : {}) })
       io.stdout.write(`mjpeg on http://${formatHostPort(mjpeg.host, mjpeg.port)}${MJPEG_STREAM_PATH}\n`)
@@ -102,6 +124,7 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
   const interval = 1000 / fps
   let due = performance.now()
   let sent = 0
+  let tooLarge = 0
   let current: Buffer = first.value
   for (;;) {
     if (source.paced) {
@@ -115,12 +138,19 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
       Object.assign(info, s)
       server.setInfo(info)
     }
-    server.send({ capturedAtUs: nowUs(), payload: current })
+    try {
+      server.send({ capturedAtUs: nowUs(), payload: current })
+    } catch (e) {
+      // A JPEG larger than a classic prefix or limit can carry is skipped, as a pickle that would be is.
+      if (!(e instanceof FramecastError && e.code === 'INVALID_ARGUMENT')) throw e
+      tooLarge++
+    }
     mjpeg?.send(current)
     sent++
     const t = server.stats()
     const mj = mjpeg === null ? '' : ` · mjpeg ${mjpeg.stats().clients}`
-    status.update(`sent ${sent} · viewers ${server.viewers().length}${mj} · ${t.fps} fps · ${t.kbps} kbps · replaced for slow viewers ${t.replaced}`)
+    const skipped = tooLarge + t.conversionFailures > 0 ? ` · too large or unreadable ${tooLarge + t.conversionFailures}` : ''
+    status.update(`sent ${sent} · viewers ${server.viewers().length}${mj} · ${t.fps} fps · ${t.kbps} kbps · replaced for slow viewers ${t.replaced}${skipped}`)
     const next = await Promise.race([frames.next(), io.interrupted.then(() => null)])
     if (next === null || next.done || stopped) break
     current = next.value

@@ -6,9 +6,10 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import * as v from 'valibot'
 import { HostSchema, readPort, splitHostPort } from '../shared/address'
+import type { ErrorCode } from '../shared/protocol'
 import type { WatchMode } from '../shared/status'
 import { Watcher, type WatchedFrame } from '../core/watch/watcher'
-import { EXIT_CODES_HELP, Exit, type Io, parseNumber, StatusLine, UsageError } from './common'
+import { EXIT_CODES_HELP, Exit, frameLimitOption, type Io, parseNumber, prefixOption, StatusLine, UsageError } from './common'
 
 export const WATCH_HELP = `Usage: framecast watch HOST:PORT [options]
 
@@ -17,6 +18,10 @@ Watches a Framecast broadcaster, or a classic OpenCV sender script (pickle or JP
   HOST:PORT           e.g. 192.168.1.20:9999, camera.local:9999, [fe80::1%eth0]:9999
   --classic           the peer is a classic OpenCV sender (default: tell from its first bytes)
   --native            the peer must be a Framecast broadcaster
+  --prefix P          a classic sender's length prefix, as its struct.pack format writes it: Q (the tutorial's;
+                      "L" on Linux), <L (Windows "L"; also I), >L (also !L, !I), !Q, H, !H — default auto, told
+                      from its first messages
+  --max-frame-mib N   largest frame accepted, MiB (1 to 1024; default 32 from a classic sender, 8 from Framecast)
   --frames N          stop after N frames (default: until Ctrl-C)
   --out DIR | -       write each frame as DIR/frame-000001.jpg ..., or - for an MJPEG stream on standard output
   --json              end with one JSON line on standard output:
@@ -31,6 +36,12 @@ Watches a Framecast broadcaster, or a classic OpenCV sender script (pickle or JP
 Lost connections are retried until the frame count, the timeout or Ctrl-C.
 
 ${EXIT_CODES_HELP}`
+
+/** What to do about the errors an option can fix, in this command's words. */
+const HINTS: Partial<Record<ErrorCode, string>> = {
+  MESSAGE_TOO_LARGE: ' — raise the limit with --max-frame-mib',
+  BAD_LENGTH_PREFIX: ' — give the sender\'s prefix with --prefix, or --prefix auto'
+}
 
 /**
  * The HOST:PORT argument: "192.168.1.20:9999", "camera.local:9999", "[fe80::1%eth0]:9999" (split by splitHostPort,
@@ -54,6 +65,8 @@ export async function watch(argv: string[], io: Io): Promise<number> {
     options: {
       classic: { type: 'boolean' },
       native: { type: 'boolean' },
+      prefix: { type: 'string' },
+      'max-frame-mib': { type: 'string' },
       frames: { type: 'string' },
       out: { type: 'string' },
       json: { type: 'boolean' },
@@ -70,13 +83,22 @@ export async function watch(argv: string[], io: Io): Promise<number> {
   const { host, port } = parseAddress(positionals[0]!)
   if (values.classic && values.native) throw new UsageError('--classic and --native exclude each other')
   const mode: WatchMode = values.classic ? 'classic' : values.native ? 'native' : 'auto'
+  const classicPrefix = prefixOption(values.prefix, true)
+  if (classicPrefix !== undefined && values.native) throw new UsageError('--prefix is for classic senders, not with --native')
+  const maxMessageBytes = frameLimitOption(values['max-frame-mib'])
   const limit = parseNumber('frames', values.frames, 1, Number.MAX_SAFE_INTEGER)
   const timeoutS = parseNumber('timeout', values.timeout, 0.1, 86_400, false)
   const out = values.out
   if (out === '-' && values.json) throw new UsageError('--out - and --json both use standard output; write frames to a folder instead')
   if (out !== undefined && out !== '-') await mkdir(out, { recursive: true })
 
-  const watcher = new Watcher({ host, port, mode })
+  const watcher = new Watcher({
+    host,
+    port,
+    mode,
+    ...(classicPrefix !== undefined ? { classicPrefix } : {}),
+    ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {})
+  })
   const status = new StatusLine(io.stderr, values.quiet ?? false)
   let frames = 0
   let bytes = 0
@@ -115,7 +137,7 @@ export async function watch(argv: string[], io: Io): Promise<number> {
       status.update(`${st.state} ${st.format ?? ''} · frames ${frames} · ${s.fps} fps · ${s.kbps} kbps · gaps ${s.gaps}${skipped}${lat}`)
     })
     watcher.on('state', (s) => {
-      if (s.state === 'error') finish(Exit.failed, s.error ? `${s.error.message} (${s.error.code})` : 'the watch failed')
+      if (s.state === 'error') finish(Exit.failed, s.error ? `${s.error.message} (${s.error.code})${HINTS[s.error.code] ?? ''}` : 'the watch failed')
       else if ((s.state === 'reconnecting' || s.state === 'lost') && s.error && !values.quiet) {
         status.update(`${s.state}: ${s.error.message}`)
       }
