@@ -9,11 +9,13 @@ export type Decoded<T> = { value: T } | { problem: string }
 
 const BACKSLASH = 0x5c
 
+/** The value of each byte as a hex digit, -1 for bytes that are not one: one lookup in the escape loops. */
+const HEX = new Int8Array(256).fill(-1)
+for (let c = 0; c < 10; c++) HEX[0x30 + c] = c
+for (let c = 0; c < 6; c++) HEX[0x61 + c] = HEX[0x41 + c] = 10 + c
+
 function hexDigit(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30
-  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10
-  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10
-  return -1
+  return HEX[c]!
 }
 
 /**
@@ -45,11 +47,25 @@ export function decodeRawUnicodeEscape(raw: Uint8Array): Decoded<Uint8Array> {
   let o = 0
   let i = 0
   while (i < raw.length) {
-    const c = raw[i]!
-    if (c !== BACKSLASH) {
-      out[o++] = c
-      i++
+    if (raw[i] !== BACKSLASH) {
+      // Everything up to the next backslash stands for itself: copied as a block (escapes are rare in pixel data).
+      const next = raw.indexOf(BACKSLASH, i)
+      const plain = next < 0 ? raw.length : next
+      out.set(raw.subarray(i, plain), o)
+      o += plain - i
+      i = plain
       continue
+    }
+    // The escape protocol 0 writes for every NUL, CR, LF, backslash and ^Z of the text ("\u00XX", six bytes for one:
+    // the whole text of a black picture) decoded in one step: a lone backslash before "u00" and two hex digits.
+    if (raw[i + 1] === 0x75 && raw[i + 2] === 0x30 && raw[i + 3] === 0x30 && i + 5 < raw.length) {
+      const hi = HEX[raw[i + 4]!]!
+      const lo = HEX[raw[i + 5]!]!
+      if ((hi | lo) >= 0) {
+        out[o++] = (hi << 4) | lo
+        i += 6
+        continue
+      }
     }
     let j = i
     while (j < raw.length && raw[j] === BACKSLASH) j++

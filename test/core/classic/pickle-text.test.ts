@@ -11,11 +11,19 @@ import { NUM_RUNS } from '../../support/runs'
 const text = (s: string): Uint8Array => Buffer.from(s, 'latin1')
 const hex = (d: Decoded<Uint8Array>): string => ('value' in d ? Buffer.from(d.value).toString('hex') : 'error')
 
+/** "\u00" and two characters that are mostly hex digits: the escape protocol 0 writes for NUL, CR, LF, "\\" and ^Z. */
+const latin1Escape = fc.tuple(fc.constantFrom(...'09afAFg\\'.split('')), fc.constantFrom(...'09afAFg\\'.split(''))).map(([a, b]) => `\\u00${a}${b}`)
+
 /** Lines rich in what the decoders treat specially: backslashes, u/U/x, hex and octal digits, quotes. */
 const line = fc
-  .array(fc.oneof({ arbitrary: fc.constantFrom(...'\\\\\\uUx0179afAF\'"nrtvab'.split('')), weight: 3 }, { arbitrary: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)), weight: 1 }), {
-    maxLength: 24
-  })
+  .array(
+    fc.oneof(
+      { arbitrary: fc.constantFrom(...'\\\\\\uUx0179afAF\'"nrtvab'.split('')), weight: 3 },
+      { arbitrary: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)), weight: 1 },
+      { arbitrary: latin1Escape, weight: 1 }
+    ),
+    { maxLength: 24 }
+  )
   .map((cs) => cs.join('').replace(/\n/g, ' '))
 
 /** Python's answers for each line: [raw_unicode_escape as latin-1 hex, escape_decode of the quoted line as hex]. */
