@@ -12,8 +12,8 @@
 import v8 from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { type PickleWork, readClassicPickle, writeNdarrayPickle } from '../src/core/classic/pickle'
-import { Op } from '../src/core/classic/pickle-ops'
 import { CLASSIC_DEFAULT_MAX_MESSAGE_BYTES, MIB } from '../src/shared/classic'
+import { escapeFlood, opcodeSoup, reencodeFlood, tuple1Flood } from '../test/support/hostile-pickles'
 
 v8.setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
@@ -23,67 +23,6 @@ const RUNS = 5
 function print(name: string, value: number, unit: string, baseline: number | null, goal: string): void {
   const round = (n: number): number => Math.round(n * 100) / 100
   console.log(JSON.stringify({ name, value: round(value), unit, baseline: baseline === null ? null : round(baseline), goal }))
-}
-
-function tuple1(): Buffer {
-  const b = Buffer.alloc(SIZE, Op.TUPLE1)
-  b.set([Op.PROTO, 4, Op.NONE])
-  return b
-}
-
-function reencode(): Buffer {
-  const text = Buffer.from('é'.repeat(8 * MIB), 'utf8')
-  const head = Buffer.concat([
-    Buffer.from([Op.PROTO, 2]),
-    Buffer.from('c_codecs\nencode\n', 'latin1'),
-    Buffer.from([Op.BINPUT, 0, Op.BINUNICODE]),
-    Buffer.from(Uint32Array.of(text.length).buffer),
-    text,
-    Buffer.from([Op.SHORT_BINUNICODE, 6]),
-    Buffer.from('latin1'),
-    Buffer.from([Op.TUPLE2, Op.BINPUT, 1, Op.NONE])
-  ])
-  const again = Buffer.from([Op.MARK, Op.BINGET, 0, Op.BINGET, 1, Op.REDUCE, Op.TUPLE, Op.TUPLE1, Op.TUPLE1])
-  const body = Buffer.alloc(SIZE - head.length - 1)
-  for (let at = 0; at + again.length <= body.length; at += again.length) again.copy(body, at)
-  return Buffer.concat([head, body, Buffer.from([Op.STOP])])
-}
-
-function escapes(): Buffer {
-  const unit = Buffer.from('\\u00ff', 'latin1')
-  const b = Buffer.alloc(SIZE)
-  b[0] = Op.UNICODE
-  for (let at = 1; at + unit.length < SIZE - 2; at += unit.length) unit.copy(b, at)
-  b.set([0x0a, Op.STOP], SIZE - 2)
-  return b
-}
-
-function soup(): Buffer {
-  const pieces = [
-    [Op.MARK],
-    [Op.TUPLE],
-    [Op.TUPLE1],
-    [Op.TUPLE3],
-    [Op.NONE],
-    [Op.NEWTRUE],
-    [Op.REDUCE],
-    [Op.BUILD],
-    [Op.MEMOIZE],
-    [Op.BINGET, 0],
-    [Op.BININT1, 7],
-    [Op.SHORT_BINBYTES, 1, 0x62],
-    ...['cnumpy\ndtype\n', 'Vu1\n', 'I01\n', 'p1\n'].map((t) => [...Buffer.from(t, 'latin1')])
-  ]
-  const b = Buffer.alloc(SIZE)
-  b.set([Op.PROTO, 4])
-  let seed = 13
-  for (let at = 2; at < SIZE; ) {
-    seed = (seed * 1103515245 + 12345) >>> 0
-    const p = pieces[seed % pieces.length]!
-    b.set(p.slice(0, SIZE - at), at)
-    at += p.length
-  }
-  return b
 }
 
 /** Median time (ms) and the memory it left allocated (MB, JS heap and buffers) of `read` over RUNS runs. */
@@ -113,10 +52,10 @@ function refuse(bytes: Buffer): PickleWork {
 }
 
 const inputs: Array<[string, Buffer]> = [
-  ['tuple1', tuple1()],
-  ['reencode', reencode()],
-  ['escapes', escapes()],
-  ['soup', soup()]
+  ['tuple1', tuple1Flood(SIZE)],
+  ['reencode', reencodeFlood(8 * MIB, SIZE)],
+  ['escapes', escapeFlood(SIZE)],
+  ['soup', opcodeSoup(SIZE)]
 ]
 for (const [name, bytes] of inputs) {
   const copy = measure(() => void Buffer.from(bytes))

@@ -20,6 +20,7 @@ import {
 import { Op } from '../../../src/core/classic/pickle-ops'
 import { FramecastError } from '../../../src/core/errors'
 import { FIXTURES, hasNumpy, pattern, PYTHON } from '../../support/python'
+import { escapeFlood, reencodeFlood, SOUP_PIECES, tuple1Flood } from '../../support/hostile-pickles'
 import { NUM_RUNS } from '../../support/runs'
 
 const fixture = (name: string): Buffer => readFileSync(join(FIXTURES, name))
@@ -367,8 +368,7 @@ describe('the work budget', () => {
 
   // 8 MiB of TUPLE1 after NONE made the heap grow by 800 MB and took seconds before the budget.
   it('stops 8 MiB of TUPLE1 after NONE within the opcode budget', () => {
-    const soup = Buffer.alloc(8 * 1024 * 1024, Op.TUPLE1)
-    soup.set([Op.PROTO, 4, Op.NONE])
+    const soup = tuple1Flood(8 * 1024 * 1024)
     const work = newWork()
     const err = errorOf(() => readClassicPickle(soup, { maxBytes: 32 << 20, work }))
     expect(err?.code).toBe('UNSUPPORTED_PICKLE')
@@ -380,23 +380,19 @@ describe('the work budget', () => {
   it('converts a large string in the memo once, however often it is encoded again', () => {
     // memo 0 = _codecs.encode, memo 1 = (a 1 MiB str of "é", 'latin1'); then "get 0, get 1, REDUCE" over and over:
     // each REDUCE would copy half a MiB out of the UTF-8 if nothing were kept.
-    const text = Buffer.from('é'.repeat(1 << 19), 'utf8')
-    const head = Buffer.concat([
-      Buffer.from([Op.PROTO, 2]),
-      Buffer.from('c_codecs\nencode\n', 'latin1'),
-      Buffer.from([Op.BINPUT, 0, Op.BINUNICODE]),
-      Buffer.from(Uint32Array.of(text.length).buffer),
-      text,
-      Buffer.from([Op.SHORT_BINUNICODE, 6]),
-      Buffer.from('latin1'),
-      Buffer.from([Op.TUPLE2, Op.BINPUT, 1, Op.NONE])
-    ])
-    const again = Buffer.from([Op.MARK, Op.BINGET, 0, Op.BINGET, 1, Op.REDUCE, Op.TUPLE, Op.TUPLE1, Op.TUPLE1])
-    const pickle = Buffer.concat([head, ...Array.from({ length: 200 }, () => again), Buffer.from([Op.STOP])])
+    const pickle = reencodeFlood(1 << 19, (1 << 20) + 200 * 9)
     const work = newWork()
     expect(errorOf(() => readClassicPickle(pickle, { maxBytes: 32 << 20, work }))?.code).toBe('UNSUPPORTED_PICKLE')
     expect(work.opcodes).toBeGreaterThan(100)
-    expect(work.copiedBytes).toBe(text.length)
+    expect(work.copiedBytes).toBe(1 << 20)
+  })
+
+  it('decodes a protocol 0 str made only of escapes within the copy budget, and refuses it for not being an image', () => {
+    const pickle = escapeFlood(1 << 20)
+    const work = newWork()
+    expect(errorOf(() => readClassicPickle(pickle, { maxBytes: 32 << 20, work }))?.message).toMatch(/not an image array/)
+    expect(work.copiedBytes).toBeGreaterThan(0)
+    expect(work.copiedBytes).toBeLessThanOrEqual(pickleCopyBudget(pickle.length))
   })
 
   it('reads every image fixture well within the budget', () => {
@@ -413,53 +409,7 @@ describe('the work budget', () => {
    * them), plus a few it does not, repeated up to thousands of times — whatever they build.
    */
   const argument = fc.oneof(
-    fc.constantFrom(
-      'cnumpy\nndarray\n',
-      'cnumpy\ndtype\n',
-      'cnumpy.core.multiarray\n_reconstruct\n',
-      'c_codecs\nencode\n',
-      'cbuiltins\nbytearray\n',
-      'cos\nsystem\n',
-      'I01\n',
-      'I00\n',
-      'I3\n',
-      'L-1L\n',
-      'Vlatin1\n',
-      'Vu1\n',
-      'V|\n',
-      "S'\\xff\\xd8\\xff'\n",
-      'p0\n',
-      'g0\n'
-    ).map((t) => Buffer.from(t, 'latin1')),
-    fc.constantFrom(
-      [Op.MARK],
-      [Op.TUPLE],
-      [Op.EMPTY_TUPLE],
-      [Op.TUPLE1],
-      [Op.TUPLE2],
-      [Op.TUPLE3],
-      [Op.NONE],
-      [Op.NEWTRUE],
-      [Op.NEWFALSE],
-      [Op.REDUCE],
-      [Op.BUILD],
-      [Op.MEMOIZE],
-      [Op.BININT1, 1],
-      [Op.BININT1, 3],
-      [Op.BININT, 0xff, 0xff, 0xff, 0xff],
-      [Op.BININT2, 0x10, 0x00],
-      [Op.BINPUT, 0],
-      [Op.BINGET, 0],
-      [Op.BINGET, 1],
-      [Op.SHORT_BINBYTES, 1, 0x62],
-      [Op.SHORT_BINBYTES, 3, 0xff, 0xd8, 0xff],
-      [Op.SHORT_BINUNICODE, 2, 0x75, 0x31],
-      [Op.SHORT_BINUNICODE, 1, 0x43],
-      [Op.STACK_GLOBAL],
-      [Op.FRAME, 4, 0, 0, 0, 0, 0, 0, 0],
-      [0x61], // APPEND: refused
-      [0x81] // NEWOBJ: refused
-    ).map((b) => Buffer.from(b)),
+    fc.constantFrom(...SOUP_PIECES),
     fc.uint8Array({ minLength: 1, maxLength: 4 }).map((b) => Buffer.from(b))
   )
   const soup = fc.record({
