@@ -11,6 +11,7 @@
 // input's bytes (the pixels of a protocol 0–2 pickle are copied out of their text once, and once more when they are
 // in Fortran order); beyond it the pickle is refused.
 
+import { isUtf8 } from 'node:buffer'
 import { DEFAULT_MAX_MESSAGE_BYTES, isJpeg } from '../../shared/protocol'
 import { FramecastError } from '../errors'
 import { Op } from './pickle-ops'
@@ -136,8 +137,6 @@ const MAX_DECIMAL_BYTES = 32
 const MAX_SIDE = 65_535
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
-/** Any UTF-16 code unit beyond latin-1 (surrogates included). */
-const NOT_LATIN1 = /[\u0100-\uffff]/
 
 const refuse = (why: string): FramecastError => new FramecastError('UNSUPPORTED_PICKLE', `Refused a pickle: ${why}`)
 /** The reader always has a whole message: a pickle that stops early is broken, not a stream cut short. */
@@ -615,18 +614,28 @@ class Machine {
   private latin1Of(text: Str): Uint8Array {
     if (text.latin1) return text.raw
     if (text.encoded !== undefined) return text.encoded
-    this.spend(text.raw.length, '_codecs.encode')
-    // Native passes (UTF-8 decoding, a character-range test, latin-1 encoding) run several times faster than a byte
-    // loop in JavaScript; the text is at most the message, checked against the limit already.
-    let decoded: string
-    try {
-      decoded = utf8.decode(text.raw)
-    } catch {
-      throw refuse('the latin-1 text of a bytes object is not valid UTF-8')
+    const raw = text.raw
+    this.spend(raw.length, '_codecs.encode')
+    // Validated natively first (simdutf), the conversion is one branch per character: twice as fast as TextDecoder
+    // and latin-1 encoding (8 Mi characters: 140–310 ms against 400–740 ms on a loaded machine), in one copy.
+    if (!isUtf8(raw)) throw refuse('the latin-1 text of a bytes object is not valid UTF-8')
+    const out = new Uint8Array(raw.length)
+    let o = 0
+    for (let i = 0; i < raw.length; ) {
+      const c = raw[i]!
+      if (c < 0x80) {
+        out[o++] = c
+        i++
+      } else if (c < 0xc4) {
+        // Valid UTF-8 puts only lead bytes here: C2 or C3 and one continuation byte, U+0080 to U+00FF.
+        out[o++] = ((c & 0x03) << 6) | (raw[i + 1]! & 0x3f)
+        i += 2
+      } else {
+        throw refuse('the latin-1 text of a bytes object holds a character beyond U+00FF')
+      }
     }
-    if (NOT_LATIN1.test(decoded)) throw refuse('the latin-1 text of a bytes object holds a character beyond U+00FF')
-    if (decoded.length > this.maxBytes) throw new FramecastError('MESSAGE_TOO_LARGE', `The pickled bytes are ${decoded.length} long; the limit is ${this.maxBytes}`)
-    text.encoded = Buffer.from(decoded, 'latin1')
+    if (o > this.maxBytes) throw new FramecastError('MESSAGE_TOO_LARGE', `The pickled bytes are ${o} long; the limit is ${this.maxBytes}`)
+    text.encoded = out.subarray(0, o)
     return text.encoded
   }
 

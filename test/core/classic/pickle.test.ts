@@ -387,6 +387,29 @@ describe('the work budget', () => {
     expect(work.copiedBytes).toBe(1 << 20)
   })
 
+  /** bytes as protocols 0–2 carry them: _codecs.encode(<the UTF-8 `text`>, 'latin1'). */
+  const encodedBytes = (text: Buffer): Buffer =>
+    Buffer.concat([
+      Buffer.from([Op.PROTO, 2]),
+      Buffer.from('c_codecs\nencode\n', 'latin1'),
+      Buffer.from([Op.BINUNICODE]),
+      Buffer.from(Uint32Array.of(text.length).buffer),
+      text,
+      Buffer.from([Op.SHORT_BINUNICODE, 6]),
+      Buffer.from('latin1'),
+      Buffer.from([Op.TUPLE2, Op.REDUCE, Op.STOP])
+    ])
+
+  it('turns the UTF-8 text of _codecs.encode into its latin-1 bytes, every byte value, and refuses text that is not', () => {
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, ...Array.from({ length: 256 }, (_, i) => i)])
+    const picture = readClassicPickle(encodedBytes(Buffer.from(jpeg.toString('latin1'), 'utf8')))
+    expect(picture.kind === 'jpeg' && Buffer.from(picture.jpeg).equals(jpeg)).toBe(true)
+    const beyond = Buffer.from('\u00ff\u00d8\u00ff\u0100', 'utf8')
+    expect(errorOf(() => readClassicPickle(encodedBytes(beyond)))?.message).toMatch(/holds a character beyond U\+00FF/)
+    const broken = Buffer.from([0xc3, 0xbf, 0xc3, 0x98, 0xc3])
+    expect(errorOf(() => readClassicPickle(encodedBytes(broken)))?.message).toMatch(/is not valid UTF-8/)
+  })
+
   it('decodes a protocol 0 str made only of escapes within the copy budget, and refuses it for not being an image', () => {
     const pickle = escapeFlood(1 << 20)
     const work = newWork()
