@@ -7,7 +7,9 @@ import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_VIEWERS, DEFAULT_PORT, INFO_MAX_NAME_BYTES, nowUs } from '../shared/protocol'
 import { Broadcaster } from '../core/fanout/broadcaster'
+import { FramecastError } from '../core/errors'
 import { framingForClassicMode } from '../core/fanout/framing'
+import { DEFAULT_CLASSIC_PREFIX, PREFIX_LAYOUTS } from '../shared/classic'
 import { formatHostPort } from '../shared/address'
 import { jpegSize } from '../core/jpeg/jpeg'
 import { MJPEG_STREAM_PATH, MjpegServer } from '../core/mjpeg/mjpeg-server'
@@ -15,7 +17,7 @@ import { type Access, OPEN_ACCESS } from '../core/secure/access'
 import { defaultConfigDir, DeviceStore } from '../core/secure/device-store'
 import { PairingCodes } from '../core/secure/pairing-code'
 import { displayFingerprint } from '../shared/fingerprint'
-import { EXIT_CODES_HELP, Exit, type Io, parseNumber, portOption, StatusLine, UsageError } from './common'
+import { EXIT_CODES_HELP, Exit, frameLimitOption, type Io, parseNumber, portOption, prefixOption, StatusLine, UsageError } from './common'
 import { advertiseCli } from './advertise'
 import { openSource } from './sources'
 
@@ -43,6 +45,10 @@ Serving:
   --classic[=pickle|jpeg]
                       speak the classic OpenCV-script format on --port instead of Framecast:
                       pickle (default) for receivers that call pickle.loads, jpeg for cv2.imdecode
+  --prefix P          with --classic: the length prefix the receivers unpack, as their struct format writes it:
+                      Q (default, the tutorial's; "L" on Linux), <L (Windows "L"; also I), >L (also !L), !Q, H, !H
+  --max-frame-mib N   with --classic: largest frame sent, MiB (1 to 1024; default 32, a pickled 4K frame is 25);
+                      larger frames are skipped and counted
   --mjpeg-port N      also serve http://HOST:N${MJPEG_STREAM_PATH} and /snapshot.jpg (0 picks a port); MJPEG is
                       unencrypted, and its URL carries a token (?token=...) that only people you give it to know
   --mjpeg-token TEXT  that token (default: a new random one each run)
@@ -72,6 +78,8 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
       classic: { type: 'string' },
+      prefix: { type: 'string' },
+      'max-frame-mib': { type: 'string' },
       'mjpeg-port': { type: 'string' },
       'max-viewers': { type: 'string' },
       name: { type: 'string' },
@@ -96,6 +104,11 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
   if (classic !== undefined && classic !== 'pickle' && classic !== 'jpeg') {
     throw new UsageError(`--classic takes pickle or jpeg, not "${String(classic)}"`)
   }
+  const classicPrefix = prefixOption(values.prefix, false)
+  const maxMessageBytes = frameLimitOption(values['max-frame-mib'])
+  if (classic === undefined && (classicPrefix !== undefined || maxMessageBytes !== undefined)) {
+    throw new UsageError('--prefix and --max-frame-mib go with --classic')
+  }
   const name = values.name ?? 'framecast'
   if (Buffer.byteLength(name) > INFO_MAX_NAME_BYTES) throw new UsageError(`--name is longer than ${INFO_MAX_NAME_BYTES} bytes`)
   const mjpegToken = values['mjpeg-token'] ?? randomBytes(18).toString('base64url')
@@ -118,10 +131,20 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
     codes = new PairingCodes()
     access = { mode: 'private', store, codes }
   }
-  const server = await Broadcaster.listen({ port, info, maxViewers, framing, access, ...(values.host !== undefined ? { host: values.host } : {}) })
+  const server = await Broadcaster.listen({
+    port,
+    info,
+    maxViewers,
+    framing,
+    access,
+    ...(classicPrefix !== undefined ? { classicPrefix } : {}),
+    ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}),
+    ...(values.host !== undefined ? { host: values.host } : {})
+  })
   let mjpeg: MjpegServer | null = null
   try {
-    const mode = classic ? `classic ${classic}, open: anyone on the network, unencrypted` : open ? 'framecast, open: anyone on the network, unencrypted' : 'framecast, private'
+    const anyone = 'open: anyone on the network, unencrypted'
+    const mode = classic ? `classic ${classic}, prefix "${PREFIX_LAYOUTS[classicPrefix ?? DEFAULT_CLASSIC_PREFIX].struct[0]}", ${anyone}` : open ? `framecast, ${anyone}` : 'framecast, private'
     io.stdout.write(`listening on ${formatHostPort(server.host, server.port)} (${mode})\n`)
     if (mjpegPort !== undefined) {
       mjpeg = await MjpegServer.listen({ port: mjpegPort, maxClients: maxViewers, token: mjpegToken, ...(values.host !== undefined ? { host: values.host } : {}) })
@@ -156,6 +179,7 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
   const interval = 1000 / fps
   let due = performance.now()
   let sent = 0
+  let tooLarge = 0
   let current: Buffer = first.value
   for (;;) {
     if (source.paced) {
@@ -169,12 +193,19 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
       Object.assign(info, s)
       server.setInfo(info)
     }
-    server.send({ capturedAtUs: nowUs(), payload: current })
+    try {
+      server.send({ capturedAtUs: nowUs(), payload: current })
+    } catch (e) {
+      // A JPEG larger than a classic prefix or limit can carry is skipped, as a pickle that would be is.
+      if (!(e instanceof FramecastError && e.code === 'INVALID_ARGUMENT')) throw e
+      tooLarge++
+    }
     mjpeg?.send(current)
     sent++
     const t = server.stats()
     const mj = mjpeg === null ? '' : ` · mjpeg ${mjpeg.stats().clients}`
-    status.update(`sent ${sent} · viewers ${server.viewers().length}${mj} · ${t.fps} fps · ${t.kbps} kbps · replaced for slow viewers ${t.replaced}`)
+    const skipped = tooLarge + t.conversionFailures > 0 ? ` · too large or unreadable ${tooLarge + t.conversionFailures}` : ''
+    status.update(`sent ${sent} · viewers ${server.viewers().length}${mj} · ${t.fps} fps · ${t.kbps} kbps · replaced for slow viewers ${t.replaced}${skipped}`)
     const next = await Promise.race([frames.next(), io.interrupted.then(() => null)])
     if (next === null || next.done || stopped) break
     current = next.value

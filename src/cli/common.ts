@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream'
 import { readPort } from '../shared/address'
+import { type ClassicPrefix, type ClassicPrefixChoice, MESSAGE_LIMIT_MAX_BYTES, MESSAGE_LIMIT_MIN_BYTES, MIB, parsePrefix } from '../shared/classic'
 import { FramecastError } from '../core/errors'
 
 /** Exit codes of the `framecast` command (also listed in --help). */
@@ -75,6 +76,23 @@ export function portOption(name: string, value: string | undefined): number | un
   const r = readPort(value, { anyFree: true })
   if (r.port === null) throw new UsageError(`--${name} ${JSON.stringify(value)}: ${r.problem}`)
   return r.port
+}
+
+/** The classic length prefix given to --prefix (undefined when absent), 'auto' only where `auto` allows it. */
+export function prefixOption(value: string | undefined, auto: true): ClassicPrefixChoice | undefined
+export function prefixOption(value: string | undefined, auto: false): ClassicPrefix | undefined
+export function prefixOption(value: string | undefined, auto: boolean): ClassicPrefixChoice | undefined {
+  if (value === undefined) return undefined
+  const p = parsePrefix(value)
+  if (typeof p !== 'string') throw new UsageError(`--prefix ${p.problem}`)
+  if (p === 'auto' && !auto) throw new UsageError('--prefix auto is for watching: a broadcast writes one prefix, such as Q (the default) or <L')
+  return p
+}
+
+/** --max-frame-mib N: the message limit in bytes (undefined when absent), N a whole number of MiB from 1 to 1024. */
+export function frameLimitOption(value: string | undefined): number | undefined {
+  const mib = parseNumber('max-frame-mib', value, MESSAGE_LIMIT_MIN_BYTES / MIB, MESSAGE_LIMIT_MAX_BYTES / MIB)
+  return mib === undefined ? undefined : mib * MIB
 }
 
 /** Exit code for an error that stopped a command. */

@@ -6,12 +6,13 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import * as v from 'valibot'
 import { HostSchema, readPort, splitHostPort } from '../shared/address'
+import type { ErrorCode } from '../shared/protocol'
 import type { WatchMode } from '../shared/status'
 import { Watcher, type WatchedFrame } from '../core/watch/watcher'
 import { defaultConfigDir, DeviceStore } from '../core/secure/device-store'
 import { isPairingCode } from '../core/secure/pairing-code'
 import { KeyframeChain } from '../shared/keyframe-chain'
-import { EXIT_CODES_HELP, Exit, type Io, parseNumber, StatusLine, UsageError } from './common'
+import { EXIT_CODES_HELP, Exit, frameLimitOption, type Io, parseNumber, prefixOption, StatusLine, UsageError } from './common'
 
 export const WATCH_HELP = `Usage: framecast watch HOST:PORT [options]
 
@@ -20,6 +21,10 @@ Watches a Framecast broadcaster, or a classic OpenCV sender script (pickle or JP
   HOST:PORT           e.g. 192.168.1.20:9999, camera.local:9999, [fe80::1%eth0]:9999
   --classic           the peer is a classic OpenCV sender (default: tell from its first bytes)
   --native            the peer must be a Framecast broadcaster
+  --prefix P          a classic sender's length prefix, as its struct.pack format writes it: Q (the tutorial's;
+                      "L" on Linux), <L (Windows "L"; also I), >L (also !L, !I), !Q, H, !H — default auto, told
+                      from its first messages
+  --max-frame-mib N   largest frame accepted, MiB (1 to 1024; default 32 from a classic sender, 8 from Framecast)
   --code NNNNNN       the pairing code a private broadcaster shows (needed once per broadcaster; this device
                       remembers it, and a broadcaster whose key changed is refused)
   --config-dir DIR    this device's key and paired broadcasters (default $FRAMECAST_CONFIG_DIR, else
@@ -40,6 +45,16 @@ Watches a Framecast broadcaster, or a classic OpenCV sender script (pickle or JP
 Lost connections are retried until the frame count, the timeout or Ctrl-C.
 
 ${EXIT_CODES_HELP}`
+
+/** What to do about the errors an option can fix, in this command's words. */
+const HINTS: Partial<Record<ErrorCode, string>> = {
+  MESSAGE_TOO_LARGE: ' — raise the limit with --max-frame-mib',
+  BAD_LENGTH_PREFIX: ' — give the sender\'s prefix with --prefix, or --prefix auto',
+  CODE_REQUIRED: ' — run again with --code and the 6 digits the broadcaster shows',
+  PAIRING_FAILED: ' — check the code the broadcaster shows now, and run again with --code',
+  CODE_EXPIRED: ' — check the code the broadcaster shows now, and run again with --code',
+  KEY_CHANGED: ' — this is not the Framecast you paired with; if it was reinstalled, forget it first (framecast devices forget ...)'
+}
 
 /**
  * The HOST:PORT argument: "192.168.1.20:9999", "camera.local:9999", "[fe80::1%eth0]:9999" (split by splitHostPort,
@@ -63,6 +78,8 @@ export async function watch(argv: string[], io: Io): Promise<number> {
     options: {
       classic: { type: 'boolean' },
       native: { type: 'boolean' },
+      prefix: { type: 'string' },
+      'max-frame-mib': { type: 'string' },
       code: { type: 'string' },
       'config-dir': { type: 'string' },
       frames: { type: 'string' },
@@ -81,6 +98,9 @@ export async function watch(argv: string[], io: Io): Promise<number> {
   const { host, port } = parseAddress(positionals[0]!)
   if (values.classic && values.native) throw new UsageError('--classic and --native exclude each other')
   const mode: WatchMode = values.classic ? 'classic' : values.native ? 'native' : 'auto'
+  const classicPrefix = prefixOption(values.prefix, true)
+  if (classicPrefix !== undefined && values.native) throw new UsageError('--prefix is for classic senders, not with --native')
+  const maxMessageBytes = frameLimitOption(values['max-frame-mib'])
   const limit = parseNumber('frames', values.frames, 1, Number.MAX_SAFE_INTEGER)
   const timeoutS = parseNumber('timeout', values.timeout, 0.1, 86_400, false)
   const out = values.out
@@ -89,7 +109,14 @@ export async function watch(argv: string[], io: Io): Promise<number> {
 
   if (values.code !== undefined && !isPairingCode(values.code)) throw new UsageError(`--code takes the 6 digits the broadcaster shows, not "${values.code}"`)
   const store = mode === 'classic' ? undefined : await DeviceStore.open(values['config-dir'] ?? defaultConfigDir())
-  const watcher = new Watcher({ host, port, mode, ...(store !== undefined ? { security: { store, ...(values.code !== undefined ? { code: values.code } : {}) } } : {}) })
+  const watcher = new Watcher({
+    host,
+    port,
+    mode,
+    ...(store !== undefined ? { security: { store, ...(values.code !== undefined ? { code: values.code } : {}) } } : {}),
+    ...(classicPrefix !== undefined ? { classicPrefix } : {}),
+    ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {})
+  })
   const status = new StatusLine(io.stderr, values.quiet ?? false)
   let frames = 0
   let bytes = 0
@@ -135,7 +162,7 @@ export async function watch(argv: string[], io: Io): Promise<number> {
       status.update(`${st.state} ${st.format ?? ''}${transport} · frames ${frames} · ${s.fps} fps · ${s.kbps} kbps · gaps ${s.gaps}${skipped}${lat}`)
     })
     watcher.on('state', (s) => {
-      if (s.state === 'error') finish(Exit.failed, s.error ? `${s.error.message} (${s.error.code})${hint(s.error.code)}` : 'the watch failed')
+      if (s.state === 'error') finish(Exit.failed, s.error ? `${s.error.message} (${s.error.code})${HINTS[s.error.code] ?? ''}` : 'the watch failed')
       else if ((s.state === 'reconnecting' || s.state === 'lost') && s.error && !values.quiet) {
         status.update(`${s.state}: ${s.error.message}`)
       }
@@ -170,21 +197,6 @@ export async function watch(argv: string[], io: Io): Promise<number> {
     io.stdout.write(`${JSON.stringify(summary)}\n`)
   }
   return result.code
-}
-
-/** What to do about an error the command line can fix. */
-function hint(code: string): string {
-  switch (code) {
-    case 'CODE_REQUIRED':
-      return ': run again with --code and the 6 digits the broadcaster shows'
-    case 'PAIRING_FAILED':
-    case 'CODE_EXPIRED':
-      return ': check the code the broadcaster shows now, and run again with --code'
-    case 'KEY_CHANGED':
-      return ': this is not the Framecast you paired with; if it was reinstalled, forget it first (framecast devices forget ...)'
-    default:
-      return ''
-  }
 }
 
 function round2(n: number): number {

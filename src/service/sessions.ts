@@ -169,7 +169,8 @@ interface Compat {
 
 /**
  * broadcast:start `classic`: the broadcast port speaks the classic OpenCV-script format instead of Framecast (open by
- * nature); `access` private: TLS and pairing with `codes`.
+ * nature), with the request's length prefix and size limit (`classicPrefix`, `maxMessageBytes`); `access` private:
+ * TLS and pairing with `codes`.
  */
 function listenBroadcaster(
   request: ValidRequestOf<'broadcast:start'>,
@@ -178,7 +179,13 @@ function listenBroadcaster(
   access: Access
 ): Promise<Broadcaster> {
   const framing = framingForClassicMode(request.classic)
-  return Broadcaster.listen({ host: request.host, port: request.port, info, framing, access, ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}) })
+  const classic = request.classic === 'off' ? {} : { classicPrefix: request.classicPrefix, ...(request.maxMessageBytes !== null ? { maxMessageBytes: request.maxMessageBytes } : {}) }
+  return Broadcaster.listen({ host: request.host, port: request.port, info, framing, access, ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}), ...classic })
+}
+
+/** Whether two broadcast:start requests put the same format on the wire (so a running broadcaster can stay). */
+function sameWire(a: ValidRequestOf<'broadcast:start'>, b: ValidRequestOf<'broadcast:start'>): boolean {
+  return a.classic === b.classic && (a.classic === 'off' || (a.classicPrefix === b.classicPrefix && a.maxMessageBytes === b.maxMessageBytes))
 }
 
 /** The access a broadcast asks for: private (with a code) unless the request says open or speaks classic. */
@@ -214,16 +221,19 @@ function sendFrame(s: BroadcastSession, picture: BroadcastPicture): number {
 }
 
 /**
- * watch:start `mode`: 'auto' tells Framecast and classic senders apart; 'native' and 'classic' insist on one. The
+ * watch:start `mode`: 'auto' tells Framecast and classic senders apart; 'native' and 'classic' insist on one. A
+ * classic sender is read with `classicPrefix`; `maxMessageBytes` (or the host's) bounds what either may send. The
  * watch pairs with private broadcasters as this installation, asking the window for the code when one is needed.
  */
 function createWatcherFor(request: ValidRequestOf<'watch:start'>, maxMessageBytes: number | undefined, store: DeviceStore): Watcher {
+  const limit = request.maxMessageBytes ?? maxMessageBytes
   return new Watcher({
     host: request.host,
     port: request.port,
     mode: request.mode,
     security: { store, askForCode: true },
-    ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {})
+    classicPrefix: request.classicPrefix,
+    ...(limit !== undefined ? { maxMessageBytes: limit } : {})
   })
 }
 
@@ -406,7 +416,7 @@ export class Sessions {
     const info: StreamInfo = streamInfoFor(req)
     const existing = this.broadcasts.get(peer.id)
     const sameAccess = existing !== undefined && existing.request.access === req.access
-    if (existing && sameAccess && existing.host === req.host && existing.request.port === req.port && existing.request.classic === req.classic) {
+    if (existing && sameAccess && existing.host === req.host && existing.request.port === req.port && sameWire(existing.request, req)) {
       // Same address: new capture settings reach the viewers as a fresh INFO, nobody is disconnected.
       existing.broadcaster.setInfo(info)
       existing.wants.setCodec(info.codec)

@@ -4,6 +4,7 @@
 
 import * as v from 'valibot'
 import { BindHostSchema, HostSchema, PortSchema } from './address'
+import { ClassicPrefixChoiceSchema, ClassicPrefixSchema, DEFAULT_CLASSIC_PREFIX, MessageLimitSchema } from './classic'
 import type { DiscoveryList } from './discovery'
 import { FingerprintSchema } from './fingerprint'
 import { type CodecName, DEFAULT_MAX_MESSAGE_BYTES, isJpeg } from './protocol'
@@ -125,6 +126,9 @@ export const requestSchemas = {
     height: v.pipe(v.number(), v.integer(), v.minValue(16), v.maxValue(4320)),
     fps: v.pipe(v.number(), v.minValue(1), v.maxValue(120)),
     classic: v.optional(ClassicModeSchema, 'off'),
+    /** Classic: how each message's length is written, and the largest message (bytes; null: 32 MiB). */
+    classicPrefix: v.optional(ClassicPrefixSchema, DEFAULT_CLASSIC_PREFIX),
+    maxMessageBytes: v.optional(v.nullable(MessageLimitSchema), null),
     mjpegPort: v.optional(v.nullable(PortSchema), null),
     access: v.optional(AccessModeSchema, 'private'),
     /** Tell the local network about this broadcast (DNS-SD); false keeps it to those who know the address. */
@@ -140,7 +144,10 @@ export const requestSchemas = {
   'watch:start': v.strictObject({
     host: HostSchema,
     port: PortSchema,
-    mode: v.optional(WatchModeSchema, 'auto')
+    mode: v.optional(WatchModeSchema, 'auto'),
+    /** A classic sender's length prefix ('auto': told from its first messages), and the largest message (bytes; null: the format's). */
+    classicPrefix: v.optional(ClassicPrefixChoiceSchema, 'auto'),
+    maxMessageBytes: v.optional(v.nullable(MessageLimitSchema), null)
   }),
   'watch:stop': v.strictObject({}),
   /** Start hearing the broadcasters on the network: answered with what is heard now, then 'discovery:list' events. */

@@ -162,7 +162,13 @@ describe('framecast command-line errors', () => {
     [['watch', '127.0.0.1:9', '--bogus'], /Unknown option '--bogus'/],
     [['list', '--wait', 'soon'], /--wait must be a number from 0.1 to 3600/],
     [['list', '--wait', '1', '--follow'], /exclude each other/],
-    [['list', 'everything'], /Unexpected argument 'everything'/]
+    [['list', 'everything'], /Unexpected argument 'everything'/],
+    [['watch', '127.0.0.1:9', '--prefix', 'L'], /--prefix "L" is 8 bytes on Linux and macOS but 4 on Windows: write <Q \(or Q\) for the first, <L for the second/],
+    [['watch', '127.0.0.1:9', '--prefix', 'Qx'], /--prefix "Qx" is not a length prefix/],
+    [['watch', '127.0.0.1:9', '--native', '--prefix', 'Q'], /--prefix is for classic senders/],
+    [['watch', '127.0.0.1:9', '--max-frame-mib', '0'], /--max-frame-mib must be a whole number from 1 to 1024, not "0"/],
+    [['broadcast', '--source', 'x', '--prefix', '<L'], /--prefix and --max-frame-mib go with --classic/],
+    [['broadcast', '--source', 'x', '--classic', '--prefix', 'auto'], /--prefix auto is for watching/]
   ])('%j exits 2 with a clear message', async (args, message) => {
     const r = await runHere(args)
     expect(r.code).toBe(2)
@@ -236,6 +242,34 @@ describe('framecast broadcast and watch over loopback', () => {
     const r = await run(['watch', `127.0.0.1:${b.port}`, '--frames', '5', '--json', '--quiet'])
     expect(r.code, r.stderr).toBe(0)
     expect(JSON.parse(r.stdout)).toMatchObject({ frames: 5, format: 'classic', width: 160, height: 120, latencyP50Ms: null })
+  })
+
+  it('serves the classic format with the length prefix asked for, which the watcher finds by itself', async () => {
+    const b = await broadcast(['--source', MJPEG, '--loop', '--classic=jpeg', '--prefix', '<L'])
+    const [r, told] = await Promise.all([
+      run(['watch', `127.0.0.1:${b.port}`, '--frames', '5', '--json', '--quiet']),
+      run(['watch', `127.0.0.1:${b.port}`, '--classic', '--prefix', 'Q', '--timeout', '5', '--quiet'])
+    ])
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ frames: 5, format: 'classic', width: 160, height: 120 })
+    expect(told.code).toBe(1)
+    expect(told.stderr).toMatch(/they fit a 4-byte little-endian length prefix .*\(BAD_LENGTH_PREFIX\) — give the sender's prefix with --prefix, or --prefix auto/)
+  })
+
+  it('stops at once when a classic frame is larger than --max-frame-mib, and says how to raise it', async () => {
+    const folder = join(dir, 'large')
+    mkdirSync(folder, { recursive: true })
+    // 1024×768 BGR pixels pickle to 2.25 MiB.
+    writeFileSync(join(folder, 'a.jpg'), await sharp({ create: { width: 1024, height: 768, channels: 3, background: '#468' } }).jpeg().toBuffer())
+    const b = await broadcast(['--source', folder, '--loop', '--fps', '10', '--classic'])
+    const [r, raised] = await Promise.all([
+      run(['watch', `127.0.0.1:${b.port}`, '--max-frame-mib', '2', '--timeout', '8', '--quiet']),
+      run(['watch', `127.0.0.1:${b.port}`, '--max-frame-mib', '3', '--frames', '2', '--json', '--quiet'])
+    ])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/declares 2359\d\d\d bytes \(2\.3 MiB\) .* the limit is 2 MiB \(MESSAGE_TOO_LARGE\) — raise the limit with --max-frame-mib/)
+    expect(raised.code, raised.stderr).toBe(0)
+    expect(JSON.parse(raised.stdout)).toMatchObject({ frames: 2, width: 1024, height: 768 })
   })
 
   it('serves MJPEG over HTTP next to the native port', async () => {

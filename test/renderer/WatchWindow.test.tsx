@@ -91,7 +91,7 @@ describe('watch window', () => {
     render(<App role="watch" />)
     fireEvent.change(screen.getByTestId('watch-host'), { target: { value: '192.168.1.20' } })
     fireEvent.click(screen.getByTestId('watch-connect'))
-    await waitFor(() => expect(f.api.startWatch).toHaveBeenCalledWith({ host: '192.168.1.20', port: 9999, mode: 'auto' }))
+    await waitFor(() => expect(f.api.startWatch).toHaveBeenCalledWith({ host: '192.168.1.20', port: 9999, mode: 'auto', classicPrefix: 'auto', maxMessageBytes: null }))
     expect(useStore.getState().settings.recent).toEqual(['192.168.1.20:9999'])
     expect(screen.getByTestId('watch-banner').dataset.state).toBe('connecting')
 
@@ -112,6 +112,20 @@ describe('watch window', () => {
     fireEvent.click(screen.getByTestId('watch-disconnect'))
     await waitFor(() => expect(f.api.stopWatch).toHaveBeenCalledTimes(1))
     await waitFor(() => expect(screen.getByTestId('watch-banner').dataset.state).toBe('idle'))
+  })
+
+  it('asks main to read a classic sender with the length prefix and size limit chosen under Compatibility', async () => {
+    const f = fakeApi(async () => ({ ok: true, value: null }))
+    window.api = f.api
+    render(<App role="watch" />)
+    fireEvent.change(screen.getByTestId('watch-classic-prefix'), { target: { value: 'u32le' } })
+    fireEvent.change(screen.getByTestId('watch-frame-limit'), { target: { value: '128' } })
+    fireEvent.change(screen.getByTestId('watch-host'), { target: { value: '192.168.1.20' } })
+    fireEvent.click(screen.getByTestId('watch-connect'))
+    await waitFor(() =>
+      expect(f.api.startWatch).toHaveBeenCalledWith({ host: '192.168.1.20', port: 9999, mode: 'auto', classicPrefix: 'u32le', maxMessageBytes: 128 * 1024 * 1024 })
+    )
+    expect(useStore.getState().settings).toMatchObject({ watchClassicPrefix: 'u32le', watchFrameLimitMiB: 128 })
   })
 
   it('shows pickles skipped while encoding for a classic stream only, apart from the sender\'s gaps', async () => {

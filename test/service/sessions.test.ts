@@ -532,3 +532,52 @@ describe('Sessions with an H.264 stream', () => {
     expect(Buffer.from(await snapshot.arrayBuffer()).equals(Buffer.from(jpeg))).toBe(true)
   })
 })
+
+describe('Sessions with a classic length prefix and size limit', () => {
+  it('broadcasts with the prefix asked for, and a watch told that prefix reads it; a watch told another stops and names it', async () => {
+    const sessions = makeSessions()
+    const b = new RecordingPeer('b1', 'broadcast')
+    const port = await freePort()
+    value(await sessions.handle(b, 'broadcast:start', { ...startRequest(port), classic: 'jpeg', classicPrefix: 'u32be', maxMessageBytes: 2 * 1024 * 1024 }))
+    const feed = setInterval(() => void sessions.handle(b, 'broadcast:frame', { seq: 0, capturedAtUs: nowUs(), jpeg }), 33)
+    try {
+      // The raw bytes: a 4-byte big-endian length, then the JPEG.
+      const head = await new Promise<Buffer>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1')
+        let got = Buffer.alloc(0)
+        socket.on('data', (c: Buffer) => {
+          got = Buffer.concat([got, c])
+          if (got.length >= 7) {
+            socket.destroy()
+            resolve(got.subarray(0, 7))
+          }
+        })
+        socket.on('error', reject)
+      })
+      expect([head.readUInt32BE(0), ...head.subarray(4, 7)]).toEqual([jpeg.length, 0xff, 0xd8, 0xff])
+      const right = new RecordingPeer('w1', 'watch')
+      const wrong = new RecordingPeer('w2', 'watch')
+      value(await sessions.handle(right, 'watch:start', { host: '127.0.0.1', port, mode: 'classic', classicPrefix: 'u32be', maxMessageBytes: 1024 * 1024 }))
+      value(await sessions.handle(wrong, 'watch:start', { host: '127.0.0.1', port, mode: 'auto', classicPrefix: 'u64le' }))
+      expect((await right.waitFor('watch:state', (s) => s.state === 'live')).info?.name).toBe(`Classic sender at 127.0.0.1:${port} (prefix ">L")`)
+      const failed = await wrong.waitFor('watch:state', (s) => s.state === 'error')
+      expect(failed.error?.code).toBe('BAD_LENGTH_PREFIX')
+      expect(failed.error?.message).toMatch(/they fit a 4-byte big-endian length prefix/)
+    } finally {
+      clearInterval(feed)
+    }
+  })
+
+  it('restarts a classic broadcast whose prefix changes, so new readers get the new one', async () => {
+    const sessions = makeSessions()
+    const b = new RecordingPeer('b1', 'broadcast')
+    const port = await freePort()
+    value(await sessions.handle(b, 'broadcast:start', { ...startRequest(port), classic: 'jpeg' }))
+    const first = new RecordingPeer('w1', 'watch')
+    value(await sessions.handle(first, 'watch:start', { host: '127.0.0.1', port, mode: 'classic' }))
+    await b.waitFor('broadcast:status', (s) => s.viewers.length === 1)
+    value(await sessions.handle(b, 'broadcast:start', { ...startRequest(port), classic: 'jpeg', classicPrefix: 'u16le' }))
+    // The reader of the old prefix was let go with the old broadcaster.
+    await b.waitFor('broadcast:status', (s) => s.viewers.length === 0, b.events.length)
+  })
+})

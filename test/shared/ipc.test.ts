@@ -51,7 +51,8 @@ describe('parseRequest', () => {
     expectRejected('broadcast:start', { ...(good['broadcast:start'] as object), advertise: 'yes' }, 'advertise')
     expectRejected('discovery:start', { everywhere: true }, 'everywhere')
     const watch = parseRequest('watch:start', { host: '  [fe80::1%eth0] ', port: 1 })
-    expect(watch).toEqual({ ok: true, value: { host: 'fe80::1%eth0', port: 1, mode: 'auto' } })
+    expect(watch).toEqual({ ok: true, value: { host: 'fe80::1%eth0', port: 1, mode: 'auto', classicPrefix: 'auto', maxMessageBytes: null } })
+    expect(start).toMatchObject({ ok: true, value: { classicPrefix: 'u64le', maxMessageBytes: null } })
   })
 
   function expectRejected(channel: RequestChannel, payload: unknown, field: string): void {
@@ -179,6 +180,20 @@ describe('parseRequest', () => {
     expectRejected('broadcast:start', { ...start, codec: 'vp8' }, 'codec')
     for (const codecParams of ['avc1.42E01', 'avc1.42E01F ', 'vp8', 'avc1.42E01F\n', 42]) expectRejected('broadcast:start', { ...start, codec: 'h264', codecParams }, 'codecParams')
     for (const lastSeq of [-1, 2 ** 32, 1.5, '7']) expectRejected('watch:keyframe', { lastSeq }, 'lastSeq')
+  })
+
+  it('takes a classic length prefix and size limit, and refuses others, naming the field', () => {
+    const start = good['broadcast:start'] as object
+    const watch = { host: 'localhost', port: 9999 }
+    expect(parseRequest('watch:start', { ...watch, classicPrefix: 'u32be', maxMessageBytes: 64 * 1024 * 1024 })).toMatchObject({ ok: true })
+    expect(parseRequest('broadcast:start', { ...start, classic: 'jpeg', classicPrefix: 'u16le', maxMessageBytes: 1024 * 1024 })).toMatchObject({ ok: true })
+    // A broadcast writes one prefix: 'auto' is for watching.
+    expectRejected('broadcast:start', { ...start, classicPrefix: 'auto' }, 'classicPrefix')
+    for (const classicPrefix of ['Q', 'u24le', '', 8]) expectRejected('watch:start', { ...watch, classicPrefix }, 'classicPrefix')
+    for (const maxMessageBytes of [0, 1024 * 1024 - 1, 1024 * 1024 * 1024 + 1, 1.5, '32']) {
+      expectRejected('watch:start', { ...watch, maxMessageBytes }, 'maxMessageBytes')
+      expectRejected('broadcast:start', { ...start, maxMessageBytes }, 'maxMessageBytes')
+    }
   })
 
   it('rejects a payload that is not an object', () => {

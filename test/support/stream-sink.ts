@@ -10,7 +10,7 @@ import { NUM_RUNS } from './runs'
 
 /** What an adapter reported, in order, plus the bytes it wrote and the adapters it handed over to. */
 export interface SinkRecord {
-  /** Every report in order, by kind: 'heard', 'described', 'gap', 'skipped', 'frame', 'fail', 'adopt'. */
+  /** Every report in order, by kind: 'heard', 'introduced', 'described', 'gap', 'skipped', 'frame', 'fail', 'adopt'. */
   log: string[]
   infos: StreamInfo[]
   frames: WatchedFrame[]
@@ -28,6 +28,7 @@ export function recordingSink(where = '192.0.2.7:9999'): { sink: StreamSink; rec
   const sink: StreamSink = {
     where,
     heard: () => void record.log.push('heard'),
+    introduced: () => void record.log.push('introduced'),
     described: (info) => {
       record.log.push('described')
       record.infos.push(info)

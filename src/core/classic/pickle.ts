@@ -1,13 +1,21 @@
-// A restricted reader and a writer for the one kind of pickle the classic OpenCV scripts exchange: a plain numpy
-// uint8 image array, shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4).
+// A restricted reader and a writer for what the classic OpenCV scripts pickle: a numpy uint8 image array, shape
+// (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) — or the JPEG they encoded first, pickled as cv2.imencode's uint8 buffer
+// (any shape with one side longer than 1), as bytes or bytearray, or as imencode's whole (True, buffer) result.
 //
-// The reader is a small stack machine over a whitelist of opcodes. Globals are looked up in a fixed table of the
-// names numpy itself writes; any other name, any other opcode, any other dtype or a shape that disagrees with the
-// bytes ends in FramecastError('UNSUPPORTED_PICKLE'). Nothing is ever called or resolved dynamically: the "calls"
-// it understands (REDUCE/BUILD) are pattern matches that produce plain data.
+// The reader is a small stack machine over a whitelist of opcodes (pickle-ops.ts), protocols 0 to 5. Globals are
+// looked up in a fixed table of the names numpy and Python themselves write; any other name, any other opcode, any
+// other dtype or a shape that disagrees with the bytes ends in FramecastError('UNSUPPORTED_PICKLE'). Nothing is ever
+// called or resolved dynamically: the "calls" it understands (REDUCE/BUILD) are pattern matches that produce plain
+// data. Each read works within a budget, so no input costs much more than its own size: at most PICKLE_MAX_OPCODES
+// opcodes and PICKLE_MAX_OBJECTS values (an image pickle needs about 60 and 40), and copies of at most twice the
+// input's bytes (the pixels of a protocol 0–2 pickle are copied out of their text once, and once more when they are
+// in Fortran order); beyond it the pickle is refused.
 
-import { DEFAULT_MAX_MESSAGE_BYTES } from '../../shared/protocol'
+import { isUtf8 } from 'node:buffer'
+import { DEFAULT_MAX_MESSAGE_BYTES, isJpeg } from '../../shared/protocol'
 import { FramecastError } from '../errors'
+import { Op } from './pickle-ops'
+import { type Decoded, decodeInteger, decodeRawUnicodeEscape, decodeStringLiteral, hasBackslash } from './pickle-text'
 
 export type ImageChannels = 1 | 3 | 4
 
@@ -21,9 +29,33 @@ export interface NdarrayImage {
   data: Uint8Array
 }
 
+/** What a classic pickle holds: pixels to encode, or a JPEG (a view of the input, or of one copy of it). */
+export type PickledPicture = { kind: 'pixels'; image: NdarrayImage } | { kind: 'jpeg'; jpeg: Uint8Array }
+
+/** The work one read did, for tests and benchmarks. */
+export interface PickleWork {
+  /** Opcodes run. */
+  opcodes: number
+  /** Values made (tuple slots included). */
+  objects: number
+  /** Bytes gone through to make copies (text decoded to bytes, Fortran order rearranged); each copy is no larger. */
+  copiedBytes: number
+}
+
 export interface PickleReadOptions {
-  /** Largest pixel payload accepted (bytes), checked against the declared shape before anything is copied. */
+  /** Largest array accepted (bytes), checked against the declared shape before anything is copied. */
   maxBytes?: number
+  /** Filled in with the work done, whether the read succeeds or throws. */
+  work?: PickleWork
+}
+
+/** Opcodes one pickle may run. A numpy image array takes 20 to 60 in protocols 0–5. */
+export const PICKLE_MAX_OPCODES = 1024
+/** Values (tuple slots included) one pickle may make. A numpy image array makes about 40. */
+export const PICKLE_MAX_OBJECTS = 4096
+/** Bytes one pickle of `inputBytes` bytes may have copied: twice its size, and 4 KiB for small strings. */
+export function pickleCopyBudget(inputBytes: number): number {
+  return 2 * inputBytes + 4096
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -36,7 +68,8 @@ const enum Fn {
   Ndarray,
   Dtype,
   FromBuffer,
-  CodecsEncode
+  CodecsEncode,
+  Bytearray
 }
 
 const GLOBALS: ReadonlyMap<string, Fn> = new Map([
@@ -46,14 +79,23 @@ const GLOBALS: ReadonlyMap<string, Fn> = new Map([
   ['numpy dtype', Fn.Dtype],
   ['numpy.core.numeric _frombuffer', Fn.FromBuffer],
   ['numpy._core.numeric _frombuffer', Fn.FromBuffer],
-  // Protocol 2 has no bytes opcode: Python 3 writes bytes as _codecs.encode(<latin-1 text>, 'latin1').
-  ['_codecs encode', Fn.CodecsEncode]
+  // Protocols 0–2 have no bytes opcode: Python 3 writes bytes as _codecs.encode(<latin-1 text>, 'latin1').
+  ['_codecs encode', Fn.CodecsEncode],
+  // bytearray(bytes) in protocols 0–4 (protocol 5 has BYTEARRAY8); __builtin__ is Python 2's name, kept by pickle.
+  ['builtins bytearray', Fn.Bytearray],
+  ['__builtin__ bytearray', Fn.Bytearray]
 ])
 
-/** Python str, kept as its UTF-8 bytes until something needs the text. */
+/**
+ * Python str. `latin1`: `raw` holds one byte per character (protocol 0 text, every character ≤ U+00FF); otherwise
+ * `raw` is UTF-8 (the BINUNICODE opcodes). Kept as bytes until something needs the text.
+ */
 interface Str {
   k: 'str'
   raw: Uint8Array
+  latin1: boolean
+  /** _codecs.encode(this, 'latin1'), once worked out: a str in the memo encoded again costs nothing more. */
+  encoded?: Uint8Array
 }
 interface Bytes {
   k: 'bytes'
@@ -73,61 +115,32 @@ interface Dtype {
   descr: string
   built: boolean
 }
+/** An array's shape (each side ≥ 1, their product within the limit) and exactly its bytes, not yet rearranged. */
+interface ArrayData {
+  shape: number[]
+  fortran: boolean
+  data: Uint8Array
+}
 interface Ndarray {
   k: 'ndarray'
-  image: NdarrayImage | null
+  array: ArrayData | null
 }
 type Value = null | boolean | number | Str | Bytes | Tuple | Global | Dtype | Ndarray
-
-const Op = {
-  PROTO: 0x80,
-  FRAME: 0x95,
-  STOP: 0x2e, // .
-  MARK: 0x28, // (
-  TUPLE: 0x74, // t
-  EMPTY_TUPLE: 0x29, // )
-  TUPLE1: 0x85,
-  TUPLE2: 0x86,
-  TUPLE3: 0x87,
-  NONE: 0x4e, // N
-  NEWTRUE: 0x88,
-  NEWFALSE: 0x89,
-  BININT: 0x4a, // J
-  BININT1: 0x4b, // K
-  BININT2: 0x4d, // M
-  LONG1: 0x8a,
-  BINUNICODE: 0x58, // X
-  SHORT_BINUNICODE: 0x8c,
-  BINUNICODE8: 0x8d,
-  SHORT_BINSTRING: 0x55, // U (Python 2 str)
-  BINSTRING: 0x54, // T (Python 2 str)
-  SHORT_BINBYTES: 0x43, // C
-  BINBYTES: 0x42, // B
-  BINBYTES8: 0x8e,
-  BYTEARRAY8: 0x96,
-  GLOBAL: 0x63, // c
-  STACK_GLOBAL: 0x93,
-  REDUCE: 0x52, // R
-  BUILD: 0x62, // b
-  MEMOIZE: 0x94,
-  BINPUT: 0x71, // q
-  LONG_BINPUT: 0x72, // r
-  BINGET: 0x68, // h
-  LONG_BINGET: 0x6a // j
-} as const
 
 /** Bounds far above what numpy writes (about 20 memo entries, stack depth 6) and far below anything costly. */
 const MAX_STACK = 64
 const MAX_MARKS = 16
 const MAX_MEMO = 256
 const MAX_NAME_BYTES = 128
+/** Longest decimal argument (INT, LONG, PUT, GET) of protocol 0. */
+const MAX_DECIMAL_BYTES = 32
 const MAX_SIDE = 65_535
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 const refuse = (why: string): FramecastError => new FramecastError('UNSUPPORTED_PICKLE', `Refused a pickle: ${why}`)
-const truncated = (why: string): FramecastError =>
-  new FramecastError('TRUNCATED', `The pickle ends too early: ${why}`)
+/** The reader always has a whole message: a pickle that stops early is broken, not a stream cut short. */
+const cutShort = (why: string): FramecastError => refuse(`it ends early (${why})`)
 
 function describe(v: Value | undefined): string {
   if (v === undefined) return 'nothing'
@@ -152,6 +165,7 @@ function describe(v: Value | undefined): string {
 
 function textOf(v: Value | undefined, max = MAX_NAME_BYTES): string | undefined {
   if (v === undefined || v === null || typeof v !== 'object' || v.k !== 'str' || v.raw.length > max) return undefined
+  if (v.latin1) return String.fromCharCode(...v.raw)
   try {
     return utf8.decode(v.raw)
   } catch {
@@ -178,38 +192,62 @@ const DTYPE_NAMES: Record<string, string> = {
 }
 
 /**
- * Read a pickled numpy uint8 image array. Throws FramecastError: UNSUPPORTED_PICKLE for anything that is not exactly
- * such an array, TRUNCATED when the bytes stop early, MESSAGE_TOO_LARGE when the declared image exceeds maxBytes.
+ * Read what a classic sender pickled: an image array (`pixels`) or a JPEG (`jpeg`: cv2.imencode's buffer in any
+ * shape with one side longer than 1, bytes, bytearray, or imencode's (True, buffer) result). Throws FramecastError:
+ * UNSUPPORTED_PICKLE for anything else — including a pickle that ends early or exceeds the work budget —, and
+ * MESSAGE_TOO_LARGE when the declared array exceeds `maxBytes`.
  */
-export function readNdarrayPickle(bytes: Uint8Array, options: PickleReadOptions = {}): NdarrayImage {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES
-  return new Machine(bytes, maxBytes).run()
+export function readClassicPickle(bytes: Uint8Array, options: PickleReadOptions = {}): PickledPicture {
+  const machine = new Machine(bytes, options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES)
+  try {
+    return machine.run()
+  } finally {
+    if (options.work) Object.assign(options.work, machine.work)
+  }
 }
 
-/** The pickle reader for one message: runs the opcodes of `b` on a stack and returns the array it builds, or throws. */
+/**
+ * Read a pickled numpy uint8 image array (readClassicPickle, for pixels only: a pickled JPEG is refused with
+ * UNSUPPORTED_PICKLE). Throws as readClassicPickle does.
+ */
+export function readNdarrayPickle(bytes: Uint8Array, options: PickleReadOptions = {}): NdarrayImage {
+  const picture = readClassicPickle(bytes, options)
+  if (picture.kind === 'jpeg') throw refuse('it holds a JPEG, not an image array')
+  return picture.image
+}
+
+/** The pickle reader for one message: runs the opcodes of `b` on a stack and returns what it builds, or throws. */
 class Machine {
+  readonly work: PickleWork = { opcodes: 0, objects: 0, copiedBytes: 0 }
   private pos = 0
   private stack: Value[] = []
   private marks: number[] = []
   private readonly memo = new Map<number, Value>()
   private readonly dv: DataView
+  private readonly copyBudget: number
 
   constructor(
     private readonly b: Uint8Array,
     private readonly maxBytes: number
   ) {
     this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength)
+    this.copyBudget = pickleCopyBudget(b.length)
   }
 
-  run(): NdarrayImage {
+  run(): PickledPicture {
     const b = this.b
-    if (b.length === 0) throw truncated('no bytes')
-    if (b[0] !== Op.PROTO) throw refuse('it does not start with a protocol marker (protocols 0 and 1 are not supported)')
-    this.pos = 1
-    const proto = this.u8('protocol')
-    if (proto < 2 || proto > 5) throw refuse(`protocol ${proto} is not supported (2 to 5 are)`)
+    if (b.length === 0) throw cutShort('no bytes')
+    // Protocols 2–5 start with PROTO; protocols 0 and 1 have no marker and start with their first opcode.
+    if (b[0] === Op.PROTO) {
+      this.pos = 1
+      const proto = this.u8('protocol')
+      if (proto < 2 || proto > 5) throw refuse(`protocol ${proto} is not supported (0 to 5 are)`)
+    }
     for (;;) {
-      if (this.pos >= b.length) throw truncated('no STOP opcode')
+      if (this.pos >= b.length) throw cutShort('no STOP opcode')
+      if (++this.work.opcodes > PICKLE_MAX_OPCODES) {
+        throw refuse(`it runs more than ${PICKLE_MAX_OPCODES} opcodes (an image array needs about 60)`)
+      }
       const op = b[this.pos++]!
       switch (op) {
         case Op.STOP:
@@ -218,7 +256,7 @@ class Machine {
           throw refuse('a second protocol marker')
         case Op.FRAME: {
           const n = this.u64('FRAME length')
-          if (n > b.length - this.pos) throw truncated(`a FRAME declares ${n} bytes but ${b.length - this.pos} remain`)
+          if (n > b.length - this.pos) throw cutShort(`a FRAME declares ${n} bytes but ${b.length - this.pos} remain`)
           break
         }
         case Op.MARK:
@@ -226,75 +264,85 @@ class Machine {
           this.marks.push(this.stack.length)
           break
         case Op.TUPLE:
-          this.push({ k: 'tuple', items: this.popMark() })
+          this.pushNew({ k: 'tuple', items: this.popMark() })
           break
         case Op.EMPTY_TUPLE:
-          this.push({ k: 'tuple', items: [] })
+          this.pushNew({ k: 'tuple', items: [] })
           break
         case Op.TUPLE1:
         case Op.TUPLE2:
         case Op.TUPLE3: {
           const n = op - Op.TUPLE1 + 1
-          this.push({ k: 'tuple', items: this.popN(n) })
+          this.pushNew({ k: 'tuple', items: this.popN(n) })
           break
         }
         case Op.NONE:
-          this.push(null)
+          this.pushNew(null)
           break
         case Op.NEWTRUE:
-          this.push(true)
+          this.pushNew(true)
           break
         case Op.NEWFALSE:
-          this.push(false)
+          this.pushNew(false)
+          break
+        case Op.INT:
+        case Op.LONG:
+          this.pushNew(this.decoded(decodeInteger(this.decimalLine(op === Op.INT ? 'INT' : 'LONG'), op === Op.LONG)))
           break
         case Op.BININT:
           this.need(4, 'BININT')
-          this.push(this.dv.getInt32(this.pos, true))
+          this.pushNew(this.dv.getInt32(this.pos, true))
           this.pos += 4
           break
         case Op.BININT1:
-          this.push(this.u8('BININT1'))
+          this.pushNew(this.u8('BININT1'))
           break
         case Op.BININT2:
           this.need(2, 'BININT2')
-          this.push(this.dv.getUint16(this.pos, true))
+          this.pushNew(this.dv.getUint16(this.pos, true))
           this.pos += 2
           break
         case Op.LONG1:
-          this.push(this.long1())
+          this.pushNew(this.long1())
+          break
+        case Op.UNICODE:
+          this.pushNew(this.unicodeLine())
+          break
+        case Op.STRING:
+          this.pushNew({ k: 'bytes', data: this.stringLine() })
           break
         case Op.BINUNICODE:
-          this.push({ k: 'str', raw: this.take(this.u32('BINUNICODE length'), 'BINUNICODE') })
+          this.pushNew({ k: 'str', raw: this.take(this.u32('BINUNICODE length'), 'BINUNICODE'), latin1: false })
           break
         case Op.SHORT_BINUNICODE:
-          this.push({ k: 'str', raw: this.take(this.u8('SHORT_BINUNICODE length'), 'SHORT_BINUNICODE') })
+          this.pushNew({ k: 'str', raw: this.take(this.u8('SHORT_BINUNICODE length'), 'SHORT_BINUNICODE'), latin1: false })
           break
         case Op.BINUNICODE8:
-          this.push({ k: 'str', raw: this.take(this.u64('BINUNICODE8 length'), 'BINUNICODE8') })
+          this.pushNew({ k: 'str', raw: this.take(this.u64('BINUNICODE8 length'), 'BINUNICODE8'), latin1: false })
           break
         case Op.SHORT_BINSTRING:
         case Op.SHORT_BINBYTES:
-          this.push({ k: 'bytes', data: this.take(this.u8('length'), 'SHORT_BINBYTES') })
+          this.pushNew({ k: 'bytes', data: this.take(this.u8('length'), 'SHORT_BINBYTES') })
           break
         case Op.BINSTRING: {
           this.need(4, 'BINSTRING length')
           const n = this.dv.getInt32(this.pos, true)
           this.pos += 4
           if (n < 0) throw refuse('a negative BINSTRING length')
-          this.push({ k: 'bytes', data: this.take(n, 'BINSTRING') })
+          this.pushNew({ k: 'bytes', data: this.take(n, 'BINSTRING') })
           break
         }
         case Op.BINBYTES:
-          this.push({ k: 'bytes', data: this.take(this.u32('BINBYTES length'), 'BINBYTES') })
+          this.pushNew({ k: 'bytes', data: this.take(this.u32('BINBYTES length'), 'BINBYTES') })
           break
         case Op.BINBYTES8:
         case Op.BYTEARRAY8:
-          this.push({ k: 'bytes', data: this.take(this.u64('BINBYTES8 length'), 'BINBYTES8') })
+          this.pushNew({ k: 'bytes', data: this.take(this.u64('BINBYTES8 length'), 'BINBYTES8') })
           break
         case Op.GLOBAL: {
-          const module = this.line('GLOBAL module')
-          const name = this.line('GLOBAL name')
-          this.push(this.global(module, name))
+          const module = this.nameLine('GLOBAL module')
+          const name = this.nameLine('GLOBAL name')
+          this.pushNew(this.global(module, name))
           break
         }
         case Op.STACK_GLOBAL: {
@@ -302,12 +350,12 @@ class Machine {
           const module = textOf(m)
           const name = textOf(n)
           if (module === undefined || name === undefined) throw refuse('STACK_GLOBAL needs two short strings')
-          this.push(this.global(module, name))
+          this.pushNew(this.global(module, name))
           break
         }
         case Op.REDUCE: {
           const [fn, args] = this.popN(2) as [Value, Value]
-          this.push(this.reduce(fn, args))
+          this.pushNew(this.reduce(fn, args))
           break
         }
         case Op.BUILD: {
@@ -319,11 +367,17 @@ class Machine {
         case Op.MEMOIZE:
           this.put(this.memo.size)
           break
+        case Op.PUT:
+          this.put(this.memoIndex(this.decoded(decodeInteger(this.decimalLine('PUT'), true))))
+          break
         case Op.BINPUT:
           this.put(this.u8('BINPUT index'))
           break
         case Op.LONG_BINPUT:
           this.put(this.u32('LONG_BINPUT index'))
+          break
+        case Op.GET:
+          this.push(this.get(this.memoIndex(this.decoded(decodeInteger(this.decimalLine('GET'), true)))))
           break
         case Op.BINGET:
           this.push(this.get(this.u8('BINGET index')))
@@ -340,7 +394,7 @@ class Machine {
   // --- bytes ---------------------------------------------------------------------------------------------------
 
   private need(n: number, what: string): void {
-    if (this.b.length - this.pos < n) throw truncated(`inside ${what}`)
+    if (this.b.length - this.pos < n) throw cutShort(`inside ${what}`)
   }
 
   private u8(what: string): number {
@@ -359,25 +413,71 @@ class Machine {
     this.need(8, what)
     const v = this.dv.getBigUint64(this.pos, true)
     this.pos += 8
-    // Anything beyond the input is truncation; say so without converting a huge value.
+    // Anything beyond the input is a pickle cut short; say so without converting a huge value.
     return v > BigInt(this.b.length) ? this.b.length + 1 : Number(v)
   }
 
   private take(n: number, what: string): Uint8Array {
-    if (n > this.b.length - this.pos) throw truncated(`${what} declares ${n} bytes but ${this.b.length - this.pos} remain`)
+    if (n > this.b.length - this.pos) throw cutShort(`${what} declares ${n} bytes but ${this.b.length - this.pos} remain`)
     const out = this.b.subarray(this.pos, this.pos + n)
     this.pos += n
     return out
   }
 
-  private line(what: string): string {
-    const end = this.b.indexOf(0x0a, this.pos)
-    if (end < 0) throw truncated(`inside ${what}`)
-    if (end - this.pos > MAX_NAME_BYTES) throw refuse(`${what} is longer than ${MAX_NAME_BYTES} bytes`)
+  /**
+   * The text up to the next "\n" (consumed, not returned). With `max`, a longer line is refused after looking at no
+   * more than max + 1 bytes; without, the line is an argument that is consumed whole, so scanning it stays linear.
+   */
+  private line(what: string, max?: number): Uint8Array {
+    const limit = max === undefined ? this.b.length : Math.min(this.b.length, this.pos + max + 1)
+    const end = this.b.subarray(0, limit).indexOf(0x0a, this.pos)
+    if (end < 0) {
+      if (limit < this.b.length) throw refuse(`${what} is longer than ${max} bytes`)
+      throw cutShort(`inside ${what}`)
+    }
     const raw = this.b.subarray(this.pos, end)
     this.pos = end + 1
+    return raw
+  }
+
+  private nameLine(what: string): string {
+    const raw = this.line(what, MAX_NAME_BYTES)
     for (const c of raw) if (c < 0x20 || c > 0x7e) throw refuse(`${what} is not printable ASCII`)
     return String.fromCharCode(...raw)
+  }
+
+  private decimalLine(what: string): Uint8Array {
+    return this.line(what, MAX_DECIMAL_BYTES)
+  }
+
+  private textLine(what: string): Uint8Array {
+    return this.line(what)
+  }
+
+  /** UNICODE: raw-unicode-escape text, kept as latin-1 bytes — a view when it has no escapes, else one copy. */
+  private unicodeLine(): Str {
+    const raw = this.textLine('UNICODE')
+    if (!hasBackslash(raw)) return { k: 'str', raw, latin1: true }
+    this.spend(raw.length, 'UNICODE')
+    return { k: 'str', raw: this.decoded(decodeRawUnicodeEscape(raw)), latin1: true }
+  }
+
+  /** STRING: a quoted Python 2 str literal as bytes — a view when it has no escapes, else one copy. */
+  private stringLine(): Uint8Array {
+    const line = this.textLine('STRING')
+    if (!hasBackslash(line)) return stripQuotes(line)
+    this.spend(line.length, 'STRING')
+    return this.decoded(decodeStringLiteral(line))
+  }
+
+  private decoded<T>(d: Decoded<T>): T {
+    if ('problem' in d) throw refuse(d.problem)
+    return d.value
+  }
+
+  private memoIndex(v: number | boolean): number {
+    if (typeof v !== 'number' || v < 0 || v > 0xffff_ffff) throw refuse('a memo index out of range')
+    return v
   }
 
   private long1(): number {
@@ -391,11 +491,29 @@ class Machine {
     return v
   }
 
+  /**
+   * Count the `n` bytes a copy is about to go through (the text it decodes or the pixels it rearranges; what it
+   * allocates is never more) against the budget, before allocating anything.
+   */
+  private spend(n: number, what: string): void {
+    if (this.work.copiedBytes + n > this.copyBudget) {
+      throw refuse(`${what} would copy more than ${this.copyBudget} bytes, twice the pickle's size`)
+    }
+    this.work.copiedBytes += n
+  }
+
   // --- stack ---------------------------------------------------------------------------------------------------
 
   private push(v: Value): void {
     if (this.stack.length >= MAX_STACK) throw refuse('the stack grows deeper than any image array needs')
     this.stack.push(v)
+  }
+
+  /** Push a value this opcode made: it counts against the object budget, a tuple with its slots. */
+  private pushNew(v: Value): void {
+    this.work.objects += 1 + (v !== null && typeof v === 'object' && v.k === 'tuple' ? v.items.length : 0)
+    if (this.work.objects > PICKLE_MAX_OBJECTS) throw refuse(`it makes more than ${PICKLE_MAX_OBJECTS} values (an image array needs about 40)`)
+    this.push(v)
   }
 
   private floor(): number {
@@ -434,7 +552,7 @@ class Machine {
 
   private reduce(fn: Value, args: Value): Value {
     if (fn === null || typeof fn !== 'object' || fn.k !== 'global') throw refuse(`REDUCE calls ${describe(fn)}`)
-    if (args === null || typeof args !== 'object' || args.k !== 'tuple') throw refuse(`REDUCE with ${describe(args)} as arguments`)
+    if (!isTuple(args)) throw refuse(`REDUCE with ${describe(args)} as arguments`)
     const a = args.items
     switch (fn.fn) {
       case Fn.Reconstruct: {
@@ -448,7 +566,7 @@ class Machine {
           shape.items[0] === 0 &&
           (bytesOf(typecode)?.length === 1 || textOf(typecode, 1) !== undefined)
         if (!ok) throw refuse('_reconstruct is called with arguments other than (numpy.ndarray, (0,), b"b")')
-        return { k: 'ndarray', image: null }
+        return { k: 'ndarray', array: null }
       }
       case Fn.Dtype: {
         const descr = textOf(a[0], 16)
@@ -464,10 +582,15 @@ class Machine {
       case Fn.CodecsEncode: {
         const encoding = textOf(a[1], 16)
         const text = a[0]
-        if (a.length !== 2 || encoding !== 'latin1' || text === null || typeof text !== 'object' || text.k !== 'str') {
+        if (a.length !== 2 || (encoding !== 'latin1' && encoding !== 'latin-1') || text === null || typeof text !== 'object' || text.k !== 'str') {
           throw refuse('_codecs.encode is only accepted as (text, "latin1")')
         }
-        return { k: 'bytes', data: latin1FromUtf8(text.raw, this.maxBytes) }
+        return { k: 'bytes', data: this.latin1Of(text) }
+      }
+      case Fn.Bytearray: {
+        const data = bytesOf(a[0])
+        if (a.length !== 1 || data === undefined) throw refuse('bytearray is called with arguments other than one bytes object')
+        return { k: 'bytes', data }
       }
       case Fn.FromBuffer: {
         // _frombuffer(buffer, dtype, shape, order) — protocol 5 with the pixels in band.
@@ -477,11 +600,43 @@ class Machine {
         if (a.length !== 4 || data === undefined || (o !== 'C' && o !== 'F')) {
           throw refuse('_frombuffer is called with unexpected arguments')
         }
-        return { k: 'ndarray', image: this.image(shape, dtype, o === 'F', data) }
+        return { k: 'ndarray', array: this.array(shape, dtype, o === 'F', data) }
       }
       case Fn.Ndarray:
         throw refuse('numpy.ndarray is called directly')
     }
+  }
+
+  /**
+   * What _codecs.encode(text, 'latin1') yields: protocol 0 text is those bytes already; UTF-8 text is converted once
+   * (its bytes counted against the budget) and the result kept with the str.
+   */
+  private latin1Of(text: Str): Uint8Array {
+    if (text.latin1) return text.raw
+    if (text.encoded !== undefined) return text.encoded
+    const raw = text.raw
+    this.spend(raw.length, '_codecs.encode')
+    // Validated natively first (simdutf), the conversion is one branch per character: twice as fast as TextDecoder
+    // and latin-1 encoding (8 Mi characters: 140–310 ms against 400–740 ms on a loaded machine), in one copy.
+    if (!isUtf8(raw)) throw refuse('the latin-1 text of a bytes object is not valid UTF-8')
+    const out = new Uint8Array(raw.length)
+    let o = 0
+    for (let i = 0; i < raw.length; ) {
+      const c = raw[i]!
+      if (c < 0x80) {
+        out[o++] = c
+        i++
+      } else if (c < 0xc4) {
+        // Valid UTF-8 puts only lead bytes here: C2 or C3 and one continuation byte, U+0080 to U+00FF.
+        out[o++] = ((c & 0x03) << 6) | (raw[i + 1]! & 0x3f)
+        i += 2
+      } else {
+        throw refuse('the latin-1 text of a bytes object holds a character beyond U+00FF')
+      }
+    }
+    if (o > this.maxBytes) throw new FramecastError('MESSAGE_TOO_LARGE', `The pickled bytes are ${o} long; the limit is ${this.maxBytes}`)
+    text.encoded = out.subarray(0, o)
+    return text.encoded
   }
 
   private build(obj: Value, state: Value): void {
@@ -508,49 +663,99 @@ class Machine {
       obj.built = true
       return
     }
-    if (obj.k === 'ndarray' && obj.image === null) {
+    if (obj.k === 'ndarray' && obj.array === null) {
       // (version, shape, dtype, is_fortran, data) or the older form without the version.
       const t = s.length === 5 ? s.slice(1) : s
       if ((s.length === 5 && s[0] !== 1) || t.length !== 4) throw refuse('the array state has an unexpected layout')
       const [shape, dtype, fortran, raw] = t
       const data = bytesOf(raw)
       if (typeof fortran !== 'boolean' || data === undefined) throw refuse('the array state does not carry raw bytes')
-      obj.image = this.image(shape, dtype, fortran, data)
+      obj.array = this.array(shape, dtype, fortran, data)
       return
     }
     throw refuse(`BUILD on ${describe(obj)}`)
   }
 
-  private image(shape: Value | undefined, dtype: Value | undefined, fortran: boolean, data: Uint8Array): NdarrayImage {
+  /** A uint8 array of `shape` (1 to 3 sides, each ≥ 1) whose bytes are exactly `data`, checked before any copy. */
+  private array(shape: Value | undefined, dtype: Value | undefined, fortran: boolean, data: Uint8Array): ArrayData {
     if (dtype === undefined || dtype === null || typeof dtype !== 'object' || dtype.k !== 'dtype' || !dtype.built) {
       throw refuse('the array has no complete dtype')
     }
     if (!isTuple(shape) || shape.items.some((d) => typeof d !== 'number')) throw refuse('the array shape is not a tuple of integers')
     const dims = shape.items as number[]
-    if (dims.length !== 2 && dims.length !== 3) throw refuse(`the array has ${dims.length} dimensions; an image has 2 or 3`)
-    const [height, width, c = 1] = dims as [number, number, number?]
-    if (height < 1 || width < 1 || height > MAX_SIDE || width > MAX_SIDE) {
-      throw refuse(`an image of ${height}×${width} pixels (each side must be 1 to ${MAX_SIDE})`)
+    if (dims.length < 1 || dims.length > 3) throw refuse(`the array has ${dims.length} dimensions; an image has 2 or 3`)
+    if (dims.some((d) => d < 1)) throw refuse(`an empty array of shape ${dims.join('×')}`)
+    let size = 1
+    for (const d of dims) {
+      size *= d
+      if (size > this.maxBytes) {
+        throw new FramecastError('MESSAGE_TOO_LARGE', `The pickled array is ${dims.join('×')} = ${dims.reduce((p, q) => p * q, 1)} bytes; the limit is ${this.maxBytes}`)
+      }
     }
-    if (c !== 1 && c !== 3 && c !== 4) throw refuse(`an image with ${c} channels (1, 3 or 4 are accepted)`)
-    const size = height * width * c
-    if (size > this.maxBytes) {
-      throw new FramecastError('MESSAGE_TOO_LARGE', `The pickled image is ${height}×${width}×${c} = ${size} bytes; the limit is ${this.maxBytes}`)
-    }
-    if (size !== data.length) throw refuse(`the shape ${height}×${width}×${c} needs ${size} bytes but the pickle carries ${data.length}`)
-    const channels = c as ImageChannels
-    return { height, width, channels, dtype: 'uint8', data: fortran ? fromFortran(data, height, width, channels) : data }
+    if (size !== data.length) throw refuse(`the shape ${dims.join('×')} needs ${size} bytes but the pickle carries ${data.length}`)
+    return { shape: dims, fortran, data }
   }
 
-  private stop(): NdarrayImage {
-    const top = this.stack[this.stack.length - 1]
-    if (this.stack.length !== 1 || this.marks.length !== 0 || top === undefined || top === null || typeof top !== 'object') {
-      throw refuse('it does not end with exactly one array on the stack')
-    }
-    if (top.k !== 'ndarray' || top.image === null) throw refuse(`it ends with ${describe(top)}, not an image array`)
+  private stop(): PickledPicture {
+    if (this.stack.length !== 1 || this.marks.length !== 0) throw refuse('it does not end with exactly one array on the stack')
     if (this.pos !== this.b.length) throw refuse(`${this.b.length - this.pos} bytes follow STOP`)
-    return top.image
+    let top = this.stack[0]
+    // cv2.imencode returns (True, buffer); some senders pickle that whole.
+    if (isTuple(top) && top.items.length === 2 && top.items[0] === true) top = top.items[1]
+    if (top !== undefined && top !== null && typeof top === 'object') {
+      if (top.k === 'bytes') {
+        if (isJpeg(top.data)) return { kind: 'jpeg', jpeg: top.data }
+        throw refuse(`it holds a bytes object of ${top.data.length} bytes, and ${notJpeg(top.data)}`)
+      }
+      if (top.k === 'ndarray' && top.array !== null) return this.picture(top.array)
+    }
+    throw refuse(`it ends with ${describe(top)}, not an image array`)
   }
+
+  /** An array at STOP: a JPEG buffer (one side longer than 1, JPEG bytes), else an image. */
+  private picture({ shape, fortran, data }: ArrayData): PickledPicture {
+    const buffer = shape.filter((d) => d > 1).length <= 1
+    if (buffer && isJpeg(data)) return { kind: 'jpeg', jpeg: data }
+    if (buffer && otherFormat(data) !== undefined) throw refuse(`an array of shape ${shape.join('×')}: ${notJpeg(data)}`)
+    if (shape.length === 1) throw refuse(`the array has 1 dimensions; an image has 2 or 3 (${notJpeg(data)})`)
+    const [height, width, c = 1] = shape as [number, number, number?]
+    if (height > MAX_SIDE || width > MAX_SIDE) {
+      throw refuse(`an image of ${height}×${width} pixels (each side must be 1 to ${MAX_SIDE})${buffer ? `, and ${notJpeg(data)}` : ''}`)
+    }
+    if (c !== 1 && c !== 3 && c !== 4) throw refuse(`an image with ${c} channels (1, 3 or 4 are accepted)`)
+    const channels = c as ImageChannels
+    if (fortran) this.spend(data.length, 'rearranging Fortran-order pixels')
+    return { kind: 'pixels', image: { height, width, channels, dtype: 'uint8', data: fortran ? fromFortran(data, height, width, channels) : data } }
+  }
+}
+
+/** Signatures of the encoded pictures cv2.imencode makes besides JPEG, to name them in a refusal. */
+const OTHER_FORMATS: ReadonlyArray<[string, number[]]> = [
+  ['PNG', [0x89, 0x50, 0x4e, 0x47]],
+  ['WebP', [0x52, 0x49, 0x46, 0x46]],
+  ['BMP', [0x42, 0x4d]],
+  ['TIFF', [0x49, 0x49, 0x2a, 0x00]],
+  ['TIFF', [0x4d, 0x4d, 0x00, 0x2a]]
+]
+
+/** The name of the encoded-picture format `data` starts like, other than JPEG. */
+function otherFormat(data: Uint8Array): string | undefined {
+  return OTHER_FORMATS.find(([, sig]) => sig.every((b, i) => data[i] === b))?.[0]
+}
+
+/** Why bytes that are not a JPEG are no picture Framecast shows: another format cv2 encodes, or what they start with. */
+function notJpeg(data: Uint8Array): string {
+  const other = otherFormat(data)
+  if (other) return `its bytes are a ${other} image; Framecast shows pictures encoded as JPEG, cv2.imencode('.jpg', frame)`
+  const start = [...data.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ')
+  return `its bytes are not a JPEG: they start with ${start || 'nothing'}`
+}
+
+/** A quoted STRING without escapes: the bytes between the quotes (a view), or a refusal when it is not quoted. */
+function stripQuotes(line: Uint8Array): Uint8Array {
+  const q = line[0]
+  if (line.length < 2 || (q !== 0x27 && q !== 0x22) || line[line.length - 1] !== q) throw refuse('a STRING argument is not quoted')
+  return line.subarray(1, line.length - 1)
 }
 
 function isTuple(v: Value | undefined): v is Tuple {
@@ -563,28 +768,6 @@ function isGlobal(v: Value | undefined, fn: Fn): boolean {
 
 function bytesOf(v: Value | undefined): Uint8Array | undefined {
   return v !== undefined && v !== null && typeof v === 'object' && v.k === 'bytes' ? v.data : undefined
-}
-
-/** UTF-8 text whose code points are all ≤ 0xFF, turned into those bytes (what _codecs.encode(s, 'latin1') yields). */
-function latin1FromUtf8(raw: Uint8Array, maxBytes: number): Uint8Array {
-  let n = 0
-  for (let i = 0; i < raw.length; i++) if ((raw[i]! & 0xc0) !== 0x80) n++
-  if (n > maxBytes) throw new FramecastError('MESSAGE_TOO_LARGE', `The pickled bytes are ${n} long; the limit is ${maxBytes}`)
-  const out = new Uint8Array(n)
-  let o = 0
-  for (let i = 0; i < raw.length; ) {
-    const c = raw[i]!
-    if (c < 0x80) {
-      out[o++] = c
-      i++
-    } else if ((c === 0xc2 || c === 0xc3) && i + 1 < raw.length && (raw[i + 1]! & 0xc0) === 0x80) {
-      out[o++] = ((c & 0x03) << 6) | (raw[i + 1]! & 0x3f)
-      i += 2
-    } else {
-      throw refuse('the latin-1 text of a bytes object is not valid')
-    }
-  }
-  return out
 }
 
 /** Fortran-order pixels (the first index varies fastest) rearranged into C order. */

@@ -31,8 +31,9 @@ import { formatHostPort } from '../../shared/address'
 import { NewestSlot } from '../../shared/newest'
 import { FramecastError, fromSocketError } from '../errors'
 import { monoMs, RateMeter } from '../../shared/stats'
+import type { ClassicPrefix } from '../../shared/classic'
 import { sameStreamInfo } from '../../shared/stream-info'
-import { classicJpegFraming, classicPickleFraming } from './classic-framing'
+import { classicFraming, classicJpegFraming, classicPickleFraming } from './classic-framing'
 import { ConversionStage } from './conversion'
 import type { Framing, FramingName, Heard, ViewerTalk } from './framing'
 import { isInterCoded } from '../../shared/keyframe-chain'
@@ -75,7 +76,7 @@ export interface BroadcasterOptions {
   maxViewers?: number
   /**
    * Largest message (bytes) sent to a viewer, header excluded; bounds the frames send() accepts. Default: the
-   * framing's (DEFAULT_MAX_MESSAGE_BYTES, the viewers' default limit; PICKLE_MAX_MESSAGE_BYTES for classic pickle).
+   * framing's (DEFAULT_MAX_MESSAGE_BYTES, the viewers' default limit; the classic limit of src/shared/classic.ts).
    */
   maxMessageBytes?: number
   /** A connection that has not sent a valid preamble by then is closed with HANDSHAKE_TIMEOUT. Default 5 s. */
@@ -95,6 +96,8 @@ export interface BroadcasterOptions {
    * classic framings are open by nature and ignore it.
    */
   access?: Access
+  /** Classic framings: how each message's length is written. Default "Q" (8 bytes, little-endian). */
+  classicPrefix?: ClassicPrefix
 }
 
 export interface BroadcastFrame {
@@ -276,7 +279,7 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
    */
   static async listen(options: BroadcasterOptions): Promise<Broadcaster> {
     const port = options.port ?? DEFAULT_PORT
-    const wire = resolveFraming(options.framing ?? 'native')
+    const wire = resolveFraming(options.framing ?? 'native', options.classicPrefix)
     checkInfo(options.info)
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new FramecastError('INVALID_ARGUMENT', `Port ${port} is not between 0 and 65535`)
@@ -322,7 +325,7 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
   }
 
   /** The limits in force, defaults filled in. */
-  get limits(): Required<Omit<BroadcasterOptions, 'host' | 'port' | 'info' | 'framing' | 'access'>> {
+  get limits(): Required<Omit<BroadcasterOptions, 'host' | 'port' | 'info' | 'framing' | 'access' | 'classicPrefix'>> {
     return {
       maxViewers: this.maxViewers,
       maxMessageBytes: this.maxMessageBytes,
@@ -836,10 +839,11 @@ function listenOn(host: string, port: number): Promise<net.Server> {
   })
 }
 
-function resolveFraming(framing: FramingName): Framing {
+function resolveFraming(framing: FramingName, classicPrefix: ClassicPrefix | undefined): Framing {
   if (!Object.prototype.hasOwnProperty.call(FRAMINGS, framing)) {
     throw new FramecastError('INVALID_ARGUMENT', `Framing ${String(framing)} is not one of ${Object.keys(FRAMINGS).join(', ')}`)
   }
+  if (framing !== 'native' && classicPrefix !== undefined) return classicFraming(framing, classicPrefix)
   return FRAMINGS[framing]
 }
 

@@ -62,7 +62,10 @@ export async function bgrToJpeg(image: RawImage, quality = DEFAULT_JPEG_QUALITY)
   }
   try {
     const s = sharp(pixels, { raw: { width, height, channels: channels as ImageChannels } })
-    return await (channels === 4 ? s.removeAlpha() : s).jpeg({ quality, mozjpeg: false, chromaSubsampling: '4:2:0' }).toBuffer()
+    // No Huffman optimisation (sharp's default): its second pass dominated — a 3840×2160 test picture at quality 80
+    // took a median 187 ms with it and 31 ms without, for a JPEG 20% larger (318 KB, not 264) that only goes to a
+    // window on this machine.
+    return await (channels === 4 ? s.removeAlpha() : s).jpeg({ quality, mozjpeg: false, chromaSubsampling: '4:2:0', optimiseCoding: false }).toBuffer()
   } catch (e) {
     throw new FramecastError('INTERNAL', `JPEG encoding failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
   }

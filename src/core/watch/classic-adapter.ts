@@ -3,6 +3,7 @@
 // There is no stream description on the wire, so the first frame (and each change of size) describes it; frames carry
 // no capture time, so latency is unknown.
 
+import { type ClassicPrefixChoice, PREFIX_LAYOUTS } from '../../shared/classic'
 import type { StreamInfo } from '../../shared/protocol'
 import { type ClassicFrame, ClassicReceiver } from '../classic/classic-receiver'
 import { encodePreamble } from '../codec/codec'
@@ -10,9 +11,15 @@ import { FramecastError } from '../errors'
 import { FirstBytes } from './first-bytes'
 import type { StreamAdapter, StreamSink } from './stream-adapter'
 
-export interface ClassicAdapterOptions {
-  /** Largest message accepted, bytes; checked at each 8-byte length prefix before buffering. */
+/** How a classic stream is read: its length prefix and its size limit. */
+export interface ClassicReading {
+  /** The sender's length prefix, or 'auto' to tell it from the first messages. Default 'auto'. */
+  prefix?: ClassicPrefixChoice
+  /** Largest message accepted, bytes; checked at each length prefix before buffering. */
   maxMessageBytes: number
+}
+
+export interface ClassicAdapterOptions extends ClassicReading {
   /** The next arrival number for a frame (classic frames carry none); the lifecycle keeps counting across connections. */
   nextSeq: () => number
 }
@@ -20,10 +27,12 @@ export interface ClassicAdapterOptions {
 /**
  * Adapter for a classic OpenCV sender. Greets with the Framecast viewer preamble (a classic sender never reads it, and
  * a Framecast broadcaster, which speaks only once spoken to, answers it and is named) and never pings; any bytes count
- * as hearing from the peer;
- * frames are numbered in arrival order with receipt time as capture time and latency null. Pickles skipped while an
- * earlier one was being encoded are reported as such. A Framecast broadcaster met here fails with BAD_MAGIC and a
- * sentence saying what it is; faults of the receiver (UNSUPPORTED_PICKLE, MESSAGE_TOO_LARGE, …) end the stream.
+ * as hearing from the peer, and the sender has introduced itself once its length prefix is known (told from its first
+ * message, or the chosen one checked there), so a large first frame may take longer than the handshake deadline;
+ * frames are numbered in arrival order with receipt time as capture time and latency null, and the stream is named
+ * with the prefix found. Pickles skipped while an earlier one was being encoded are reported as such. A Framecast
+ * broadcaster met here fails with BAD_MAGIC and a sentence saying what it is; faults of the receiver
+ * (BAD_LENGTH_PREFIX, UNSUPPORTED_PICKLE, MESSAGE_TOO_LARGE, …) end the stream.
  */
 export class ClassicAdapter implements StreamAdapter {
   readonly format = 'classic'
@@ -45,9 +54,13 @@ export class ClassicAdapter implements StreamAdapter {
     options: ClassicAdapterOptions
   ) {
     this.nextSeq = options.nextSeq
-    this.first = new FirstBytes(options.maxMessageBytes)
+    this.first = new FirstBytes()
     this.receiver = new ClassicReceiver({
       maxMessageBytes: options.maxMessageBytes,
+      prefix: options.prefix ?? 'auto',
+      onRecognised: () => {
+        if (!this.done) this.sink.introduced()
+      },
       onFrame: (f) => this.deliver(f),
       onError: (e) => this.fail(e)
     })
@@ -78,7 +91,9 @@ export class ClassicAdapter implements StreamAdapter {
   private deliver(f: ClassicFrame): void {
     if (this.done) return
     if (this.info === null || this.info.width !== f.width || this.info.height !== f.height) {
-      this.info = { codec: 'jpeg', width: f.width, height: f.height, fps: 0, name: `Classic sender at ${this.sink.where}` }
+      const prefix = this.receiver.prefix
+      const struct = prefix === null ? '' : ` (prefix "${PREFIX_LAYOUTS[prefix].struct[0]}")`
+      this.info = { codec: 'jpeg', width: f.width, height: f.height, fps: 0, name: `Classic sender at ${this.sink.where}${struct}` }
       this.sink.described(this.info)
     }
     const skipped = this.receiver.skippedWhileEncoding - this.skippedReported

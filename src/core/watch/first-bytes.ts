@@ -4,11 +4,13 @@
 import { SNIFF_BYTES, sniffStream, type StreamFormat } from '../classic/framing'
 import type { FramecastError } from '../errors'
 
-/** Keeps a copy of the first SNIFF_BYTES (11) bytes pushed through it and judges them with `sniffStream`. */
+/**
+ * Keeps a copy of the first SNIFF_BYTES (11) bytes pushed through it and judges them with `sniffStream` — with no
+ * size limit of its own: a classic stream of frames too large for the limit in force is still a classic stream, and
+ * is refused as too large by the adapter that reads it.
+ */
 export class FirstBytes {
   private kept: Buffer = Buffer.alloc(0)
-
-  constructor(private readonly maxMessageBytes: number) {}
 
   /** The bytes kept so far (at most SNIFF_BYTES). */
   get bytes(): Buffer {
@@ -25,6 +27,6 @@ export class FirstBytes {
 
   /** `sniffStream` of the bytes kept: the format, undefined while more are needed, or why they are neither. */
   verdict(): StreamFormat | FramecastError | undefined {
-    return sniffStream(this.kept, this.maxMessageBytes)
+    return sniffStream(this.kept)
   }
 }

@@ -77,7 +77,7 @@ export class NativeAdapter implements StreamAdapter {
   ) {
     this.maxMessageBytes = options.maxMessageBytes
     this.decoder = new Decoder({ expectRole: 'broadcaster', maxMessageBytes: options.maxMessageBytes })
-    this.first = new FirstBytes(options.maxMessageBytes)
+    this.first = new FirstBytes()
     this.clock = options.clock
     this.deviceName = options.deviceName
     this.greeting = viewerPreamble(options.security)

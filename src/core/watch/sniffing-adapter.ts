@@ -7,7 +7,7 @@ import type { WatchMode } from '../../shared/status'
 import type { ClockOffset } from '../../shared/stats'
 import type { StreamFormat } from '../classic/framing'
 import { FramecastError } from '../errors'
-import { ClassicAdapter } from './classic-adapter'
+import { ClassicAdapter, type ClassicReading } from './classic-adapter'
 import { FirstBytes } from './first-bytes'
 import { NativeAdapter, viewerPreamble } from './native-adapter'
 import type { ViewerSecurity } from '../secure/pairing-initiator'
@@ -15,8 +15,10 @@ import type { StreamAdapter, StreamSink } from './stream-adapter'
 
 /** What the lifecycle lends the adapters: limits, and the state it keeps across connections. */
 export interface AdapterOptions {
-  /** Largest message accepted from the peer, bytes. */
+  /** Largest message accepted from a Framecast broadcaster, bytes. */
   maxMessageBytes: number
+  /** How a classic stream is read: its length prefix ('auto' tells it from the first messages) and size limit. */
+  classic: ClassicReading
   /** The watch's clock-offset estimate (native). */
   clock: ClockOffset
   /** This device's name, for the native HELLO. */
@@ -29,7 +31,7 @@ export interface AdapterOptions {
 
 /** The adapter that speaks `format`. */
 export function adapterFor(format: StreamFormat, sink: StreamSink, options: AdapterOptions): StreamAdapter {
-  return format === 'native' ? new NativeAdapter(sink, options) : new ClassicAdapter(sink, options)
+  return format === 'native' ? new NativeAdapter(sink, options) : new ClassicAdapter(sink, { ...options.classic, nextSeq: options.nextSeq })
 }
 
 /** The adapter a new connection starts with: the mode's own, or for 'auto' the sniffing adapter. */
@@ -56,7 +58,7 @@ export class SniffingAdapter implements StreamAdapter {
     private readonly sink: StreamSink,
     private readonly options: AdapterOptions
   ) {
-    this.first = new FirstBytes(options.maxMessageBytes)
+    this.first = new FirstBytes()
     this.greeting = viewerPreamble(options.security)
   }
 

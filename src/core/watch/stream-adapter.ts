@@ -34,6 +34,12 @@ export interface StreamSink {
   readonly where: string
   /** The peer is alive: something arrived (a whole native message; any classic bytes). */
   heard(): void
+  /**
+   * The peer has shown what it speaks before its first frame is in (a classic sender: a length prefix and a payload
+   * start): the handshake deadline is met, and until the first frame, silence is judged by the lost timer — a pickled
+   * 4K frame is 25 MB, which may take longer than the deadline to arrive and to encode.
+   */
+  introduced(): void
   /** The stream is described: a native INFO, or a classic frame of a new size. The first one makes the watch live. */
   described(info: StreamInfo): void
   /** Frames the broadcaster skipped for this viewer, seen as a jump in the sequence numbers. */

@@ -10,9 +10,9 @@
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
 import { hostname } from 'node:os'
+import { type ClassicPrefixChoice, messageLimit } from '../../shared/classic'
 import {
   CONNECT_TIMEOUT_MS,
-  DEFAULT_MAX_MESSAGE_BYTES,
   type ErrorCode,
   HANDSHAKE_TIMEOUT_MS,
   LOST_AFTER_MS,
@@ -41,8 +41,13 @@ export type { WatchedFrame } from './stream-adapter'
 export interface WatcherOptions {
   host: string
   port: number
-  /** Largest message accepted from the broadcaster (default DEFAULT_MAX_MESSAGE_BYTES). */
+  /**
+   * Largest message accepted from the peer, bytes, whatever it speaks. Default: the format's (messageLimit: 8 MiB from
+   * a Framecast broadcaster, 32 MiB from a classic sender).
+   */
   maxMessageBytes?: number
+  /** A classic sender's length prefix, or 'auto' (default) to tell it from its first messages. */
+  classicPrefix?: ClassicPrefixChoice
   /** Keep reconnecting after a failure or a lost stream (default true). */
   reconnect?: boolean
   /** Default CONNECT_TIMEOUT_MS. */
@@ -81,6 +86,8 @@ export interface WatcherEvents {
 /** Errors that another attempt cannot fix: the watcher stops in state 'error'. */
 const FATAL: ReadonlySet<ErrorCode> = new Set([
   'BAD_MAGIC',
+  'BAD_LENGTH_PREFIX',
+  'MESSAGE_TOO_LARGE',
   'VERSION_MISMATCH',
   'BAD_ROLE',
   'UNSUPPORTED_TRANSPORT',
@@ -95,6 +102,11 @@ const FATAL: ReadonlySet<ErrorCode> = new Set([
 ])
 /** Pairing errors a person fixes by typing the code again: fatal unless the watch asks for codes. */
 const CODE_ERRORS: ReadonlySet<ErrorCode> = new Set(['PAIRING_FAILED', 'CODE_EXPIRED'])
+/**
+ * Faults in what the peer sent: likely to recur on the next connection, so the backoff keeps growing across them
+ * even when the stream went live in between — a peer whose frames keep failing is not reconnected in a hot loop.
+ */
+const PEER_FAULTS: ReadonlySet<ErrorCode> = new Set(['MALFORMED_MESSAGE', 'UNEXPECTED_MESSAGE'])
 const STATS_INTERVAL_MS = 1_000
 /** Receive memory is taken in regions of this size; reads fill them front to back. */
 const READ_REGION_BYTES = 1024 * 1024
@@ -114,7 +126,9 @@ const LINGER_MS = 500
 export class Watcher extends EventEmitter<WatcherEvents> {
   private readonly host: string
   private readonly port: number
-  private readonly maxMessageBytes: number
+  /** The message limit a person chose, or undefined for each format's own. */
+  private readonly maxMessageBytes: number | undefined
+  private readonly classicPrefix: ClassicPrefixChoice
   private readonly deviceName: string
   private readonly reconnect: boolean
   private readonly connectTimeoutMs: number
@@ -167,7 +181,8 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     super()
     this.host = options.host
     this.port = options.port
-    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
+    this.maxMessageBytes = options.maxMessageBytes
+    this.classicPrefix = options.classicPrefix ?? 'auto'
     this.deviceName = options.deviceName ?? hostname()
     this.reconnect = options.reconnect ?? true
     this.connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS
@@ -297,7 +312,8 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     this.socket = socket
     this.out = socket
     this.stream = openStream(this.mode, this.sinkFor(socket), {
-      maxMessageBytes: this.maxMessageBytes,
+      maxMessageBytes: messageLimit('native', this.maxMessageBytes),
+      classic: { prefix: this.classicPrefix, maxMessageBytes: messageLimit('classic', this.maxMessageBytes) },
       clock: this.clock,
       deviceName: this.deviceName,
       nextSeq: () => this.nextArrivalSeq(),
@@ -324,6 +340,9 @@ export class Watcher extends EventEmitter<WatcherEvents> {
       where: this.where(),
       heard: () => {
         if (current()) this.lastHeardAt = monoMs()
+      },
+      introduced: () => {
+        if (current()) this.clearTimer('handshakeTimer')
       },
       described: (info) =>
         this.guard(() => {
@@ -465,16 +484,16 @@ export class Watcher extends EventEmitter<WatcherEvents> {
    * that changes nothing is ignored (a peer repeating INFO must not flood the listeners with events).
    */
   private described(info: StreamInfo): void {
-    if (this.handshakeTimer === null && sameStreamInfo(info, this.current.info)) return
+    const streaming = this.current.state === 'live' || this.current.state === 'stalled'
+    if (streaming && sameStreamInfo(info, this.current.info)) return
     this.current.info = info
     this.current.format = this.stream?.format ?? this.current.format
     // The classic format has no handshake and no encryption: open by nature.
     if (this.current.format === 'classic') this.current.security = { encrypted: false, fingerprint: null, paired: false }
     this.emit('info', info)
-    if (this.handshakeTimer !== null) {
+    if (!streaming) {
       this.clearTimer('handshakeTimer')
       this.lastFrameAt = monoMs()
-      this.backoffMs = RECONNECT_MIN_MS
       this.setState('live', null)
     } else {
       this.setState(this.current.state, this.current.error)
@@ -551,7 +570,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     }
     if (wasStreaming) {
       this.current.attempt = 0
-      this.backoffMs = RECONNECT_MIN_MS
+      if (!PEER_FAULTS.has(err.code)) this.backoffMs = RECONNECT_MIN_MS
       this.setState('lost', error)
     }
     if (!this.reconnect) {

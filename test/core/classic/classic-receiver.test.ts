@@ -71,16 +71,29 @@ describe('receiving the classic format', () => {
     expect(errors.map((e) => e.code)).toEqual(['UNSUPPORTED_PICKLE'])
   })
 
-  it('refuses a message that is neither a pickle nor a JPEG', () => {
-    const { r, errors } = receiver()
-    r.push(framed([Buffer.from('hello')]))
+  it('refuses a message that is neither a pickle nor a JPEG', async () => {
+    const { r, frames, errors } = receiver()
+    const jpeg = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#00ff00' } }).jpeg().toBuffer()
+    r.push(framed([jpeg, Buffer.from('hello, this is not a picture')]))
+    expect(frames).toHaveLength(1)
     expect(errors.map((e) => e.code)).toEqual(['UNSUPPORTED_PICKLE'])
   })
 
-  it('applies the size limit at the length prefix', () => {
+  it('refuses a first message that fits no length prefix with BAD_LENGTH_PREFIX', () => {
+    const { r, errors } = receiver()
+    r.push(framed([Buffer.from('hello, this is not a picture')]))
+    expect(errors.map((e) => e.code)).toEqual(['BAD_LENGTH_PREFIX'])
+    expect(errors[0]!.message).toMatch(/are not a length prefix \(2, 4 or 8 bytes, either byte order\) followed by a pickle or a JPEG/)
+  })
+
+  it('applies the size limit at the length prefix, once the payload shows it is a classic stream', () => {
     const { r, errors } = receiver(1000)
-    r.push(framed([solidBgr([1, 2, 3], 40, 40)]).subarray(0, 8))
+    const stream = framed([solidBgr([1, 2, 3], 40, 40)])
+    r.push(stream.subarray(0, 8))
+    expect(errors).toEqual([])
+    r.push(stream.subarray(8, 11))
     expect(errors.map((e) => e.code)).toEqual(['MESSAGE_TOO_LARGE'])
+    expect(errors[0]!.message).toMatch(/declares 4939 bytes \(4\.8 KiB\) in its 8-byte little-endian length prefix; the limit is 1000 bytes/)
   })
 
   it('reports TRUNCATED when the stream ends inside a message', () => {

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import sharp from 'sharp'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { WatchMode, WatchStatus } from '../../../src/shared/ipc'
 import { nowUs, type StreamInfo } from '../../../src/shared/protocol'
 import { Broadcaster } from '../../../src/core/fanout/broadcaster'
 import { encodeClassicMessage } from '../../../src/core/classic/framing'
-import { Watcher, type WatchedFrame } from '../../../src/core/watch/watcher'
+import { Watcher, type WatchedFrame, type WatcherOptions } from '../../../src/core/watch/watcher'
 import { FIXTURES, hasCv2, PYTHON } from '../../support/python'
 
 const SCRIPTS = join(FIXTURES, '../classic')
@@ -46,8 +46,8 @@ function python(args: string[]): ChildProcessWithoutNullStreams {
   return p
 }
 
-async function runReceiver(port: number, frames: number, variant: 'pickle' | 'jpeg'): Promise<ReceiverReport> {
-  const p = python([join(SCRIPTS, 'receiver.py'), '127.0.0.1', String(port), String(frames), variant])
+async function runReceiver(port: number, frames: number, variant: 'pickle' | 'jpeg', format = 'Q'): Promise<ReceiverReport> {
+  const p = python([join(SCRIPTS, 'receiver.py'), '127.0.0.1', String(port), String(frames), variant, format])
   let out = ''
   let err = ''
   p.stdout.on('data', (c: Buffer) => (out += c.toString()))
@@ -66,8 +66,12 @@ async function startSender(variant: 'pickle' | 'jpeg', frames: number, protocol?
   return Number(first.value)
 }
 
-function watch(port: number, mode: WatchMode): { watcher: Watcher; frames: WatchedFrame[]; states: WatchStatus[] } {
-  const watcher = new Watcher({ host: '127.0.0.1', port, mode, reconnect: false })
+function watch(
+  port: number,
+  mode: WatchMode,
+  options: Pick<WatcherOptions, 'classicPrefix' | 'maxMessageBytes'> = {}
+): { watcher: Watcher; frames: WatchedFrame[]; states: WatchStatus[] } {
+  const watcher = new Watcher({ host: '127.0.0.1', port, mode, reconnect: false, ...options })
   const frames: WatchedFrame[] = []
   const states: WatchStatus[] = []
   watcher.on('frame', (f) => frames.push(f))
@@ -134,8 +138,8 @@ describe.skipIf(!hasCv2)('our watcher and the unmodified classic sender', () => 
     expect(blue).toBeGreaterThanOrEqual(2)
   })
 
-  it.each([2, 3, 4, 5])('reads pickle protocol %i from the sender', async (protocol) => {
-    const port = await startSender('pickle', 20, protocol)
+  it.each([0, 1, 2, 3, 4, 5])('reads pickle protocol %i from the sender', async (protocol) => {
+    const port = await startSender('pickle', 40, protocol)
     const { frames } = watch(port, 'auto')
     await expect.poll(() => frames.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3)
     near((await rgbOf(frames[0]!.payload)).slice(0, 2), [200, 50], 6)
@@ -204,5 +208,156 @@ describe('watching a classic stream', () => {
       expect(frames.length).toBeLessThanOrEqual(1)
       expect(existsSync(marker)).toBe(false)
     })
+  })
+})
+
+// The ways copies of the tutorial differ, each served by a real Python sender (test/fixtures/classic/variants.py, all
+// in one process) or read by the real receiver: the length prefix, what is pickled, and the frame size.
+describe.skipIf(!hasCv2)('the variants of the classic scripts people run', () => {
+  const VARIANTS = {
+    winPickle: 'pickle:<L:160x120:-',
+    winJpeg: 'jpeg:<L:160x120:-',
+    bigEndianJpeg: 'jpeg:>L:160x120:-',
+    networkQ: 'pickle:!Q:160x120:-',
+    shortJpeg: 'jpeg:H:160x120:-',
+    shortBigEndian: 'pickle:!H:160x120:-',
+    gist: 'buffer:>L:160x120:0',
+    oldCv2: 'buffer-n1:L:160x120:2',
+    newCv2: 'buffer:Q:160x120:5',
+    uhd: 'pickle:Q:3840x2160:-:still'
+  } as const
+  let ports: Record<string, number>
+
+  beforeAll(async () => {
+    const p = spawn(PYTHON, [join(SCRIPTS, 'variants.py'), '24', '30', ...Object.values(VARIANTS)])
+    p.stderr.on('data', (c: Buffer) => process.stderr.write(c))
+    variantsProcess = p
+    const first = await createInterface({ input: p.stdout })[Symbol.asyncIterator]().next()
+    ports = JSON.parse(String(first.value)) as Record<string, number>
+  }, 30_000)
+  let variantsProcess: ChildProcessWithoutNullStreams | undefined
+  afterAll(() => void variantsProcess?.kill('SIGKILL'))
+
+  const portOf = (v: keyof typeof VARIANTS): number => ports[VARIANTS[v]]!
+
+  it.each([
+    ['winPickle', '<L', 'auto'],
+    ['winJpeg', '<L', 'classic'],
+    ['bigEndianJpeg', '>L', 'auto'],
+    ['networkQ', '!Q', 'classic'],
+    ['shortJpeg', 'H', 'classic'],
+    ['shortBigEndian', '!H', 'auto']
+  ] as const)('watches %s, whose sender writes struct.pack(%j, n), in %s mode', async (variant, format, mode) => {
+    const port = portOf(variant)
+    const { watcher, frames } = watch(port, mode)
+    await expect.poll(() => frames.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(4)
+    expect(watcher.status).toMatchObject({ format: 'classic', info: { width: 160, height: 120, name: `Classic sender at 127.0.0.1:${port} (prefix "${format}")` } })
+    const [red, green] = await rgbOf(frames[3]!.payload)
+    near([red!, green!], [200, 50], 6)
+  })
+
+  it('names the prefix the sender writes when told another, and stops at once', async () => {
+    const { watcher, frames, states } = watch(portOf('winPickle'), 'classic', { classicPrefix: 'u64le' })
+    await expect.poll(() => watcher.status.state, { timeout: 10_000 }).toBe('error')
+    expect(watcher.status.error?.code).toBe('BAD_LENGTH_PREFIX')
+    expect(watcher.status.error?.message).toMatch(/they fit a 4-byte little-endian length prefix \(struct "<L", "I"; "L" on Windows\)/)
+    expect(frames).toEqual([])
+    expect(states.filter((s) => s.state === 'connecting' || s.state === 'reconnecting')).toHaveLength(1)
+  })
+
+  it.each([
+    ['gist', 'the buffer in protocol 0 after struct.pack(">L", n)'],
+    ['oldCv2', 'an (N, 1) buffer in protocol 2 after struct.pack("L", n)'],
+    ['newCv2', 'an (N,) buffer in protocol 5']
+  ] as const)('shows the picture of a sender that pickles what cv2.imencode returns: %s, %s', async (variant, _what) => {
+    const { watcher, frames } = watch(portOf(variant), 'auto')
+    await expect.poll(() => frames.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3)
+    // The JPEG inside, not an N×1 strip of its bytes.
+    expect(watcher.status.info).toMatchObject({ width: 160, height: 120 })
+    const [red, green] = await rgbOf(frames[2]!.payload)
+    near([red!, green!], [200, 50], 6)
+  })
+
+  it.each(['auto', 'classic'] as const)('watches 4K pickled frames with the default limit in %s mode', async (mode) => {
+    const { watcher, frames } = watch(portOf('uhd'), mode)
+    await expect.poll(() => frames.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(2)
+    expect(watcher.status.info).toMatchObject({ width: 3840, height: 2160 })
+  })
+
+  it('refuses frames really over the limit at once and for good, saying how large they are', async () => {
+    const { watcher, states } = watch(portOf('uhd'), 'auto', { maxMessageBytes: 16 * 1024 * 1024 })
+    await expect.poll(() => watcher.status.state, { timeout: 10_000 }).toBe('error')
+    expect(watcher.status.error?.code).toBe('MESSAGE_TOO_LARGE')
+    expect(watcher.status.error?.message).toMatch(/^A classic message declares 248833\d\d bytes \(23\.7 MiB\) in its 8-byte little-endian length prefix; the limit is 16 MiB$/)
+    expect(states.filter((s) => s.state === 'connecting' || s.state === 'reconnecting')).toHaveLength(1)
+  })
+
+  it.each([
+    ['<L', 'u32le', 'pickle'],
+    ['>L', 'u32be', 'jpeg']
+  ] as const)('broadcasts to a receiver that unpacks %j, with the prefix chosen', async (format, classicPrefix, variant) => {
+    const b = await Broadcaster.listen({ host: '127.0.0.1', port: 0, info, framing: `classic-${variant}`, classicPrefix })
+    cleanups.push(() => b.close())
+    const jpeg = await solidJpeg([40, 150, 240])
+    feed(() => b.send({ capturedAtUs: nowUs(), payload: jpeg }))
+    const report = await runReceiver(b.port, 3, variant, format)
+    expect(report.frames).toHaveLength(3)
+    for (const f of report.frames) {
+      expect(f).toMatchObject({ dtype: 'uint8', shape: [240, 320, 3] })
+      near(f.mean, [240, 150, 40])
+    }
+  })
+})
+
+describe('a sender whose frames keep failing', () => {
+  let server: Server | undefined
+  afterEach(() => server?.close())
+
+  /** A raw sender that writes `messages` to each connection and keeps it open; counts connections with their times. */
+  async function rawSender(messages: Buffer): Promise<{ port: number; connections: number[] }> {
+    const connections: number[] = []
+    server = createServer((s: Socket) => {
+      connections.push(performance.now())
+      s.on('error', () => {})
+      s.write(messages)
+    })
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r))
+    return { port: (server.address() as { port: number }).port, connections }
+  }
+
+  it('is refused for good at a pickle that would cost far more than its size', async () => {
+    const good = await solidJpeg([1, 2, 3])
+    const soup = Buffer.alloc(8 * 1024 * 1024, 0x85)
+    soup.set([0x80, 0x04, 0x4e])
+    const { port, connections } = await rawSender(Buffer.concat([...encodeClassicMessage(good), ...encodeClassicMessage(soup)]))
+    const watcher = new Watcher({ host: '127.0.0.1', port, mode: 'auto' })
+    cleanups.push(() => watcher.stop())
+    watcher.start()
+    await expect.poll(() => watcher.status.state, { timeout: 10_000 }).toBe('error')
+    expect(watcher.status.error).toMatchObject({ code: 'UNSUPPORTED_PICKLE', message: expect.stringMatching(/more than 1024 opcodes/) as unknown })
+    await new Promise((r) => setTimeout(r, 300))
+    expect(connections).toHaveLength(1)
+  })
+
+  it('is reconnected with a growing backoff, not in a hot loop, while each connection goes live and then fails', async () => {
+    const good = await solidJpeg([1, 2, 3])
+    // A JPEG start with no frame header behind it: no size can be read (MALFORMED_MESSAGE), every time.
+    const broken = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x04, 0, 0]), Buffer.alloc(200, 0x55)])
+    const { port, connections } = await rawSender(Buffer.concat([...encodeClassicMessage(good), ...encodeClassicMessage(broken)]))
+    const watcher = new Watcher({ host: '127.0.0.1', port, mode: 'classic' })
+    const states: string[] = []
+    watcher.on('state', (s) => states.push(s.state))
+    cleanups.push(() => watcher.stop())
+    const started = performance.now()
+    watcher.start()
+    await expect.poll(() => connections.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(4)
+    expect(states.filter((s) => s === 'live').length).toBeGreaterThanOrEqual(3)
+    expect(watcher.status.error?.code).toBe('MALFORMED_MESSAGE')
+    // Waits of about 100, 200 and 400 ms (±20 %) between the connections; reset to 100 ms each time the stream went
+    // live, they would stay near 100 ms.
+    const gaps = connections.slice(1).map((t, i) => t - connections[i]!)
+    expect(gaps[2]!).toBeGreaterThan(1.3 * gaps[0]!)
+    expect(gaps[2]!).toBeGreaterThanOrEqual(300)
+    expect(connections[0]! - started).toBeLessThan(5_000)
   })
 })

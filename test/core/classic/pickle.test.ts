@@ -9,14 +9,31 @@ import {
   ndarrayPickleHead,
   ndarrayPickleLength,
   NDARRAY_PICKLE_TAIL,
+  PICKLE_MAX_OBJECTS,
+  PICKLE_MAX_OPCODES,
+  pickleCopyBudget,
+  type PickleWork,
+  readClassicPickle,
   readNdarrayPickle,
   writeNdarrayPickle
 } from '../../../src/core/classic/pickle'
+import { Op } from '../../../src/core/classic/pickle-ops'
 import { FramecastError } from '../../../src/core/errors'
 import { FIXTURES, hasNumpy, pattern, PYTHON } from '../../support/python'
+import { escapeFlood, reencodeFlood, SOUP_PIECES, tuple1Flood } from '../../support/hostile-pickles'
 import { NUM_RUNS } from '../../support/runs'
 
 const fixture = (name: string): Buffer => readFileSync(join(FIXTURES, name))
+
+function errorOf(f: () => unknown): FramecastError | undefined {
+  try {
+    f()
+  } catch (e) {
+    if (e instanceof FramecastError) return e
+    throw e
+  }
+  return undefined
+}
 
 function codeOf(f: () => unknown): string {
   try {
@@ -41,7 +58,12 @@ const GOOD: Array<[string, number, number, 1 | 3 | 4]> = [
   ['bgra-np1-p5.pkl', 3, 2, 4],
   ['fortran-np1-p4.pkl', 4, 5, 3],
   ['fortran-np1-p5.pkl', 4, 5, 3],
-  ['readonly-np1-p5.pkl', 4, 5, 3]
+  ['readonly-np1-p5.pkl', 4, 5, 3],
+  ['bgr-np1-p0.pkl', 4, 5, 3],
+  ['bgr-np1-p1.pkl', 4, 5, 3],
+  ['bgr-np2-p0.pkl', 4, 5, 3],
+  ['fortran-np1-p0.pkl', 4, 5, 3],
+  ['fortran-np1-p2.pkl', 4, 5, 3]
 ]
 
 const HOSTILE: Array<[string, string]> = [
@@ -83,15 +105,21 @@ describe('the restricted pickle reader', () => {
     expect((error as FramecastError).message).toContain(why)
   })
 
-  it('refuses protocols 0 and 1, which have no protocol marker', () => {
+  it('refuses protocol 0 and 1 pickles of anything but an image, and a protocol marker for them', () => {
     expect(codeOf(() => readNdarrayPickle(Buffer.from('(lp0\nI1\na.', 'latin1')))).toBe('UNSUPPORTED_PICKLE')
     expect(codeOf(() => readNdarrayPickle(Buffer.from([0x80, 1, 0x4e, 0x2e])))).toBe('UNSUPPORTED_PICKLE')
   })
 
-  it('reports TRUNCATED for every prefix of a valid pickle', () => {
-    for (const name of ['bgr-np1-p2.pkl', 'bgr-np2-p4.pkl', 'bgr-np2-p5.pkl']) {
+  // The reader is given whole messages: a pickle cut short is a broken frame (final), not a connection cut short.
+  it('refuses every prefix of a valid pickle as a pickle that ends early', () => {
+    for (const name of ['bgr-np1-p0.pkl', 'bgr-np1-p2.pkl', 'bgr-np2-p4.pkl', 'bgr-np2-p5.pkl']) {
       const full = fixture(name)
-      for (let n = 0; n < full.length; n++) expect(codeOf(() => readNdarrayPickle(full.subarray(0, n))), `${name}[:${n}]`).toBe('TRUNCATED')
+      for (let n = 0; n < full.length; n++) {
+        const err = errorOf(() => readNdarrayPickle(full.subarray(0, n)))
+        expect(err?.code, `${name}[:${n}]`).toBe('UNSUPPORTED_PICKLE')
+        // A prefix that stops right after a complete opcode may also be refused for what is (not yet) on the stack.
+        expect(err?.message, `${name}[:${n}]`).toMatch(/ends early|not end with exactly one|ends with|not an image/)
+      }
     }
   })
 
@@ -131,9 +159,9 @@ describe('the restricted pickle reader', () => {
     expect(readNdarrayPickle(pickle, { maxBytes: 60 }).height).toBe(4)
   })
 
-  it('refuses a BINBYTES8 length far beyond the input as TRUNCATED without allocating it', () => {
+  it('refuses a BINBYTES8 length far beyond the input as ending early, without allocating it', () => {
     const evil = Buffer.from([0x80, 0x05, 0x8e, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x2e])
-    expect(codeOf(() => readNdarrayPickle(evil))).toBe('TRUNCATED')
+    expect(errorOf(() => readNdarrayPickle(evil))?.message).toMatch(/ends early \(BINBYTES8 declares/)
   })
 })
 
@@ -181,13 +209,13 @@ describe.skipIf(!hasNumpy)('pickles made and loaded by Python with numpy', () =>
     const script = [
       'import pickle, sys, numpy as np',
       'a = (np.arange(720 * 1280 * 3, dtype=np.uint32) * 2654435761 % 251).astype(np.uint8).reshape(720, 1280, 3)',
-      'for p in (2, 3, 4, 5): open(sys.argv[1] + "/big-p%d.pkl" % p, "wb").write(pickle.dumps(a, protocol=p))',
+      'for p in range(6): open(sys.argv[1] + "/big-p%d.pkl" % p, "wb").write(pickle.dumps(a, protocol=p))',
       'open(sys.argv[1] + "/big.raw", "wb").write(a.tobytes())'
     ].join('\n')
     const r = spawnSync(PYTHON, ['-c', script, dir], { encoding: 'utf8' })
     expect(r.status, r.stderr).toBe(0)
     const raw = readFileSync(join(dir, 'big.raw'))
-    for (const p of [2, 3, 4, 5]) {
+    for (const p of [0, 1, 2, 3, 4, 5]) {
       const image = readNdarrayPickle(readFileSync(join(dir, `big-p${p}.pkl`)))
       expect(image).toMatchObject({ height: 720, width: 1280, channels: 3 })
       expect(Buffer.from(image.data).equals(raw), `protocol ${p}`).toBe(true)
@@ -272,6 +300,165 @@ describe('fuzzing the reader', () => {
           else if (e.kind === 'cut') bytes.length = at
         }
         check(Uint8Array.from(bytes))
+      }),
+      { numRuns: NUM_RUNS }
+    )
+  })
+})
+
+/** The stand-in for an encoded picture in the fixtures (make.py's JPEG): every byte value, and backslashes. */
+const FIXTURE_JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.from('\\u005c\\\\', 'latin1'), Buffer.from([0xff, 0xd9])])
+
+describe('pickled JPEG buffers', () => {
+  it.each([
+    'jpeg-buffer-n1-p0.pkl',
+    'jpeg-buffer-n1-p4.pkl',
+    'jpeg-buffer-n-p2.pkl',
+    'jpeg-buffer-n-p5.pkl',
+    'jpeg-buffer-1n-p3.pkl',
+    'jpeg-buffer-n11-p1.pkl',
+    'jpeg-imencode-result-p4.pkl',
+    'jpeg-bytes-p0.pkl',
+    'jpeg-bytes-p2.pkl',
+    'jpeg-bytes-p3.pkl',
+    'jpeg-bytes-p5.pkl',
+    'jpeg-bytearray-p0.pkl',
+    'jpeg-bytearray-p2.pkl',
+    'jpeg-bytearray-p4.pkl',
+    'jpeg-bytearray-p5.pkl',
+    'jpeg-py2-str-p0.pkl'
+  ])('reads %s as the JPEG bytes it carries', (name) => {
+    const picture = readClassicPickle(fixture(name))
+    expect(picture.kind).toBe('jpeg')
+    expect(Buffer.from((picture as { jpeg: Uint8Array }).jpeg).equals(FIXTURE_JPEG)).toBe(true)
+  })
+
+  it('hands on the JPEG of a binary pickle as a view of the input, without a copy', () => {
+    const input = fixture('jpeg-buffer-n1-p4.pkl')
+    const work: PickleWork = { opcodes: 0, objects: 0, copiedBytes: 0 }
+    const picture = readClassicPickle(input, { work })
+    expect(picture.kind === 'jpeg' && picture.jpeg.buffer === input.buffer).toBe(true)
+    expect(work.copiedBytes).toBe(0)
+  })
+
+  it('names a PNG buffer instead of showing it as a strip of pixels', () => {
+    const err = errorOf(() => readClassicPickle(fixture('png-buffer-n1-p4.pkl')))
+    expect(err?.code).toBe('UNSUPPORTED_PICKLE')
+    expect(err?.message).toMatch(/48×1: its bytes are a PNG image; Framecast shows pictures encoded as JPEG/)
+  })
+
+  it('refuses bytes that are not a JPEG, saying what they start with', () => {
+    const pickle = Buffer.from([Op.PROTO, 3, Op.SHORT_BINBYTES, 3, 0x47, 0x49, 0x46, Op.STOP])
+    expect(errorOf(() => readClassicPickle(pickle))?.message).toMatch(/bytes object of 3 bytes, and its bytes are not a JPEG: they start with 47 49 46/)
+  })
+
+  it('still reads an (N, 1) array that holds no JPEG as an image N pixels tall', () => {
+    const pixels = pattern(6, 1, 1)
+    const picture = readClassicPickle(writeNdarrayPickle({ height: 6, width: 1, channels: 1, data: pixels }))
+    expect(picture).toMatchObject({ kind: 'pixels', image: { height: 6, width: 1, channels: 1 } })
+  })
+
+  it('is what readNdarrayPickle refuses: it reads images only', () => {
+    expect(errorOf(() => readNdarrayPickle(fixture('jpeg-buffer-n1-p4.pkl')))?.message).toMatch(/holds a JPEG/)
+  })
+})
+
+describe('the work budget', () => {
+  const newWork = (): PickleWork => ({ opcodes: 0, objects: 0, copiedBytes: 0 })
+
+  // 8 MiB of TUPLE1 after NONE made the heap grow by 800 MB and took seconds before the budget.
+  it('stops 8 MiB of TUPLE1 after NONE within the opcode budget', () => {
+    const soup = tuple1Flood(8 * 1024 * 1024)
+    const work = newWork()
+    const err = errorOf(() => readClassicPickle(soup, { maxBytes: 32 << 20, work }))
+    expect(err?.code).toBe('UNSUPPORTED_PICKLE')
+    expect(err?.message).toMatch(/more than 1024 opcodes/)
+    expect(work.opcodes).toBe(PICKLE_MAX_OPCODES + 1)
+    expect(work.objects).toBeLessThanOrEqual(2 * PICKLE_MAX_OPCODES)
+  })
+
+  it('converts a large string in the memo once, however often it is encoded again', () => {
+    // memo 0 = _codecs.encode, memo 1 = (a 1 MiB str of "é", 'latin1'); then "get 0, get 1, REDUCE" over and over:
+    // each REDUCE would copy half a MiB out of the UTF-8 if nothing were kept.
+    const pickle = reencodeFlood(1 << 19, (1 << 20) + 200 * 9)
+    const work = newWork()
+    expect(errorOf(() => readClassicPickle(pickle, { maxBytes: 32 << 20, work }))?.code).toBe('UNSUPPORTED_PICKLE')
+    expect(work.opcodes).toBeGreaterThan(100)
+    expect(work.copiedBytes).toBe(1 << 20)
+  })
+
+  /** bytes as protocols 0–2 carry them: _codecs.encode(<the UTF-8 `text`>, 'latin1'). */
+  const encodedBytes = (text: Buffer): Buffer =>
+    Buffer.concat([
+      Buffer.from([Op.PROTO, 2]),
+      Buffer.from('c_codecs\nencode\n', 'latin1'),
+      Buffer.from([Op.BINUNICODE]),
+      Buffer.from(Uint32Array.of(text.length).buffer),
+      text,
+      Buffer.from([Op.SHORT_BINUNICODE, 6]),
+      Buffer.from('latin1'),
+      Buffer.from([Op.TUPLE2, Op.REDUCE, Op.STOP])
+    ])
+
+  it('turns the UTF-8 text of _codecs.encode into its latin-1 bytes, every byte value, and refuses text that is not', () => {
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, ...Array.from({ length: 256 }, (_, i) => i)])
+    const picture = readClassicPickle(encodedBytes(Buffer.from(jpeg.toString('latin1'), 'utf8')))
+    expect(picture.kind === 'jpeg' && Buffer.from(picture.jpeg).equals(jpeg)).toBe(true)
+    const beyond = Buffer.from('\u00ff\u00d8\u00ff\u0100', 'utf8')
+    expect(errorOf(() => readClassicPickle(encodedBytes(beyond)))?.message).toMatch(/holds a character beyond U\+00FF/)
+    const broken = Buffer.from([0xc3, 0xbf, 0xc3, 0x98, 0xc3])
+    expect(errorOf(() => readClassicPickle(encodedBytes(broken)))?.message).toMatch(/is not valid UTF-8/)
+  })
+
+  it('decodes a protocol 0 str made only of escapes within the copy budget, and refuses it for not being an image', () => {
+    const pickle = escapeFlood(1 << 20)
+    const work = newWork()
+    expect(errorOf(() => readClassicPickle(pickle, { maxBytes: 32 << 20, work }))?.message).toMatch(/not an image array/)
+    expect(work.copiedBytes).toBeGreaterThan(0)
+    expect(work.copiedBytes).toBeLessThanOrEqual(pickleCopyBudget(pickle.length))
+  })
+
+  it('reads every image fixture well within the budget', () => {
+    for (const name of readdirSync(FIXTURES).filter((f) => /^(bgr|gray|bgra|fortran|readonly|jpeg)-/.test(f))) {
+      const work = newWork()
+      readClassicPickle(fixture(name), { work })
+      expect(work.opcodes, name).toBeLessThanOrEqual(80)
+      expect(work.objects, name).toBeLessThanOrEqual(120)
+    }
+  })
+
+  /**
+   * Opcode soups: the opcodes the reader knows, with arguments of the right kinds (the globals it accepts among
+   * them), plus a few it does not, repeated up to thousands of times — whatever they build.
+   */
+  const argument = fc.oneof(
+    fc.constantFrom(...SOUP_PIECES),
+    fc.uint8Array({ minLength: 1, maxLength: 4 }).map((b) => Buffer.from(b))
+  )
+  const soup = fc.record({
+    proto: fc.constantFrom(null, 2, 3, 4, 5),
+    body: fc.array(argument, { minLength: 1, maxLength: 24 }),
+    repeat: fc.oneof(fc.constant(1), fc.integer({ min: 2, max: 3000 })),
+    stop: fc.boolean()
+  })
+
+  it('never exceeds the budget on opcode soups, and ends in a coded refusal or a picture', () => {
+    fc.assert(
+      fc.property(soup, ({ proto, body, repeat, stop }) => {
+        const once = Buffer.concat(body)
+        const bytes = Buffer.concat([proto === null ? Buffer.alloc(0) : Buffer.from([Op.PROTO, proto]), ...Array.from({ length: repeat }, () => once), Buffer.from(stop ? [Op.STOP] : [])])
+        const work = newWork()
+        let picture
+        try {
+          picture = readClassicPickle(bytes, { maxBytes: 1 << 20, work })
+        } catch (e) {
+          if (!(e instanceof FramecastError) || !['UNSUPPORTED_PICKLE', 'MESSAGE_TOO_LARGE'].includes(e.code)) throw e
+        }
+        if (picture?.kind === 'jpeg') expect([...picture.jpeg.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff])
+        if (picture?.kind === 'pixels') expect(picture.image.data.length).toBe(picture.image.height * picture.image.width * picture.image.channels)
+        expect(work.opcodes).toBeLessThanOrEqual(PICKLE_MAX_OPCODES + 1)
+        expect(work.objects).toBeLessThanOrEqual(PICKLE_MAX_OBJECTS + 64)
+        expect(work.copiedBytes).toBeLessThanOrEqual(pickleCopyBudget(bytes.length))
       }),
       { numRuns: NUM_RUNS }
     )

@@ -9,7 +9,8 @@ import { ClassicDecoder } from '../../../src/core/classic/framing'
 import { readNdarrayPickle } from '../../../src/core/classic/pickle'
 import { FramecastError } from '../../../src/core/errors'
 import { Broadcaster, type BroadcasterOptions } from '../../../src/core/fanout/broadcaster'
-import { classicJpegFraming, classicPickleFraming, PICKLE_MAX_MESSAGE_BYTES } from '../../../src/core/fanout/classic-framing'
+import { classicFraming, classicJpegFraming, classicPickleFraming } from '../../../src/core/fanout/classic-framing'
+import { CLASSIC_DEFAULT_MAX_MESSAGE_BYTES, CLASSIC_PREFIXES, type ClassicPrefix } from '../../../src/shared/classic'
 import { nowUs, type StreamInfo } from '../../../src/shared/protocol'
 import { fakeJpeg, sleep, waitUntil } from '../../support/net'
 
@@ -27,9 +28,9 @@ async function broadcaster(options: Partial<BroadcasterOptions>): Promise<Broadc
 }
 
 /** A classic receiver: connects, sends nothing, and decodes the payloads it is sent. */
-function receiver(port: number): { socket: Socket; payloads: Uint8Array[]; bytes: () => number; closed: Promise<void> } {
+function receiver(port: number, prefix: ClassicPrefix = 'u64le'): { socket: Socket; payloads: Uint8Array[]; bytes: () => number; closed: Promise<void> } {
   const socket = connect(port, '127.0.0.1')
-  const decoder = new ClassicDecoder({ maxMessageBytes: PICKLE_MAX_MESSAGE_BYTES })
+  const decoder = new ClassicDecoder({ maxMessageBytes: CLASSIC_DEFAULT_MAX_MESSAGE_BYTES, prefix })
   const payloads: Uint8Array[] = []
   let bytes = 0
   socket.on('data', (c: Buffer) => {
@@ -84,12 +85,44 @@ describe('classic framings', () => {
     expect((err as FramecastError).code).toBe('INVALID_ARGUMENT')
   })
 
-  it('default to the viewers’ 8 MiB limit for JPEG and 32 MiB for pickled pixels', async () => {
-    expect((await broadcaster({ framing: 'classic-jpeg' })).limits.maxMessageBytes).toBe(8 * 1024 * 1024)
-    expect((await broadcaster({ framing: 'classic-pickle' })).limits.maxMessageBytes).toBe(PICKLE_MAX_MESSAGE_BYTES)
+  it('default to the classic limit a classic watch also applies, 32 MiB, for JPEG and for pickled pixels', async () => {
+    expect((await broadcaster({ framing: 'classic-jpeg' })).limits.maxMessageBytes).toBe(32 * 1024 * 1024)
+    expect((await broadcaster({ framing: 'classic-pickle' })).limits.maxMessageBytes).toBe(CLASSIC_DEFAULT_MAX_MESSAGE_BYTES)
     const small = await broadcaster({ framing: 'classic-jpeg', maxMessageBytes: 1_000 })
     expect(() => small.send({ capturedAtUs: 0, payload: fakeJpeg(1_001) })).toThrow(/1 to 1000 bytes/)
     expect(small.send({ capturedAtUs: 0, payload: fakeJpeg(1_000) })).toBe(0)
+  })
+})
+
+describe('classic length prefixes', () => {
+  it.each([
+    ['u64le', [4, 3, 2, 1, 0, 0, 0, 0]],
+    ['u64be', [0, 0, 0, 0, 1, 2, 3, 4]],
+    ['u32le', [4, 3, 2, 1]],
+    ['u32be', [1, 2, 3, 4]]
+  ] as const)('write %s as struct.pack would', (prefix, bytes) => {
+    expect([...classicFraming('classic-jpeg', prefix).frameHead(0, 0, 0x0102_0304, { keyframe: true, quality: 0 })]).toEqual(bytes)
+  })
+
+  it('never let a frame exceed what a 2-byte prefix can say', async () => {
+    expect([...classicFraming('classic-pickle', 'u16be').frameHead(0, 0, 0x0102, { keyframe: true, quality: 0 })]).toEqual([1, 2])
+    const b = await broadcaster({ framing: 'classic-jpeg', classicPrefix: 'u16le' })
+    expect(() => b.send({ capturedAtUs: 0, payload: fakeJpeg(65_536) })).toThrow(/1 to 65535 bytes/)
+    expect(b.send({ capturedAtUs: 0, payload: fakeJpeg(65_535) })).toBe(0)
+  })
+
+  it('refuse a prefix that is not one of the six', () => {
+    expect(() => classicFraming('classic-jpeg', 'u24le' as never)).toThrow(/not a length prefix/)
+  })
+
+  it.each(CLASSIC_PREFIXES)('carry %s-prefixed JPEG frames to a reader of the same prefix over loopback', async (prefix) => {
+    const b = await broadcaster({ framing: 'classic-jpeg', classicPrefix: prefix })
+    const r = receiver(b.port, prefix)
+    await waitUntil(() => b.viewers().length === 1)
+    const jpegs = [fakeJpeg(300, 1), fakeJpeg(5_000, 2)]
+    for (const payload of jpegs) b.send({ capturedAtUs: nowUs(), payload })
+    await waitUntil(() => r.payloads.length === 2)
+    expect(r.payloads.map((p) => Buffer.from(p).toString('hex'))).toEqual(jpegs.map((p) => Buffer.from(p).toString('hex')))
   })
 })
 

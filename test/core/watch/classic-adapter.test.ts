@@ -51,11 +51,12 @@ describe('the classic stream adapter', () => {
     expect(record.frames.every((f) => f.latencyMs === null && f.capturedAtUs === f.receivedAtUs)).toBe(true)
     expect(Buffer.from(record.frames[2]!.payload).equals(large)).toBe(true)
     expect(record.infos).toEqual([
-      { codec: 'jpeg', width: 32, height: 24, fps: 0, name: `Classic sender at ${WHERE}` },
-      { codec: 'jpeg', width: 64, height: 48, fps: 0, name: `Classic sender at ${WHERE}` },
-      { codec: 'jpeg', width: 32, height: 24, fps: 0, name: `Classic sender at ${WHERE}` }
+      { codec: 'jpeg', width: 32, height: 24, fps: 0, name: `Classic sender at ${WHERE} (prefix "Q")` },
+      { codec: 'jpeg', width: 64, height: 48, fps: 0, name: `Classic sender at ${WHERE} (prefix "Q")` },
+      { codec: 'jpeg', width: 32, height: 24, fps: 0, name: `Classic sender at ${WHERE} (prefix "Q")` }
     ])
-    expect(record.log.filter((k) => k !== 'heard')).toEqual(['described', 'frame', 'frame', 'described', 'frame', 'frame', 'described', 'frame'])
+    // Introduced as soon as the first message shows its length prefix, before the first frame is in.
+    expect(record.log.filter((k) => k !== 'heard')).toEqual(['introduced', 'described', 'frame', 'frame', 'described', 'frame', 'frame', 'described', 'frame'])
   })
 
   it('counts any bytes as hearing from the sender, before a whole message is in', () => {
@@ -103,7 +104,7 @@ describe('the classic stream adapter', () => {
     expect(record.skippedWhileEncoding).toBe(3)
     expect(record.gaps).toBe(0)
     // All five arrive while the first encodes: the three replaced are reported with the first frame delivered.
-    expect(record.log.filter((k) => k !== 'heard')).toEqual(['described', 'skipped', 'frame', 'frame'])
+    expect(record.log.filter((k) => k !== 'heard')).toEqual(['introduced', 'described', 'skipped', 'frame', 'frame'])
     expect((await sharp(record.frames[1]!.payload).metadata()).width).toBe(48)
   })
 
@@ -125,7 +126,7 @@ describe('the classic stream adapter', () => {
 
   it('applies the size limit at the length prefix', () => {
     const { a, record } = adapter(1000)
-    a.push(encodeClassicHeader(1001))
+    a.push(Buffer.concat([encodeClassicHeader(1001), small.subarray(0, 3)]))
     expect(record.failures.map((e) => e.code)).toEqual(['MESSAGE_TOO_LARGE'])
   })
 

@@ -20,7 +20,7 @@ const info: StreamInfo = { codec: 'jpeg', width: 320, height: 240, fps: 30, name
 
 function options(): AdapterOptions {
   let seq = 0
-  return { maxMessageBytes: 1 << 20, clock: new ClockOffset(8), deviceName: 'test viewer', nextSeq: () => seq++ }
+  return { maxMessageBytes: 1 << 20, classic: { prefix: 'auto', maxMessageBytes: 1 << 20 }, clock: new ClockOffset(8), deviceName: 'test viewer', nextSeq: () => seq++ }
 }
 
 /** A sink whose adopt() hands the connection over, as the lifecycle does, so later chunks reach the chosen adapter. */

@@ -354,6 +354,33 @@ describe('Watcher modes', () => {
     )
   }, 60_000)
 
+  it('waits past the handshake deadline for a classic first frame that is still arriving, and not for silence', async () => {
+    const jpeg = await import('sharp').then(({ default: sharp }) =>
+      sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 5, g: 6, b: 7 } } }).jpeg({ quality: 100 }).toBuffer()
+    )
+    const message = classicMessage(Buffer.concat([jpeg, Buffer.alloc(200_000)]))
+    // The first frame trickles in over about a second, three times the deadline; bytes keep coming all along.
+    const slow = await rawServer((socket) => {
+      void (async () => {
+        for (let at = 0; at < message.length && !socket.destroyed; at += message.length / 20) {
+          socket.write(message.subarray(at, at + message.length / 20))
+          await sleep(50)
+        }
+      })()
+    })
+    const silent = await rawServer(() => {})
+    cleanups.push(slow.close, silent.close)
+    const w = watch(slow.port, { mode: 'auto', handshakeTimeoutMs: 300, reconnect: false })
+    const seen = states(w)
+    w.start()
+    await waitFor<WatchStatus>(w, 'state', (s) => s.state === 'live' || s.state === 'error', 5_000)
+    expect(seen.map((s) => s.state)).toEqual(['connecting', 'live'])
+    const quiet = watch(silent.port, { mode: 'classic', handshakeTimeoutMs: 300, reconnect: false })
+    quiet.start()
+    const failed = await waitFor<WatchStatus>(quiet, 'state', (s) => s.state === 'error', 5_000)
+    expect(failed.error?.code).toBe('HANDSHAKE_TIMEOUT')
+  })
+
   it('stops with BAD_MAGIC in auto mode against a peer that speaks neither format', async () => {
     const http = await rawServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'))
     cleanups.push(http.close)

@@ -128,3 +128,21 @@ describe('listing the broadcast on the network', () => {
     expect((screen.getByTestId('broadcast-advertise') as HTMLInputElement).checked).toBe(false)
   })
 })
+
+describe('classic compatibility settings', () => {
+  it('offer the length prefix and largest frame only while the classic format is on, and remember them', () => {
+    withInterfaces([])
+    render(<BroadcastSettings cameras={[]} locked={false} />)
+    const prefix = screen.getByTestId('broadcast-classic-prefix') as HTMLSelectElement
+    const limit = screen.getByTestId('broadcast-frame-limit') as HTMLSelectElement
+    expect([prefix.disabled, limit.disabled]).toEqual([true, true])
+    expect(prefix.value).toBe('u64le')
+    // A broadcast writes one prefix: there is no Automatic.
+    expect([...prefix.options].map((o) => o.value)).toEqual(['u64le', 'u32le', 'u32be', 'u64be', 'u16le', 'u16be'])
+    fireEvent.change(screen.getByTestId('broadcast-classic'), { target: { value: 'pickle' } })
+    expect([prefix.disabled, limit.disabled]).toEqual([false, false])
+    fireEvent.change(prefix, { target: { value: 'u32be' } })
+    fireEvent.change(limit, { target: { value: '256' } })
+    expect(useStore.getState().settings).toMatchObject({ classic: 'pickle', classicPrefix: 'u32be', classicFrameLimitMiB: 256 })
+  })
+})

@@ -115,6 +115,23 @@ describe('watch form', () => {
     expect(useStore.getState().settings.watchMode).toBe('classic')
   })
 
+  it('offers the classic length prefixes, Automatic first, but not for a Framecast-only watch', () => {
+    setup()
+    const prefix = screen.getByTestId('watch-classic-prefix') as HTMLSelectElement
+    expect([...prefix.options].map((o) => o.textContent)).toEqual([
+      'Automatic — told from the first frames',
+      '8-byte little-endian (struct "Q"; "L" on Linux and macOS)',
+      '4-byte little-endian (struct "<L", "I"; "L" on Windows)',
+      '4-byte big-endian (struct ">L", "!L", "!I")',
+      '8-byte big-endian (struct "!Q", ">Q")',
+      '2-byte little-endian (struct "H")',
+      '2-byte big-endian (struct "!H", ">H")'
+    ])
+    expect(prefix.disabled).toBe(false)
+    fireEvent.change(screen.getByTestId('watch-mode'), { target: { value: 'native' } })
+    expect(prefix.disabled).toBe(true)
+  })
+
   it('fills the fields from a recent partner when clicked', () => {
     useStore.getState().rememberPartner('10.0.0.8:9999')
     useStore.getState().rememberPartner('[fe80::5]:8000')

@@ -2,6 +2,7 @@ import * as v from 'valibot'
 import type { StateCreator } from 'zustand'
 import { BindHostSchema, PortSchema } from '../../../shared/address'
 import { ClassicModeSchema, WatchModeSchema } from '../../../shared/status'
+import { ClassicPrefixChoiceSchema, ClassicPrefixSchema, DEFAULT_CLASSIC_PREFIX, MIB } from '../../../shared/classic'
 import { DEFAULT_PORT } from '../../../shared/protocol'
 import type { State } from './index'
 
@@ -30,6 +31,16 @@ export const QUALITY_MAX = 0.95
  */
 export const QUALITY_DEFAULT = 0.7
 export const RECENT_LIMIT = 8
+
+/** The largest-frame limits offered, MiB; 0 is Automatic (32 MiB for a classic stream, 8 MiB for Framecast). */
+export const FRAME_LIMITS_MIB = [0, 64, 128, 256, 512, 1024] as const
+export type FrameLimitMiB = (typeof FRAME_LIMITS_MIB)[number]
+const FrameLimitMiBSchema = v.picklist(FRAME_LIMITS_MIB)
+
+/** The message limit to ask for, bytes, for a chosen number of MiB: null for Automatic. */
+export function frameLimitBytes(mib: FrameLimitMiB): number | null {
+  return mib === 0 ? null : mib * MIB
+}
 /** Listen on every interface, IPv4 and IPv6. */
 export const ALL_INTERFACES = '::'
 
@@ -44,11 +55,15 @@ export const SettingsSchema = v.object({
   classic: v.fallback(ClassicModeSchema, 'off'),
   /** "Smaller stream (H.264)": what the person asked for; the stream is JPEG where H.264 cannot be encoded. */
   codec: v.fallback(v.picklist(['jpeg', 'h264']), 'jpeg'),
+  classicPrefix: v.fallback(ClassicPrefixSchema, DEFAULT_CLASSIC_PREFIX),
+  classicFrameLimitMiB: v.fallback(FrameLimitMiBSchema, 0),
   mjpegPort: v.fallback(v.nullable(PortSchema), null),
   /** List the broadcast on the local network (DNS-SD) so Watch windows there can pick it. */
   advertise: v.fallback(v.boolean(), true),
   recent: v.fallback(v.pipe(v.array(v.pipe(v.string(), v.maxLength(300))), v.maxLength(RECENT_LIMIT)), []),
   watchMode: v.fallback(WatchModeSchema, 'auto'),
+  watchClassicPrefix: v.fallback(ClassicPrefixChoiceSchema, 'auto'),
+  watchFrameLimitMiB: v.fallback(FrameLimitMiBSchema, 0),
   watchHost: v.fallback(v.pipe(v.string(), v.maxLength(300)), ''),
   watchPort: v.fallback(v.pipe(v.string(), v.maxLength(16)), String(DEFAULT_PORT))
 })

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import type { ClassicMode, NetInterface } from '../../../../shared/status'
+import { FrameLimitField, PrefixField } from '../../components/ClassicOptions'
 import { controlProps, Field, FieldError } from '../../components/Field'
 import { type Choice, Select } from '../../components/Select'
 import { usePortInput } from '../../components/usePortInput'
@@ -70,6 +71,8 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
       port: st.settings.port,
       bindHost: st.settings.bindHost,
       classic: st.settings.classic,
+      classicPrefix: st.settings.classicPrefix,
+      classicFrameLimitMiB: st.settings.classicFrameLimitMiB,
       mjpegPort: st.settings.mjpegPort,
       advertise: st.settings.advertise
     }))
@@ -154,6 +157,10 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
         <Field label="Speak to the classic OpenCV receiver script" hint={s.classic === 'pickle' ? PICKLE_WARNING : undefined}>
           <Select name="broadcast-classic" value={s.classic} choices={CLASSIC_CHOICES} onChange={(classic) => update({ classic })} />
         </Field>
+        <div className="field-row">
+          <PrefixField auto={false} name="broadcast-classic-prefix" value={s.classicPrefix} disabled={s.classic === 'off'} onChange={(classicPrefix) => update({ classicPrefix })} />
+          <FrameLimitField name="broadcast-frame-limit" value={s.classicFrameLimitMiB} disabled={s.classic === 'off'} onChange={(classicFrameLimitMiB) => update({ classicFrameLimitMiB })} />
+        </div>
         <label className="field field--check">
           <input
             type="checkbox"

@@ -5,7 +5,7 @@ import { type CodecName, INFO_MAX_NAME_BYTES } from '../../../../shared/protocol
 import { truncateUtf8 } from '../../../../shared/utf8'
 import { api, toApiError } from '../../lib/api'
 import { useStore } from '../../store'
-import { presetById, type Settings } from '../../store/settings'
+import { frameLimitBytes, presetById, type Settings } from '../../store/settings'
 import { CaptureSession } from './capture'
 import { cameraProblem, cameraProblemFromError } from './cameraErrors'
 import { CLASSIC_IS_JPEG } from './CodecChoice'
@@ -134,6 +134,8 @@ export async function startBroadcast(el: HTMLVideoElement): Promise<void> {
       height: preset.height,
       fps: settings.fps,
       classic: settings.classic,
+      classicPrefix: settings.classicPrefix,
+      maxMessageBytes: frameLimitBytes(settings.classicFrameLimitMiB),
       mjpegPort: settings.mjpegPort,
       advertise: settings.advertise,
       access: useStore.getState().broadcast.access,

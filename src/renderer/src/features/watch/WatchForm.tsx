@@ -2,6 +2,7 @@ import { type ClipboardEvent, type FormEvent, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import type { WatchMode } from '../../../../shared/ipc'
 import { readPort, splitHostPort } from '../../../../shared/address'
+import { FrameLimitField, PrefixField } from '../../components/ClassicOptions'
 import { Field } from '../../components/Field'
 import { type Choice, Select } from '../../components/Select'
 import { useStore } from '../../store'
@@ -27,6 +28,7 @@ export function WatchForm({ active, busy, onConnect, onDisconnect }: WatchFormPr
     useShallow((s) => ({ host: s.settings.watchHost, port: s.settings.watchPort, mode: s.settings.watchMode }))
   )
   const recent = useStore((s) => s.settings.recent)
+  const classic = useStore(useShallow((s) => ({ prefix: s.settings.watchClassicPrefix, limit: s.settings.watchFrameLimitMiB })))
   const updateSettings = useStore((s) => s.updateSettings)
   const forgetPartner = useStore((s) => s.forgetPartner)
   const [host, setHost] = useState(saved.host)
@@ -130,6 +132,13 @@ export function WatchForm({ active, busy, onConnect, onDisconnect }: WatchFormPr
           </button>
         </div>
       </div>
+      <details className="more">
+        <summary>Compatibility</summary>
+        <div className="field-row">
+          <PrefixField auto name="watch-classic-prefix" value={classic.prefix} disabled={active || saved.mode === 'native'} onChange={(watchClassicPrefix) => updateSettings({ watchClassicPrefix })} />
+          <FrameLimitField name="watch-frame-limit" value={classic.limit} disabled={active} onChange={(watchFrameLimitMiB) => updateSettings({ watchFrameLimitMiB })} />
+        </div>
+      </details>
       {recent.length > 0 ? (
         <div className="recent" data-testid="recent-partners">
           <span className="recent__label">Recent</span>

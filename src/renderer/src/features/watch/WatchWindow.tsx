@@ -5,6 +5,7 @@ import { formatHostPort } from '../../../../shared/address'
 import { useStore } from '../../store'
 import { DeviceList } from '../../components/DeviceList'
 import { PairingPrompt } from './PairingPrompt'
+import { frameLimitBytes } from '../../store/settings'
 import { StateBanner } from './StateBanner'
 import { Viewer } from './Viewer'
 import { WatchForm } from './WatchForm'
@@ -34,7 +35,14 @@ export function WatchWindow() {
     s.rememberPartner(target.address)
     s.setWatchStatus({ ...s.watch.status, state: 'connecting', host: target.host, port: target.port, attempt: 1, error: null, info: null, format: null })
     try {
-      await api.startWatch({ host: target.host, port: target.port, mode: target.mode })
+      const { watchClassicPrefix, watchFrameLimitMiB } = s.settings
+      await api.startWatch({
+        host: target.host,
+        port: target.port,
+        mode: target.mode,
+        classicPrefix: watchClassicPrefix,
+        maxMessageBytes: frameLimitBytes(watchFrameLimitMiB)
+      })
     } catch (e) {
       const err = toApiError(e)
       useStore.getState().setWatchStatus({ ...useStore.getState().watch.status, state: 'error', error: { code: err.code, message: err.message } })

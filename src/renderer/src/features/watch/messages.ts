@@ -32,7 +32,7 @@ export const errorSentences: Record<ErrorCode, (c: MessageContext) => string> = 
     `${c.address} only streams encrypted, and this connection was not — update this app, then connect again.`,
   UNSUPPORTED_CODEC: (c) => `${c.address} sends video in a format this version cannot show — update this app.`,
   MESSAGE_TOO_LARGE: (c) =>
-    `${c.address} sent a picture larger than allowed — lower the resolution or JPEG quality on the Broadcast side.`,
+    withDetail(`${c.address} sent a picture larger than this window accepts — raise “Largest frame” under Compatibility, or lower the resolution on the sending side.`, c),
   MALFORMED_MESSAGE: (c) =>
     `${c.address} sent data Framecast cannot read — make sure both sides run Framecast, then connect again.`,
   UNEXPECTED_MESSAGE: (c) => `${c.address} broke the Framecast protocol — update both apps, then connect again.`,
@@ -60,6 +60,8 @@ export const errorSentences: Record<ErrorCode, (c: MessageContext) => string> = 
   INVALID_ARGUMENT: (c) => withDetail('Framecast refused a setting — check the fields and try again.', c),
   UNSUPPORTED_PICKLE: (c) =>
     `${c.address} sent a Classic (OpenCV script) frame Framecast will not open — only plain NumPy images and JPEG frames are accepted, never other Python objects.`,
+  BAD_LENGTH_PREFIX: (c) =>
+    withDetail(`${c.address} sends the Classic (OpenCV script) format with another length prefix — under Compatibility, choose the one its struct.pack uses, or Automatic.`, c),
   PAIRING_FAILED: (c) => `That is not the code ${c.address} shows — look at the Broadcast window and type its code again.`,
   CODE_EXPIRED: (c) => `The code changed on ${c.address} after too many tries or too long — type the new code from its Broadcast window.`,
   KEY_CHANGED: (c) =>
