@@ -1,10 +1,11 @@
 import { create } from 'zustand'
 import { createJSONStorage, persist } from 'zustand/middleware'
 import { type BroadcastSlice, createBroadcastSlice } from './broadcast'
+import { createDevicesSlice, type DevicesSlice } from './devices'
 import { createSettingsSlice, sanitizeSettings, type SettingsSlice } from './settings'
 import { createWatchSlice, type WatchSlice } from './watch'
 
-export type State = BroadcastSlice & WatchSlice & SettingsSlice
+export type State = BroadcastSlice & WatchSlice & SettingsSlice & DevicesSlice
 
 export const SETTINGS_STORAGE_KEY = 'framecast.settings'
 
@@ -14,7 +15,8 @@ export const useStore = create<State>()(
     (...a) => ({
       ...createBroadcastSlice(...a),
       ...createWatchSlice(...a),
-      ...createSettingsSlice(...a)
+      ...createSettingsSlice(...a),
+      ...createDevicesSlice(...a)
     }),
     {
       name: SETTINGS_STORAGE_KEY,
