@@ -140,7 +140,7 @@ function DeviceRow({ device, isSelf, now }: { device: PairedDevice; isSelf: bool
           {device.role === 'viewer' ? (
             <button
               type="button"
-              className="button button--small"
+              className={device.blocked ? 'button button--small' : 'button button--small button--danger'}
               data-testid={device.blocked ? 'unblock-device' : 'block-device'}
               aria-label={`${device.blocked ? 'Unblock' : 'Block'} ${shownName}`}
               onClick={() => setBlocked(!device.blocked)}
