@@ -61,6 +61,8 @@ test('paired devices: both lists show the device after pairing, rename it, and f
 
     await rename(viewers, 'Mia’s laptop')
     await rename(broadcasters, 'Studio camera')
+    // The live viewer list names the viewer as renamed.
+    await expect(broadcast.getByTestId('viewer-name')).toContainText('Mia’s laptop')
     // The names survive a reload of the window: they are kept on disk, not in the page.
     await broadcast.reload()
     await broadcast.getByTestId('idle-paired-devices').locator('summary').click()

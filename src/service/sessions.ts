@@ -33,7 +33,7 @@ import {
 import { addressScope, formatHostPort } from '../shared/address'
 import { NewestSlot } from '../shared/newest'
 import type { StreamInfo } from '../shared/protocol'
-import { idleStatus } from '../shared/status'
+import { idleStatus, type ViewerStats } from '../shared/status'
 
 export interface Peer {
   /** unique per window / per browser-host connection */
@@ -206,6 +206,12 @@ function createWatcherFor(request: ValidRequestOf<'watch:start'>, maxMessageByte
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+
+/** A viewer under the name its device has in Paired devices (renamed there, or as it introduced itself at pairing). */
+function namedAsPaired(viewer: ViewerStats, store: DeviceStore): ViewerStats {
+  const name = viewer.fingerprint === null ? '' : (store.find('viewer', viewer.fingerprint)?.name ?? '')
+  return name === '' || name === viewer.name ? viewer : { ...viewer, name }
+}
 
 export class Sessions {
   private readonly broadcasts = new Map<string, BroadcastSession>()
@@ -469,7 +475,7 @@ export class Sessions {
       access: access.mode,
       pairing: s.codes?.state ?? null,
       fingerprint: access.mode === 'private' ? access.store.fingerprint : null,
-      viewers: b.viewers(),
+      viewers: access.mode === 'private' ? b.viewers().map((v) => namedAsPaired(v, access.store)) : b.viewers(),
       totals: { frames, bytes, replaced, skippedWhileConverting, conversionFailures, viewersEver, refused },
       fps,
       kbps,

@@ -276,6 +276,9 @@ describe('Sessions: devices, Kick and Block', () => {
 
       const viewer = (await b.waitFor('broadcast:status', (s) => s.viewers.length === 1)).viewers[0]!
       expect(viewer.fingerprint).toBe(devices.self)
+      // Renamed in Paired devices: the viewer list says the new name.
+      value(await sessions.handle(b, 'devices:rename', { role: 'viewer', fingerprint: devices.self, name: 'Mia’s laptop' }))
+      await b.waitFor('broadcast:status', (s) => s.viewers[0]?.name === 'Mia’s laptop')
       value(await sessions.handle(b, 'broadcast:kick', { viewerId: viewer.id }))
       // Kicked: the watch stops and says why; connecting again needs no code, the device is still paired.
       expect((await w.waitFor('watch:state', (s) => s.state === 'error')).error?.code).toBe('KICKED')
