@@ -347,6 +347,7 @@ export class Sessions {
     'devices:block': async (_peer, req) => {
       const store = await this.store()
       await store.setBlocked(req.fingerprint, req.blocked)
+      if (req.blocked) this.closeViewersOf(req.fingerprint)
       return store.list()
     },
     'watch:start': async (peer, req) => {
@@ -446,6 +447,13 @@ export class Sessions {
       this.log(`broadcast ${id}: ${reason}`)
     }
     if (announce && peer) safeSend(peer, 'broadcast:status', idleStatus())
+  }
+
+  /** A device was blocked from Paired devices: wherever it is watching now, it is closed with ERROR BLOCKED. */
+  private closeViewersOf(fingerprint: string): void {
+    for (const s of this.broadcasts.values()) {
+      for (const v of s.broadcaster.viewers()) if (s.broadcaster.fingerprintOf(v.id) === fingerprint) s.broadcaster.closeViewer(v.id, 'BLOCKED')
+    }
   }
 
   private pushStatus(peer: Peer, s: BroadcastSession): BroadcastStatus {

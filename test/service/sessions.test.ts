@@ -305,6 +305,24 @@ describe('Sessions: devices, Kick and Block', () => {
     }
   })
 
+  it('blocking a device from Paired devices closes it where it is watching, and unblocking lets it back without a code', async () => {
+    const sessions = makeSessions()
+    const { b, w, port } = await liveLink(sessions)
+    const self = value<DeviceList>(await sessions.handle(b, 'devices:list', {})).self
+    const blocking = w.events.length
+    const list = value<DeviceList>(await sessions.handle(b, 'devices:block', { fingerprint: self, blocked: true }))
+    expect(list.devices.find((d) => d.role === 'viewer')?.blocked).toBe(true)
+    expect((await w.waitFor('watch:state', (s) => s.state === 'error', blocking)).error?.code).toBe('BLOCKED')
+    await b.waitFor('broadcast:status', (s) => s.viewers.length === 0)
+
+    value(await sessions.handle(b, 'devices:block', { fingerprint: self, blocked: false }))
+    const restart = w.events.length
+    value(await sessions.handle(w, 'watch:start', { host: '127.0.0.1', port }))
+    await w.waitFor('watch:state', (s) => s.state === 'live', restart)
+    const states = w.events.slice(restart).flatMap((e) => (e.channel === 'watch:state' ? [(e.payload as WatchStatus).state] : []))
+    expect(states).not.toContain('pairing')
+  })
+
   it('streams to anyone in the clear when the broadcast is open, and says so', async () => {
     const sessions = makeSessions()
     const b = new RecordingPeer('b1', 'broadcast')
