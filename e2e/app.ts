@@ -2,7 +2,7 @@
 // Playwright fixtures and helpers for driving Framecast's real UI in Chromium through the browser host.
 
 import { join } from 'node:path'
-import { test as base, type Browser, type BrowserContext, expect, type Page } from '@playwright/test'
+import { test as base, type Browser, type BrowserContext, expect, type Locator, type Page } from '@playwright/test'
 import type { WindowRole } from '../src/shared/ipc'
 import { cellCentre, type ClipSpec, COUNTER_CELLS, counterFromLumas } from '../tools/make-y4m'
 import { ARTIFACT_DIR, CLIP_480P } from './camera'
@@ -47,6 +47,23 @@ export class App {
   async closeAll(): Promise<void> {
     await Promise.all(this.contexts.splice(0).map((c) => c.close()))
   }
+}
+
+/** A browser host of its own (fresh device key, nothing paired) with an App on it, closed after `run`. */
+export async function freshApp(browser: Browser, run: (app: App) => Promise<void>): Promise<void> {
+  const host = await launchHost()
+  const app = new App(browser, host)
+  try {
+    await run(app)
+  } finally {
+    await app.closeAll()
+    await host.stop()
+  }
+}
+
+/** Save a screenshot of one part of a window (a card, a list) as e2e/artifacts/NAME.png. */
+export async function screenshotOf(part: Locator, name: string): Promise<void> {
+  await part.screenshot({ path: join(ARTIFACT_DIR, `${name}.png`) })
 }
 
 export const test = base.extend<{ app: App }, { host: HostProcess }>({

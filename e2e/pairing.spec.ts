@@ -2,35 +2,21 @@
 // code is refused in words, the right one pairs and the next connection needs none; Kick and Block; and the open
 // choice with its warning. Each test runs its own browser host: a new installation that has paired with nothing.
 
-import type { Browser } from '@playwright/test'
 import {
-  App,
   connectWatch,
   expect,
   expectLive,
   freePort,
+  freshApp,
   screenshot,
   shownPairingCode,
   startBroadcast,
   test,
   typePairingCode
 } from './app'
-import { launchHost } from './host'
 
 // Each test starts a browser host of its own and walks through many steps.
 test.describe.configure({ timeout: 150_000 })
-
-/** A browser host of its own (fresh device key, nothing paired), closed after `run`. */
-async function freshApp(browser: Browser, run: (app: App) => Promise<void>): Promise<void> {
-  const host = await launchHost()
-  const app = new App(browser, host)
-  try {
-    await run(app)
-  } finally {
-    await app.closeAll()
-    await host.stop()
-  }
-}
 
 test('pairing: Broadcast shows a code, Watch asks for it, a wrong one is refused, the right one pairs for good', async ({ browser }) => {
   await freshApp(browser, async (app) => {

@@ -35,7 +35,7 @@ import { addressScope, formatHostPort } from '../shared/address'
 import { NewestSlot } from '../shared/newest'
 import type { StreamInfo } from '../shared/protocol'
 import { monoMs } from '../shared/stats'
-import { idleStatus } from '../shared/status'
+import { idleStatus, type ViewerStats } from '../shared/status'
 import type { Advertising } from './advertising'
 import { Discovery } from './discovery'
 import { cachedInterfaces } from './interface-cache'
@@ -239,6 +239,12 @@ function createWatcherFor(request: ValidRequestOf<'watch:start'>, maxMessageByte
 
 // ---------------------------------------------------------------------------------------------------------------
 
+/** A viewer under the name its device has in Paired devices (renamed there, or as it introduced itself at pairing). */
+function namedAsPaired(viewer: ViewerStats, store: DeviceStore): ViewerStats {
+  const name = viewer.fingerprint === null ? '' : (store.find('viewer', viewer.fingerprint)?.name ?? '')
+  return name === '' || name === viewer.name ? viewer : { ...viewer, name }
+}
+
 export class Sessions {
   private readonly broadcasts = new Map<string, BroadcastSession>()
   private readonly watches = new Map<string, WatchSession>()
@@ -383,6 +389,7 @@ export class Sessions {
     'devices:block': async (_peer, req) => {
       const store = await this.store()
       await store.setBlocked(req.fingerprint, req.blocked)
+      if (req.blocked) this.closeViewersOf(req.fingerprint)
       return store.list()
     },
     'watch:start': async (peer, req) => {
@@ -502,6 +509,13 @@ export class Sessions {
     if (announce && peer) safeSend(peer, 'broadcast:status', idleStatus())
   }
 
+  /** A device was blocked from Paired devices: wherever it is watching now, it is closed with ERROR BLOCKED. */
+  private closeViewersOf(fingerprint: string): void {
+    for (const s of this.broadcasts.values()) {
+      for (const v of s.broadcaster.viewers()) if (s.broadcaster.fingerprintOf(v.id) === fingerprint) s.broadcaster.closeViewer(v.id, 'BLOCKED')
+    }
+  }
+
   private pushStatus(peer: Peer, s: BroadcastSession): BroadcastStatus {
     const status = this.statusOf(s)
     safeSend(peer, 'broadcast:status', status)
@@ -529,7 +543,7 @@ export class Sessions {
       access: access.mode,
       pairing: s.codes?.state ?? null,
       fingerprint: access.mode === 'private' ? access.store.fingerprint : null,
-      viewers: b.viewers(),
+      viewers: access.mode === 'private' ? b.viewers().map((v) => namedAsPaired(v, access.store)) : b.viewers(),
       totals: { frames, bytes, replaced, skippedWhileConverting, conversionFailures, viewersEver, refused },
       fps,
       kbps,

@@ -27,7 +27,8 @@ export interface ErrorInfo {
 export interface ViewerStats {
   id: number
   address: string
-  /** the viewer's device name as it introduced itself ('' when it did not: classic readers, unnamed devices) */
+  /** the viewer's device name: as renamed in Paired devices, else as it introduced itself ('' when it did not: classic
+   * readers, unnamed devices) */
   name: string
   /** the viewer's device fingerprint when it came in over TLS (private access); null in the clear */
   fingerprint: string | null

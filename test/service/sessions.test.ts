@@ -279,6 +279,9 @@ describe('Sessions: devices, Kick and Block', () => {
 
       const viewer = (await b.waitFor('broadcast:status', (s) => s.viewers.length === 1)).viewers[0]!
       expect(viewer.fingerprint).toBe(devices.self)
+      // Renamed in Paired devices: the viewer list says the new name.
+      value(await sessions.handle(b, 'devices:rename', { role: 'viewer', fingerprint: devices.self, name: 'Mia’s laptop' }))
+      await b.waitFor('broadcast:status', (s) => s.viewers[0]?.name === 'Mia’s laptop')
       value(await sessions.handle(b, 'broadcast:kick', { viewerId: viewer.id }))
       // Kicked: the watch stops and says why; connecting again needs no code, the device is still paired.
       expect((await w.waitFor('watch:state', (s) => s.state === 'error')).error?.code).toBe('KICKED')
@@ -303,6 +306,24 @@ describe('Sessions: devices, Kick and Block', () => {
     } finally {
       clearInterval(feed)
     }
+  })
+
+  it('blocking a device from Paired devices closes it where it is watching, and unblocking lets it back without a code', async () => {
+    const sessions = makeSessions()
+    const { b, w, port } = await liveLink(sessions)
+    const self = value<DeviceList>(await sessions.handle(b, 'devices:list', {})).self
+    const blocking = w.events.length
+    const list = value<DeviceList>(await sessions.handle(b, 'devices:block', { fingerprint: self, blocked: true }))
+    expect(list.devices.find((d) => d.role === 'viewer')?.blocked).toBe(true)
+    expect((await w.waitFor('watch:state', (s) => s.state === 'error', blocking)).error?.code).toBe('BLOCKED')
+    await b.waitFor('broadcast:status', (s) => s.viewers.length === 0)
+
+    value(await sessions.handle(b, 'devices:block', { fingerprint: self, blocked: false }))
+    const restart = w.events.length
+    value(await sessions.handle(w, 'watch:start', { host: '127.0.0.1', port }))
+    await w.waitFor('watch:state', (s) => s.state === 'live', restart)
+    const states = w.events.slice(restart).flatMap((e) => (e.channel === 'watch:state' ? [(e.payload as WatchStatus).state] : []))
+    expect(states).not.toContain('pairing')
   })
 
   it('streams to anyone in the clear when the broadcast is open, and says so', async () => {

@@ -112,6 +112,27 @@ describe('the list of broadcasters on the network', () => {
     expect(open!.querySelector('.tag')).toBeNull()
   })
 
+  it('marks as paired the broadcasters in the paired-devices list, by fingerprint, and only those', async () => {
+    fakeApi({
+      broadcasters: [found({ id: 'p', name: 'Paired one', fingerprint: FP, pairing: true }), found({ id: 'n', name: 'New one', fingerprint: FP.replace('a1', 'ff'), pairing: true })],
+      error: null
+    })
+    const device = { name: 'Desk', blocked: false, pairedAt: 1, lastSeenAt: 1, addresses: [] }
+    useStore.getState().setDeviceList({
+      self: 'c'.repeat(64),
+      // The same key as a viewer of this device does not count: only broadcasters this device paired with.
+      devices: [
+        { ...device, role: 'broadcaster' as const, fingerprint: FP },
+        { ...device, role: 'viewer' as const, fingerprint: FP.replace('a1', 'ff') }
+      ]
+    })
+    render(<Discovered hidden={false} onChoose={vi.fn()} />)
+    await waitFor(() => expect(rows()).toHaveLength(2))
+    const [paired, unknown] = rows()
+    expect(paired!.querySelector('[data-testid="discovered-paired"]')).not.toBeNull()
+    expect(unknown!.querySelector('[data-testid="discovered-paired"]')).toBeNull()
+  })
+
   it('shows a broadcaster of another version but does not let it be chosen', async () => {
     fakeApi({ broadcasters: [found({ protocolVersion: 3, supported: false })], error: null })
     const onChoose = vi.fn()

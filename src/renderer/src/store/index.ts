@@ -1,11 +1,12 @@
 import { create } from 'zustand'
 import { createJSONStorage, persist } from 'zustand/middleware'
 import { type BroadcastSlice, createBroadcastSlice } from './broadcast'
+import { createDevicesSlice, type DevicesSlice } from './devices'
 import { createDiscoverySlice, type DiscoverySlice } from './discovery'
 import { createSettingsSlice, sanitizeSettings, type SettingsSlice } from './settings'
 import { createWatchSlice, type WatchSlice } from './watch'
 
-export type State = BroadcastSlice & WatchSlice & SettingsSlice & DiscoverySlice
+export type State = BroadcastSlice & WatchSlice & SettingsSlice & DiscoverySlice & DevicesSlice
 
 export const SETTINGS_STORAGE_KEY = 'framecast.settings'
 
@@ -16,7 +17,8 @@ export const useStore = create<State>()(
       ...createBroadcastSlice(...a),
       ...createWatchSlice(...a),
       ...createSettingsSlice(...a),
-      ...createDiscoverySlice(...a)
+      ...createDiscoverySlice(...a),
+      ...createDevicesSlice(...a)
     }),
     {
       name: SETTINGS_STORAGE_KEY,

@@ -3,6 +3,7 @@ import { readPort } from '../../../../shared/address'
 import { api } from '../../lib/api'
 import { useStore } from '../../store'
 import { errorSentence, messageContext } from '../watch/messages'
+import { DeviceList } from '../../components/DeviceList'
 import { BroadcastSettings } from './BroadcastSettings'
 import { useCameras } from './cameras'
 import { disposeBroadcast, retryCamera, setQuality, startBroadcast, stopBroadcast } from './controller'
@@ -124,6 +125,12 @@ export function BroadcastWindow() {
             )}
           </div>
           {live && status ? <LivePanel status={status} /> : null}
+          {phase === 'idle' ? (
+            <details className="more" data-testid="idle-paired-devices">
+              <summary>Paired devices</summary>
+              <DeviceList role="viewer" title="Paired devices" empty="No device has paired yet: start a private broadcast and type its code on the other device." />
+            </details>
+          ) : null}
         </div>
       </div>
     </div>

@@ -2,7 +2,7 @@
 // live as they come and go, each one a button that fills the address form and connects. The form stays for partners
 // the list cannot hear (another network, advertising turned off).
 
-import { useEffect, useState } from 'react'
+import { useEffect, useMemo, useState } from 'react'
 import { formatHostPort } from '../../../../shared/address'
 import { type DiscoveredBroadcaster, describeKind } from '../../../../shared/discovery'
 import { displayFingerprint } from '../../../../shared/fingerprint'
@@ -46,14 +46,20 @@ export interface DiscoveredProps {
   /** A stream runs: the list is not shown (it keeps listening). */
   hidden: boolean
   onChoose: (b: DiscoveredBroadcaster) => void
-  /** Fingerprints of the devices this one has paired with: those broadcasters are marked "Paired". */
+  /**
+   * Fingerprints of the broadcasters this device has paired with: those are marked "Paired". Default: the broadcasters
+   * in the paired-devices list of the store.
+   */
   paired?: ReadonlySet<string>
 }
 
-const NONE: ReadonlySet<string> = new Set()
-
-export function Discovered({ hidden, onChoose, paired = NONE }: DiscoveredProps) {
+export function Discovered({ hidden, onChoose, paired }: DiscoveredProps) {
   useDiscovery()
+  const devices = useStore((s) => s.devices.list)
+  const pairedBroadcasters = useMemo(
+    () => paired ?? new Set((devices?.devices ?? []).filter((d) => d.role === 'broadcaster').map((d) => d.fingerprint)),
+    [paired, devices]
+  )
   const { broadcasters, error, heard } = useStore((s) => s.discovery)
   const [looking, setLooking] = useState(true)
   useEffect(() => {
@@ -84,7 +90,7 @@ export function Discovered({ hidden, onChoose, paired = NONE }: DiscoveredProps)
         <ul className="discovered__list">
           {watchable.map((b) => (
             <li key={b.id}>
-              <Found broadcaster={b} paired={b.fingerprint !== null && paired.has(b.fingerprint)} onChoose={onChoose} />
+              <Found broadcaster={b} paired={b.fingerprint !== null && pairedBroadcasters.has(b.fingerprint)} onChoose={onChoose} />
             </li>
           ))}
         </ul>
