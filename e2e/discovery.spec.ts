@@ -1,4 +1,4 @@
-import { connectWatch, expect, expectLive, freePort, screenshot, startBroadcast, stopBroadcast, test } from './app'
+import { connectWatch, expect, expectLive, freePort, pairIfAsked, screenshot, startBroadcast, stopBroadcast, test } from './app'
 
 // Finding the partner without typing: a Broadcast window lists itself on the network (DNS-SD; here over the browser
 // host's loopback multicast DNS, as every spec keeps it) and a Watch window shows it, live, and connects on a click.
@@ -19,9 +19,12 @@ test.describe('broadcasters on the network appear in the Watch window', () => {
     await expect(entry).toBeVisible({ timeout: 5_000 })
     await expect(entry).toContainText('Framecast, JPEG')
     await expect(entry).toContainText(`127.0.0.1:${port}`)
+    // Private by default: the list says a code will be asked for, and shows the key it will be paired with.
+    await expect(entry.getByTestId('discovered-pairing')).toBeVisible()
     await screenshot(watch, 'watch-lists-broadcaster')
 
     await entry.click()
+    expect(await pairIfAsked(watch, broadcast)).toBe(true)
     await expectLive(watch)
     await expect(watch.getByTestId('watch-host')).toHaveValue('127.0.0.1')
     await expect(watch.getByTestId('watch-port')).toHaveValue(String(port))
@@ -31,6 +34,9 @@ test.describe('broadcasters on the network appear in the Watch window', () => {
     await watch.getByTestId('watch-disconnect').click()
     await expect(watch.getByTestId('discovered')).toBeVisible()
     await expect(entry).toBeVisible()
+    // Now paired: the list marks it so, by the fingerprint it advertises.
+    await expect(entry.getByTestId('discovered-paired')).toBeVisible({ timeout: 5_000 })
+    await screenshot(watch, 'watch-lists-paired-broadcaster')
     await stopBroadcast(broadcast)
     await expect(entry).toHaveCount(0, { timeout: 5_000 })
   })
@@ -46,6 +52,7 @@ test.describe('broadcasters on the network appear in the Watch window', () => {
     await expect(watch.locator(`[data-testid="discovered-broadcaster"][data-address="127.0.0.1:${port}"]`)).toHaveCount(0)
     await expect(broadcast.getByTestId('broadcast-advertised')).toHaveCount(0)
     await connectWatch(watch, address)
+    await pairIfAsked(watch, broadcast)
     await expectLive(watch)
   })
 })

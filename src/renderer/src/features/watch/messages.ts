@@ -109,7 +109,7 @@ export function bannerFor(status: WatchStatus): Banner {
         state: 'idle',
         tone: 'neutral',
         title: 'Not connected',
-        detail: 'Choose the partner on this network below, or type the address its Broadcast window shows and press Connect.'
+        detail: 'Choose the partner under On this network, or type the address its Broadcast window shows and press Connect.'
       }
     case 'connecting':
       return { state: 'connecting', tone: 'progress', title: `Connecting to ${c.address}…${attemptText(status.attempt)}`, detail: why }
