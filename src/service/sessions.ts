@@ -340,6 +340,7 @@ export class Sessions {
       kbps,
       classic: s.compat.classic,
       mjpegPort: s.compat.mjpegPort,
+      adaptation: b.adaptation,
       error: s.lastError
     }
   }

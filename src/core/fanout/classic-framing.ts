@@ -13,6 +13,7 @@ import { NDARRAY_PICKLE_TAIL, ndarrayPickleHead } from '../classic/pickle'
 import { FramecastError } from '../errors'
 import { jpegToBgr } from '../jpeg/jpeg'
 import type { Framing, ViewerTalk } from './framing'
+import { READER_STALL_TIMEOUT_MS } from './stall'
 
 /** Default size limit of a pickled frame: a 4096×2160 BGR picture with room to spare (unpacked 4K BGR is 25 MB). */
 export const PICKLE_MAX_MESSAGE_BYTES = 32 * 1024 * 1024
@@ -23,6 +24,8 @@ const NOT_LISTENING: ViewerTalk = { receive: () => [], beforeRefusal: () => null
 const classic: Omit<Framing, 'name' | 'defaultMaxMessageBytes'> = {
   handshake: false,
   idleTimeout: false,
+  acknowledges: false,
+  defaultStallTimeoutMs: READER_STALL_TIMEOUT_MS,
   maxPayloadBytes: (maxMessageBytes) => maxMessageBytes,
   greeting: () => null,
   describe: () => null,

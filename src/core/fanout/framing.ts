@@ -58,6 +58,13 @@ export interface Framing {
   readonly handshake: boolean
   /** True: a viewer that sends nothing for the idle limit is closed with IDLE_TIMEOUT. */
   readonly idleTimeout: boolean
+  /**
+   * True: viewers acknowledge each frame (native ACK) and get a delivery window (delivery-window.ts). False: readers
+   * that cannot are paced by their kernel send queue (pacing/reader-pacer.ts).
+   */
+  readonly acknowledges: boolean
+  /** A viewer that takes nothing for this long while a frame waits for it is cut off (ms), when the caller sets no limit. */
+  readonly defaultStallTimeoutMs: number
   /** Message limit in bytes (header excluded) when the caller sets none. */
   readonly defaultMaxMessageBytes: number
   /** The largest payload (bytes) a message of `maxMessageBytes` carries. */
@@ -66,8 +73,11 @@ export interface Framing {
   greeting(): Buffer | null
   /** The stream description each new viewer gets, and every viewer when it changes (INFO); null for none. */
   describe(info: StreamInfo): Buffer | null
-  /** The header written before a payload of `payloadLength` bytes; the payload follows as it is, never copied. */
-  frameHead(seq: number, capturedAtUs: number, payloadLength: number): Buffer
+  /**
+   * The header written before a payload of `payloadLength` bytes; the payload follows as it is, never copied.
+   * `quality` is the encoder quality the frame was made at (1–100, 0 unstated), where the format carries it.
+   */
+  frameHead(seq: number, capturedAtUs: number, payloadLength: number, quality: number): Buffer
   /** Last words before an orderly close (BYE); null to close without a word. */
   goodbye(reason: ByeReasonName): Buffer | null
   /** What a refused or faulty connection is told before it is closed (ERROR); null to close without a word. */

@@ -12,6 +12,7 @@ import {
   UNKNOWN_MAX_BYTES
 } from '../../shared/protocol'
 import { monoMs } from '../../shared/stats'
+import { STALL_TIMEOUT_MS } from './stall'
 import { Decoder, encodeBye, encodeError, encodeFrameHead, encodeInfo, encodePong, encodePreamble } from '../codec/codec'
 import type { Framing, Heard, ViewerTalk } from './framing'
 
@@ -111,11 +112,13 @@ export const nativeFraming: Framing = {
   name: 'native',
   handshake: true,
   idleTimeout: true,
+  acknowledges: true,
+  defaultStallTimeoutMs: STALL_TIMEOUT_MS,
   defaultMaxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
   maxPayloadBytes: (maxMessageBytes) => maxMessageBytes - FRAME_PREFIX_BYTES,
   greeting: () => null,
   describe: (info) => encodeInfo(info),
-  frameHead: (seq, capturedAtUs, payloadLength) => encodeFrameHead(seq, capturedAtUs, payloadLength),
+  frameHead: (seq, capturedAtUs, payloadLength, quality) => encodeFrameHead(seq, capturedAtUs, payloadLength, { quality }),
   goodbye: (reason) => encodeBye(reason),
   refusal: (code, message) => encodeError(code, message),
   listen: ({ maxMessageBytes }) => new NativeViewerTalk(maxMessageBytes)

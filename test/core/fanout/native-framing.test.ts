@@ -62,12 +62,12 @@ describe('native framing: what goes on the wire', () => {
     expect(answered.beforeRefusal()).toBeNull()
   })
 
-  it('puts a FRAME header with sequence number and capture time before each payload', () => {
+  it('puts a FRAME header with sequence number, capture time and quality before each payload', () => {
     const payload = Buffer.from([0xff, 0xd8, 0xff, 1, 2, 3])
-    const head = nativeFraming.frameHead(7, 123_456, payload.length)
-    expect(head).toEqual(encodeFrame(7, 123_456, payload)[0])
+    const head = nativeFraming.frameHead(7, 123_456, payload.length, 45)
+    expect(head).toEqual(encodeFrame(7, 123_456, payload, { quality: 45 })[0])
     const [frame] = heardByViewer(head, payload)
-    expect(frame).toMatchObject({ type: 'frame', seq: 7, capturedAtUs: 123_456 })
+    expect(frame).toMatchObject({ type: 'frame', seq: 7, capturedAtUs: 123_456, quality: 45, keyframe: true })
     expect(frame?.type === 'frame' && Buffer.from(frame.payload).equals(payload)).toBe(true)
     expect(head.length + payload.length).toBe(frameWireBytes(payload.length))
   })

@@ -9,12 +9,13 @@ const status: BroadcastStatus = {
   port: 9999,
   host: '::',
   addresses: ['192.168.1.20:9999'],
-  viewers: [{ id: 1, address: '192.168.1.30:50000', name: '', since: 0, fps: 29.9, kbps: 12_000, frames: 300, replaced: 7 }],
+  viewers: [{ id: 1, address: '192.168.1.30:50000', name: '', since: 0, fps: 29.9, kbps: 12_000, frames: 300, replaced: 7, deliveryKbps: 18_400, rttMs: 2.4, limited: true }],
   totals: { frames: 310, bytes: 1_000_000, replaced: 11, skippedWhileConverting: 4, conversionFailures: 2, viewersEver: 2, refused: 0 },
   fps: 30,
   kbps: 12_000,
   classic: 'off',
   mjpegPort: null,
+  adaptation: { state: 'limited', ceiling: 70, target: { quality: 45, scale: 1, bitrateBps: 15_600_000 } },
   error: null
 }
 
