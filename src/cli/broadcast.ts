@@ -11,6 +11,7 @@ import { jpegSize } from '../core/jpeg/jpeg'
 import { MJPEG_STREAM_PATH, MjpegServer } from '../core/mjpeg/mjpeg-server'
 import { EXIT_CODES_HELP, Exit, type Io, parseNumber, portOption, StatusLine, UsageError } from './common'
 import { openSource } from './sources'
+import { abortable } from '../shared/abortable'
 
 export const BROADCAST_HELP = `Usage: framecast broadcast --source <file.mjpeg | folder | -> [options]
 
@@ -97,8 +98,9 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
   }
 
   const status = new StatusLine(io.stderr, values.quiet ?? false)
-  let stopped = false
-  void io.interrupted.then(() => (stopped = true))
+  // One subscription to the interruption for the whole run (abortable.ts: a race per frame would keep every frame).
+  const stop = new AbortController()
+  void io.interrupted.then(() => stop.abort())
   const interval = 1000 / fps
   let due = performance.now()
   let sent = 0
@@ -106,10 +108,10 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
   for (;;) {
     if (source.paced) {
       const wait = due - performance.now()
-      if (wait > 0) await Promise.race([sleep(wait), io.interrupted])
+      if (wait > 0) await abortable(sleep(wait), stop.signal)
       due = Math.max(due + interval, performance.now() - interval)
     }
-    if (stopped) break
+    if (stop.signal.aborted) break
     const s = jpegSize(current)
     if (s !== undefined && (s.width !== info.width || s.height !== info.height)) {
       Object.assign(info, s)
@@ -121,11 +123,11 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
     const t = server.stats()
     const mj = mjpeg === null ? '' : ` · mjpeg ${mjpeg.stats().clients}`
     status.update(`sent ${sent} · viewers ${server.viewers().length}${mj} · ${t.fps} fps · ${t.kbps} kbps · replaced for slow viewers ${t.replaced}`)
-    const next = await Promise.race([frames.next(), io.interrupted.then(() => null)])
-    if (next === null || next.done || stopped) break
+    const next = await abortable(frames.next(), stop.signal)
+    if (next === null || next.done || stop.signal.aborted) break
     current = next.value
   }
   status.done()
-  await Promise.all([server.close(stopped ? 'shutdown' : 'stopped'), mjpeg?.close()])
+  await Promise.all([server.close(stop.signal.aborted ? 'shutdown' : 'stopped'), mjpeg?.close()])
   return Exit.ok
 }
