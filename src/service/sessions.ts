@@ -27,7 +27,8 @@ import {
 import { formatHostPort } from '../shared/address'
 import { NewestSlot } from '../shared/newest'
 import type { StreamInfo } from '../shared/protocol'
-import { idleStatus } from '../shared/status'
+import { type Adaptation, idleStatus } from '../shared/status'
+import { jpegSize } from '../core/jpeg/jpeg'
 
 export interface Peer {
   /** unique per window / per browser-host connection */
@@ -58,6 +59,10 @@ interface BroadcastSession {
   request: ValidRequestOf<'broadcast:start'>
   compat: Compat
   lastError: IpcError | null
+  /** The window's quality setting as its frames last stated it: the ceiling (1–100) and whether adaptation is on. */
+  quality: { ceiling: number; adaptive: boolean }
+  /** The picture size the viewers were last told (INFO); frames at another size (a scale step) retell it. */
+  info: StreamInfo
 }
 
 interface WatchSession {
@@ -134,7 +139,10 @@ interface Compat {
 /** broadcast:start `classic`: the broadcast port speaks the classic OpenCV-script format instead of Framecast. */
 function listenBroadcaster(request: ValidRequestOf<'broadcast:start'>, info: StreamInfo, maxMessageBytes: number | undefined): Promise<Broadcaster> {
   const framing = framingForClassicMode(request.classic)
-  return Broadcaster.listen({ host: request.host, port: request.port, info, framing, ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}) })
+  // Adaptation always measures; whether its target is followed is the window's setting (adaptationOf), which can
+  // change while live.
+  const quality = { ceiling: FULL_QUALITY, enabled: true }
+  return Broadcaster.listen({ host: request.host, port: request.port, info, framing, quality, ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}) })
 }
 
 /** broadcast:start `mjpegPort`: HTTP MJPEG on its own port; the running server is kept when the port stays. */
@@ -143,6 +151,35 @@ async function startMjpeg(request: ValidRequestOf<'broadcast:start'>, current: M
   await current?.close()
   if (request.mjpegPort === null) return null
   return MjpegServer.listen({ host: request.host, port: request.mjpegPort })
+}
+
+const FULL_QUALITY = 100
+
+/** What a broadcast with adaptive quality off asks for: the set quality, full size, no bitrate target. */
+function fixedAdaptation(ceiling: number): Adaptation {
+  return { state: 'off', ceiling, target: { quality: ceiling, scale: 1, bitrateBps: null } }
+}
+
+/** The adaptation the window follows: the broadcaster's while adaptive quality is on, else the fixed setting. */
+function adaptationOf(s: BroadcastSession): Adaptation {
+  return s.quality.adaptive ? s.broadcaster.adaptation : fixedAdaptation(s.quality.ceiling)
+}
+
+/** broadcast:frame `ceiling` and `adaptive`: the person changed the quality setting, or turned adaptation on or off. */
+function followQualitySetting(s: BroadcastSession, req: ValidRequestOf<'broadcast:frame'>): void {
+  if (req.adaptive !== undefined) s.quality.adaptive = req.adaptive
+  if (req.ceiling !== undefined && req.ceiling !== s.quality.ceiling) {
+    s.quality.ceiling = req.ceiling
+    s.broadcaster.setQualityCeiling(req.ceiling)
+  }
+}
+
+/** A frame at another picture size than the viewers were told (adaptation stepped the size): tell them again. */
+function followPictureSize(s: BroadcastSession, jpeg: Uint8Array): void {
+  const size = jpegSize(jpeg)
+  if (size === undefined || (size.width === s.info.width && size.height === s.info.height)) return
+  s.info = { ...s.info, ...size }
+  s.broadcaster.setInfo(s.info)
 }
 
 /** A frame from the window goes to the broadcaster, whatever its framing, and to MJPEG. */
@@ -229,9 +266,11 @@ export class Sessions {
     },
     'broadcast:frame': async (peer, req) => {
       const s = this.broadcasts.get(peer.id)
-      if (!s) return { sent: false }
-      const handed = sendFrame(s, { seq: req.seq, capturedAtUs: req.capturedAtUs, payload: req.jpeg })
-      return { sent: handed > 0 }
+      if (!s) return { sent: false, target: fixedAdaptation(req.ceiling ?? FULL_QUALITY).target }
+      followQualitySetting(s, req)
+      followPictureSize(s, req.jpeg)
+      const handed = sendFrame(s, { seq: req.seq, capturedAtUs: req.capturedAtUs, payload: req.jpeg, ...(req.quality !== undefined ? { quality: req.quality } : {}) })
+      return { sent: handed > 0, target: adaptationOf(s).target }
     },
     'broadcast:interfaces': async () => this.listInterfaces(),
     'watch:start': async (peer, req) => {
@@ -255,6 +294,7 @@ export class Sessions {
     if (existing && existing.host === req.host && existing.request.port === req.port && existing.request.classic === req.classic) {
       // Same address: new capture settings reach the viewers as a fresh INFO, nobody is disconnected.
       existing.broadcaster.setInfo(info)
+      existing.info = { ...info }
       existing.request = req
       const previous = existing.compat.mjpeg
       existing.compat.mjpeg = null
@@ -279,7 +319,8 @@ export class Sessions {
     const ticker = setInterval(() => this.pushStatus(peer, session), STATUS_INTERVAL_MS)
     ticker.unref()
     const compat: Compat = { classic: req.classic, mjpegPort: mjpeg?.port ?? null, mjpeg }
-    const session: BroadcastSession = { broadcaster, host: req.host, ticker, request: req, compat, lastError: null }
+    const quality = { ceiling: FULL_QUALITY, adaptive: true }
+    const session: BroadcastSession = { broadcaster, host: req.host, ticker, request: req, compat, lastError: null, quality, info: { ...info } }
     this.broadcasts.set(peer.id, session)
 
     const changed = (): void => void this.pushStatus(peer, session)
@@ -340,7 +381,7 @@ export class Sessions {
       kbps,
       classic: s.compat.classic,
       mjpegPort: s.compat.mjpegPort,
-      adaptation: b.adaptation,
+      adaptation: adaptationOf(s),
       error: s.lastError
     }
   }
@@ -357,7 +398,9 @@ export class Sessions {
     })
     watcher.on('stats', (stats) => safeSend(peer, 'watch:stats', stats))
     watcher.on('frame', (f) => {
-      this.queueFrame(peer, session, { seq: f.seq, capturedAtUs: f.capturedAtUs, latencyMs: f.latencyMs, jpeg: f.payload })
+      // FRAME's quality byte, as the stream adapters pass it on (0: not stated).
+      const quality = (f as { quality?: number }).quality ?? 0
+      this.queueFrame(peer, session, { seq: f.seq, capturedAtUs: f.capturedAtUs, latencyMs: f.latencyMs, quality, jpeg: f.payload })
     })
     watcher.on('error', (e) => {
       const err = toIpcError(e)

@@ -8,6 +8,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES, isJpeg } from './protocol'
 import {
   type BroadcastStatus,
   ClassicModeSchema,
+  type EncoderTarget,
   type ErrorInfo,
   type NetInterface,
   type WatchStats,
@@ -15,7 +16,7 @@ import {
   WatchModeSchema
 } from './status'
 
-export type { BroadcastStatus, ClassicMode, NetInterface, ViewerStats, WatchMode, WatchState, WatchStats, WatchStatus } from './status'
+export type { Adaptation, BroadcastStatus, ClassicMode, EncoderTarget, NetInterface, ViewerStats, WatchMode, WatchState, WatchStats, WatchStatus } from './status'
 /** An error carried in a Result or an event. */
 export type IpcError = ErrorInfo
 
@@ -24,6 +25,9 @@ export type IpcError = ErrorInfo
 // ---------------------------------------------------------------------------------------------------------------
 
 export const MAX_JPEG_BYTES = DEFAULT_MAX_MESSAGE_BYTES - 64
+
+/** A JPEG quality, 1–100. */
+export const QualitySchema = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100))
 
 export const JpegSchema = v.pipe(
   v.custom<Uint8Array>((b) => b instanceof Uint8Array, 'A frame must be binary'),
@@ -50,7 +54,13 @@ export const requestSchemas = {
   'broadcast:frame': v.strictObject({
     seq: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(0xffffffff)),
     capturedAtUs: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER)),
-    jpeg: JpegSchema
+    jpeg: JpegSchema,
+    /** The JPEG quality this frame was encoded at (FRAME's quality byte); absent when not known. */
+    quality: v.optional(QualitySchema),
+    /** The person's quality setting: the most adaptive quality asks for. Absent: unchanged (100 at the start). */
+    ceiling: v.optional(QualitySchema),
+    /** Adaptive quality on (the reply's target follows the network) or off (fixed: the target is the ceiling). */
+    adaptive: v.optional(v.boolean())
   }),
   'broadcast:interfaces': v.strictObject({}),
   'watch:start': v.strictObject({
@@ -69,8 +79,11 @@ export type ValidRequestOf<C extends RequestChannel> = v.InferOutput<(typeof req
 export interface ResponseMap {
   'broadcast:start': BroadcastStatus
   'broadcast:stop': null
-  /** The frame was handed to the network (`sent`) or skipped because no one is watching / not live. */
-  'broadcast:frame': { sent: boolean }
+  /**
+   * The frame was handed to the network (`sent`) or skipped because no one is watching / not live; `target` is what
+   * the next frames should be encoded at (adaptive quality; the ceiling at full size when it is off or not live).
+   */
+  'broadcast:frame': { sent: boolean; target: EncoderTarget }
   'broadcast:interfaces': NetInterface[]
   'watch:start': null
   'watch:stop': null
@@ -116,6 +129,8 @@ export interface WatchFrame {
   capturedAtUs: number
   /** glass-to-glass estimate up to the moment main received it, using the clock offset; null until known */
   latencyMs: number | null
+  /** the encoder quality the broadcaster made it at (FRAME's quality byte), 1–100; 0 when not stated */
+  quality: number
   jpeg: Uint8Array
 }
 

@@ -121,7 +121,7 @@ describe('registerIpc', () => {
     logs.length = 0
     for (let i = 0; i < 50; i++) await invoke(broadcast, 'broadcast:frame', { seq: i, capturedAtUs: 1, jpeg: new Uint8Array([1, 2, 3]) })
     expect(logs).toHaveLength(1)
-    expect(await invoke(broadcast, 'broadcast:frame', { seq: 1, capturedAtUs: 1, jpeg: JPEG })).toEqual({ ok: true, value: { sent: false } })
+    expect(await invoke(broadcast, 'broadcast:frame', { seq: 1, capturedAtUs: 1, jpeg: JPEG })).toEqual({ ok: true, value: { sent: false, target: { quality: 100, scale: 1, bitrateBps: null } } })
   })
 
   it('never throws to the window when the session layer fails', async () => {
@@ -171,7 +171,7 @@ describe('registerIpc', () => {
     await invoke(wc, 'watch:stop', {})
     const slab = new Uint8Array(1 << 20)
     slab.set(JPEG, 4096)
-    peer!.send('watch:frame', { seq: 3, capturedAtUs: 5, latencyMs: null, jpeg: slab.subarray(4096, 4096 + JPEG.length) })
+    peer!.send('watch:frame', { seq: 3, capturedAtUs: 5, latencyMs: null, quality: 70, jpeg: slab.subarray(4096, 4096 + JPEG.length) })
     const [channel, payload] = wc.sent[0]! as [string, { jpeg: Uint8Array; seq: number }]
     expect(channel).toBe('watch:frame')
     expect(payload.seq).toBe(3)

@@ -43,7 +43,7 @@ describe('viewer', () => {
   it('paints a frame as soon as it is decoded and stamps the paint on the canvas', async () => {
     render(<Viewer state="live" label="x" />)
     expect(screen.getByTestId('viewer-message').textContent).toBe('Waiting for the first picture…')
-    act(() => frameListeners.forEach((l) => l({ seq: 7, capturedAtUs: 1_000, latencyMs: 3, jpeg })))
+    act(() => frameListeners.forEach((l) => l({ seq: 7, capturedAtUs: 1_000, latencyMs: 3, quality: 70, jpeg })))
     const canvas = screen.getByTestId('viewer-canvas')
     await waitFor(() => expect(canvas.dataset.seq).toBe('7'))
     expect(Number(canvas.dataset.paintedAtUs)).toBeGreaterThan(0)
@@ -57,7 +57,7 @@ describe('viewer', () => {
 
   it('writes "Connection lost — reconnecting…" over the last picture when the stream drops', async () => {
     const { rerender } = render(<Viewer state="live" label="x" />)
-    act(() => frameListeners.forEach((l) => l({ seq: 1, capturedAtUs: 1_000, latencyMs: null, jpeg })))
+    act(() => frameListeners.forEach((l) => l({ seq: 1, capturedAtUs: 1_000, latencyMs: null, quality: 0, jpeg })))
     await waitFor(() => expect(screen.queryByTestId('viewer-message')).toBeNull())
     rerender(<Viewer state="reconnecting" label="x" />)
     expect(screen.getByTestId('viewer-message').textContent).toBe('Connection lost — reconnecting…')
@@ -67,7 +67,7 @@ describe('viewer', () => {
 
   it('clears the picture and its stamps when the window goes back to idle', async () => {
     const { rerender } = render(<Viewer state="live" label="x" />)
-    act(() => frameListeners.forEach((l) => l({ seq: 3, capturedAtUs: 1_000, latencyMs: null, jpeg })))
+    act(() => frameListeners.forEach((l) => l({ seq: 3, capturedAtUs: 1_000, latencyMs: null, quality: 0, jpeg })))
     const canvas = screen.getByTestId('viewer-canvas')
     await waitFor(() => expect(canvas.dataset.seq).toBe('3'))
     rerender(<Viewer state="idle" label="x" />)
