@@ -42,4 +42,25 @@ describe('the live Broadcast panel', () => {
     expect(stat('skipped-converting')).toBe('4')
     expect(stat('conversion-failures')).toBe('2')
   })
+
+  it('says in words that the network is the limit and what quality and size the picture was lowered to', () => {
+    render(<LivePanel status={status} />)
+    const line = screen.getByTestId('broadcast-adaptation')
+    expect(line.textContent).toBe('Network-limited: quality lowered to 45 %')
+    expect(line.dataset.state).toBe('limited')
+    cleanup()
+    render(<LivePanel status={{ ...status, adaptation: { state: 'recovering', ceiling: 70, target: { quality: 55, scale: 0.75, bitrateBps: 9e6 } } }} />)
+    expect(screen.getByTestId('broadcast-adaptation').textContent).toBe('Network recovering: quality back up to 55 %, picture at 75 % size')
+    cleanup()
+    render(<LivePanel status={{ ...status, adaptation: { state: 'off', ceiling: 70, target: { quality: 70, scale: 1, bitrateBps: null } } }} />)
+    expect(screen.getByTestId('broadcast-adaptation').textContent).toBe('Fixed quality: 70 % (adaptation off)')
+  })
+
+  it("shows each viewer's delivery rate and RTT, and 'not measured' for a reader that cannot acknowledge", () => {
+    const classicReader = { ...status.viewers[0]!, id: 2, address: '192.168.1.31:50001', deliveryKbps: null, rttMs: null, limited: false }
+    render(<LivePanel status={{ ...status, viewers: [status.viewers[0]!, classicReader] }} />)
+    const cells = screen.getAllByTestId('viewer-delivery')
+    expect(cells.map((c) => c.textContent)).toEqual(['18.4 Mbit/s · RTT 2.4 ms · limited', 'not measured'])
+    expect(cells.map((c) => c.dataset.limited)).toEqual(['yes', 'no'])
+  })
 })

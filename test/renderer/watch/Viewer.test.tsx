@@ -51,6 +51,9 @@ describe('viewer', () => {
     // The canvas holds the picture at its own size; CSS letterboxes it.
     expect([canvas.getAttribute('width'), canvas.getAttribute('height')]).toEqual(['640', '480'])
     expect(canvas.dataset.drawRect).toBe('0,0,640,480')
+    expect(canvas.dataset.quality).toBe('70')
+    // The overlay shows the quality the broadcaster encoded this picture at, and its size.
+    await waitFor(() => expect(screen.getByTestId('viewer-stats').querySelector('[data-stat="quality"] dd')?.textContent).toBe('70 % · 640 × 480'))
     // The picture is there at once: no "waiting" text over it.
     await waitFor(() => expect(screen.queryByTestId('viewer-message')).toBeNull())
   })

@@ -60,6 +60,7 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
       preset: st.settings.preset,
       fps: st.settings.fps,
       quality: st.settings.quality,
+      adaptive: st.settings.adaptive,
       port: st.settings.port,
       bindHost: st.settings.bindHost,
       classic: st.settings.classic,
@@ -119,6 +120,10 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
           onChange={(e) => update({ quality: Number(e.target.value) })}
         />
       </Field>
+      <label className="field field--check">
+        <input type="checkbox" data-testid="broadcast-adaptive" checked={s.adaptive} onChange={(e) => update({ adaptive: e.target.checked })} />
+        <span>Lower the quality when the network cannot keep up (off: always send at the quality set above)</span>
+      </label>
       <div className="field-row">
         <Field label="Port" className="field--port" name="broadcast-port" error={port.problem}>
           {(control) => <input {...control} {...port.input} data-testid="broadcast-port" />}

@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import type { BroadcastStatus } from '../../../../shared/ipc'
 import { StatItems, type StatRow } from '../../components/StatItems'
+import { describeAdaptation, describeDelivery } from '../../../../shared/delivery-words'
 import { formatCount, formatFps, formatKbps, formatMs } from '../../lib/format'
 import { useStore } from '../../store'
 
@@ -72,6 +73,7 @@ function Viewers({ status }: { status: BroadcastStatus }) {
               <th>Address</th>
               <th>fps</th>
               <th>Bitrate</th>
+              <th title="The rate the network delivers to this viewer and the round-trip time, measured from its acknowledgements">Delivery rate · RTT</th>
               <th title="Frames replaced by a newer one because this viewer was still reading the previous one">Replaced (slow)</th>
             </tr>
           </thead>
@@ -83,6 +85,9 @@ function Viewers({ status }: { status: BroadcastStatus }) {
                 </td>
                 <td>{formatFps(v.fps)}</td>
                 <td>{formatKbps(v.kbps)}</td>
+                <td data-testid="viewer-delivery" data-limited={v.limited ? 'yes' : 'no'}>
+                  {describeDelivery(v)}
+                </td>
                 <td>{formatCount(v.replaced)}</td>
               </tr>
             ))}
@@ -131,9 +136,27 @@ function Stats({ status }: { status: BroadcastStatus }) {
   )
 }
 
+/** What adaptive quality is doing, in words; highlighted while the network is the limit. */
+function Adapting({ status }: { status: BroadcastStatus }) {
+  const { adaptation } = status
+  return (
+    <p
+      className={adaptation.state === 'limited' ? 'notice notice--warn' : 'notice'}
+      role="status"
+      data-testid="broadcast-adaptation"
+      data-state={adaptation.state}
+      data-quality={adaptation.target.quality}
+      data-scale={adaptation.target.scale}
+    >
+      {describeAdaptation(adaptation)}
+    </p>
+  )
+}
+
 export function LivePanel({ status }: { status: BroadcastStatus }) {
   return (
     <>
+      <Adapting status={status} />
       <Addresses addresses={status.addresses} />
       <Stats status={status} />
       <Viewers status={status} />

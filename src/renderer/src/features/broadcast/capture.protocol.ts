@@ -24,7 +24,8 @@ export type ToWorker =
   | { type: 'bitmap'; bitmap: ImageBitmap; id: number }
   /** Main took the last frame; the next may go. */
   | { type: 'ack' }
-  | { type: 'quality'; quality: number }
+  /** What to encode at from now on: JPEG quality 0..1, picture size as a share of width × height (EncoderTarget). */
+  | { type: 'target'; quality: number; scale: number }
   | { type: 'stop' }
 
 export type FromWorker =
@@ -35,9 +36,11 @@ export type FromWorker =
       capturedAtUs: number
       encodeMs: number
       jpeg: ArrayBuffer
+      /** the JPEG quality it was encoded at, 1–100 */
+      quality: number
     } & PipelineCounters)
   /** Bitmap mode: the JPEG for the bitmap with this id. */
-  | { type: 'encoded'; id: number; encodeMs: number; jpeg: ArrayBuffer }
+  | { type: 'encoded'; id: number; encodeMs: number; jpeg: ArrayBuffer; quality: number }
   /** Bitmap mode: the bitmap with this id could not be encoded. */
   | { type: 'failed'; id: number; message: string }
   | { type: 'ended' }

@@ -2,6 +2,7 @@
 // JPEGs to main, one at a time.
 
 import { RateMeter, RecentSamples } from '../../../../shared/stats'
+import type { EncoderTarget } from '../../../../shared/status'
 import type { CaptureStats } from '../../store/broadcast'
 import type { EncodeSettings, FromWorker, ToWorker } from './capture.protocol'
 import { CaptureLoop } from './captureLoop'
@@ -19,6 +20,12 @@ export interface OutgoingFrame {
   seq: number
   capturedAtUs: number
   jpeg: Uint8Array
+  /** the JPEG quality it was encoded at, 1–100 */
+  quality: number
+  /** the quality setting, 1–100: the most adaptive quality asks for */
+  ceiling: number
+  /** adaptive quality on, or fixed at the setting */
+  adaptive: boolean
 }
 
 export interface CaptureSessionOptions {
@@ -26,8 +33,10 @@ export interface CaptureSessionOptions {
   /** The preview element, used to grab frames where MediaStreamTrackProcessor is missing. */
   video: HTMLVideoElement
   settings: EncodeSettings
-  /** Hand a frame to main; resolves when main took it. */
-  send: (frame: OutgoingFrame) => Promise<void>
+  /** Adaptive quality on (follow the target main answers each frame with) or off (fixed at settings.quality). */
+  adaptive: boolean
+  /** Hand a frame to main; resolves when main took it, with what the next frames should be encoded at. */
+  send: (frame: OutgoingFrame) => Promise<EncoderTarget | null>
   onStats: (stats: CaptureStats) => void
   /** The camera stopped delivering (unplugged, taken away). */
   onEnded: () => void
@@ -39,6 +48,7 @@ export type CaptureSource = 'track-processor' | 'video-frames'
 interface Encoded {
   jpeg: ArrayBuffer
   encodeMs: number
+  quality: number
 }
 
 /** A presented preview frame (fallback mode): its media timestamp in µs when the browser gives one. */
@@ -64,6 +74,8 @@ export class CaptureSession {
   private readonly pendingBitmaps = new Map<number, (m: FromWorker) => void>()
   private nextBitmapId = 0
   private videoCallback: number | null = null
+  /** What the worker was last told to encode at (quality 0..1, scale). */
+  private target = { quality: -1, scale: 1 }
   readonly source: CaptureSource
 
   constructor(private readonly o: CaptureSessionOptions) {
@@ -85,9 +97,28 @@ export class CaptureSession {
     this.statsTimer = setInterval(() => this.reportStats(), 1000)
   }
 
+  /** The person moved the quality setting (0..1): frames follow at once; adaptation may lower it again. */
   setQuality(quality: number): void {
     this.o.settings.quality = quality
-    this.post({ type: 'quality', quality })
+    this.encodeAt(quality, this.target.scale)
+  }
+
+  /** Adaptive quality on or off; off goes back to the setting at full size at once. */
+  setAdaptive(adaptive: boolean): void {
+    this.o.adaptive = adaptive
+    if (!adaptive) this.encodeAt(this.o.settings.quality, 1)
+  }
+
+  /** Main's answer to a frame: encode the next ones as the target says (the setting at full size when fixed). */
+  private follow(target: EncoderTarget | null): void {
+    if (target === null || !this.o.adaptive) return
+    this.encodeAt(Math.min(this.o.settings.quality, target.quality / 100), target.scale)
+  }
+
+  private encodeAt(quality: number, scale: number): void {
+    if (quality === this.target.quality && scale === this.target.scale) return
+    this.target = { quality, scale }
+    this.post({ type: 'target', quality, scale })
   }
 
   stop(): void {
@@ -115,7 +146,7 @@ export class CaptureSession {
         this.workerSkippedBusy = m.skippedBusy
         this.workerSkippedPace = m.skippedPace
         this.encodeMs.add(m.encodeMs)
-        void this.deliver(m.seq, m.capturedAtUs, m.jpeg).finally(() => this.post({ type: 'ack' }))
+        void this.deliver(m.seq, m.capturedAtUs, m.jpeg, m.quality).finally(() => this.post({ type: 'ack' }))
         break
       case 'encoded':
       case 'failed': {
@@ -133,9 +164,11 @@ export class CaptureSession {
     }
   }
 
-  private async deliver(seq: number, capturedAtUs: number, jpeg: ArrayBuffer): Promise<void> {
+  private async deliver(seq: number, capturedAtUs: number, jpeg: ArrayBuffer, quality: number): Promise<void> {
     try {
-      await this.o.send({ seq, capturedAtUs, jpeg: new Uint8Array(jpeg) })
+      const ceiling = Math.max(1, Math.min(100, Math.round(this.o.settings.quality * 100)))
+      const target = await this.o.send({ seq, capturedAtUs, jpeg: new Uint8Array(jpeg), quality, ceiling, adaptive: this.o.adaptive })
+      if (!this.stopped) this.follow(target)
       this.sent++
       this.rate.record(0, performance.now())
     } catch (e) {
@@ -158,9 +191,9 @@ export class CaptureSession {
         const m = await reply
         if (m.type !== 'encoded') throw new Error(m.type === 'failed' ? m.message : 'no JPEG from the capture worker')
         this.encodeMs.add(m.encodeMs)
-        return { jpeg: m.jpeg, encodeMs: m.encodeMs }
+        return { jpeg: m.jpeg, encodeMs: m.encodeMs, quality: m.quality }
       },
-      send: ({ jpeg }, { seq, capturedAtUs }) => this.deliver(seq, capturedAtUs, jpeg)
+      send: ({ jpeg, quality }, { seq, capturedAtUs }) => this.deliver(seq, capturedAtUs, jpeg, quality)
     })
     const onFrame = (_now: number, meta: VideoFrameCallbackMetadata): void => {
       if (this.stopped) return

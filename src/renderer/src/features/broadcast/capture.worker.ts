@@ -16,13 +16,19 @@ function post(message: FromWorker, transfer: Transferable[] = []): void {
 interface Encoded {
   jpeg: ArrayBuffer
   encodeMs: number
+  /** JPEG quality, 1–100 */
+  quality: number
 }
 
-/** Draws frames at the preset size on an OffscreenCanvas and encodes the canvas as JPEG at the set quality. */
+/**
+ * Draws frames at the preset size (times the target's scale) on an OffscreenCanvas and encodes the canvas as JPEG at
+ * the target quality (the set quality until adaptive quality asks for another).
+ */
 class JpegEncoder {
   private readonly canvas: OffscreenCanvas
   private readonly ctx: OffscreenCanvasRenderingContext2D
   private lastRect = ''
+  private scale = 1
   constructor(private settings: EncodeSettings) {
     this.canvas = new OffscreenCanvas(settings.width, settings.height)
     // Every frame is read back whole by the JPEG encoder: a CPU-backed canvas (willReadFrequently) spares the
@@ -32,8 +38,14 @@ class JpegEncoder {
     this.ctx = ctx
   }
 
-  setQuality(quality: number): void {
+  /** Quality 0..1 and scale (1, 0.75, 0.5 …) for the next frames; a new scale resizes the canvas (even sides). */
+  setTarget(quality: number, scale: number): void {
     this.settings = { ...this.settings, quality }
+    if (scale === this.scale) return
+    this.scale = scale
+    this.canvas.width = Math.max(2, 2 * Math.round((this.settings.width * scale) / 2))
+    this.canvas.height = Math.max(2, 2 * Math.round((this.settings.height * scale) / 2))
+    this.lastRect = ''
   }
 
   /**
@@ -41,7 +53,7 @@ class JpegEncoder {
    * scaled and letterboxed. The caller closes the source after `draw`.
    */
   draw(source: CanvasImageSource, srcW: number, srcH: number): void {
-    const { width, height } = this.settings
+    const { width, height } = this.canvas
     if (srcW === width && srcH === height) {
       this.ctx.drawImage(source, 0, 0)
       return
@@ -56,9 +68,11 @@ class JpegEncoder {
     this.ctx.drawImage(source, r.x, r.y, r.w, r.h)
   }
 
-  async encode(): Promise<ArrayBuffer> {
-    const blob = await this.canvas.convertToBlob({ type: 'image/jpeg', quality: this.settings.quality })
-    return blob.arrayBuffer()
+  /** The canvas as JPEG, and the quality (1–100) it was encoded at. */
+  async encode(): Promise<{ jpeg: ArrayBuffer; quality: number }> {
+    const quality = this.settings.quality
+    const blob = await this.canvas.convertToBlob({ type: 'image/jpeg', quality })
+    return { jpeg: await blob.arrayBuffer(), quality: Math.max(1, Math.min(100, Math.round(quality * 100))) }
   }
 }
 
@@ -111,13 +125,13 @@ function startStream(m: Extract<ToWorker, { type: 'start-stream' }>): void {
       } finally {
         frame.close()
       }
-      const jpeg = await enc.encode()
-      return { jpeg, encodeMs: performance.now() - t0 }
+      const { jpeg, quality } = await enc.encode()
+      return { jpeg, quality, encodeMs: performance.now() - t0 }
     },
-    send: async ({ jpeg, encodeMs }, { seq, capturedAtUs }) => {
+    send: async ({ jpeg, encodeMs, quality }, { seq, capturedAtUs }) => {
       const s = current.stats
       const ack = waitForAck()
-      post({ type: 'frame', seq, capturedAtUs, encodeMs, jpeg, skippedBusy: s.skippedBusy, skippedPace: s.skippedPace }, [jpeg])
+      post({ type: 'frame', seq, capturedAtUs, encodeMs, jpeg, quality, skippedBusy: s.skippedBusy, skippedPace: s.skippedPace }, [jpeg])
       await ack
     },
     onError: (e) => post({ type: 'error', message: e instanceof Error ? e.message : String(e) })
@@ -137,8 +151,8 @@ async function encodeBitmap(m: Extract<ToWorker, { type: 'bitmap' }>): Promise<v
   try {
     enc.draw(m.bitmap, m.bitmap.width, m.bitmap.height)
     m.bitmap.close()
-    const jpeg = await enc.encode()
-    post({ type: 'encoded', id: m.id, encodeMs: performance.now() - t0, jpeg }, [jpeg])
+    const { jpeg, quality } = await enc.encode()
+    post({ type: 'encoded', id: m.id, encodeMs: performance.now() - t0, jpeg, quality }, [jpeg])
   } catch (e) {
     m.bitmap.close()
     post({ type: 'failed', id: m.id, message: e instanceof Error ? e.message : String(e) })
@@ -160,8 +174,8 @@ scope.onmessage = (event: MessageEvent<ToWorker>) => {
     case 'ack':
       releaseAck()
       break
-    case 'quality':
-      encoder?.setQuality(m.quality)
+    case 'target':
+      encoder?.setTarget(m.quality, m.scale)
       break
     case 'stop':
       loop?.stop()

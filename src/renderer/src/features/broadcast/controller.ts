@@ -74,9 +74,8 @@ async function startCapture(el: HTMLVideoElement): Promise<boolean> {
     track,
     video: el,
     settings: { width: preset.width, height: preset.height, fps: settings.fps, quality: settings.quality },
-    send: async (frame) => {
-      await api.sendFrame(frame)
-    },
+    adaptive: settings.adaptive,
+    send: async (frame) => (await api.sendFrame(frame)).target,
     onStats: (s) => useStore.getState().setCaptureStats(s),
     onEnded: () => {
       if (track.readyState === 'ended') useStore.getState().setCameraProblem(cameraProblem('unplugged'))
@@ -154,6 +153,11 @@ export async function retryCamera(el: HTMLVideoElement): Promise<void> {
 
 export function setQuality(quality: number): void {
   session?.setQuality(quality)
+}
+
+/** Adaptive quality turned on or off (the setting): the running capture follows at once. */
+export function setAdaptive(adaptive: boolean): void {
+  session?.setAdaptive(adaptive)
 }
 
 /** The window is closing. */

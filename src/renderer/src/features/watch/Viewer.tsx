@@ -43,7 +43,7 @@ export function Viewer({ state, label }: { state: WatchState; label: string }) {
   const wrapRef = useRef<HTMLDivElement>(null)
   const canvasRef = useRef<HTMLCanvasElement>(null)
   const lastRef = useRef<Painted | null>(null)
-  const [local, setLocal] = useState<ViewerLocalStats>({ paintFps: 0, replacedBeforeDecode: 0, frameLatencyMs: null, hasPicture: false })
+  const [local, setLocal] = useState<ViewerLocalStats>({ paintFps: 0, replacedBeforeDecode: 0, frameLatencyMs: null, frameQuality: null, hasPicture: false })
   const [showStats, setShowStats] = useState(true)
 
   useEffect(() => {
@@ -55,6 +55,7 @@ export function Viewer({ state, label }: { state: WatchState; label: string }) {
     if (!ctx) return
     const paintRate = new RateMeter(1000)
     let frameLatencyMs: number | null = null
+    let frameQuality: ViewerLocalStats['frameQuality'] = null
 
     // Painted as soon as it is decoded: the canvas reaches the screen at the next display refresh.
     const scheduler = new FrameScheduler<Incoming, ImageBitmap>({
@@ -80,6 +81,8 @@ export function Viewer({ state, label }: { state: WatchState; label: string }) {
         paintRate.record(0, paintedAtUs / 1000)
         frameLatencyMs = f.frame.latencyMs === null ? null : f.frame.latencyMs + (paintedAtUs - f.arrivedAtUs) / 1000
         if (frameLatencyMs !== null) d.latencyMs = frameLatencyMs.toFixed(1)
+        frameQuality = { quality: f.frame.quality, width, height }
+        d.quality = String(f.frame.quality)
       }
     })
 
@@ -93,6 +96,7 @@ export function Viewer({ state, label }: { state: WatchState; label: string }) {
         paintFps: paintRate.rate(nowUs() / 1000),
         replacedBeforeDecode: s.replacedBeforeDecode,
         frameLatencyMs,
+        frameQuality,
         hasPicture: lastRef.current !== null
       })
     }, 500)
@@ -112,7 +116,7 @@ export function Viewer({ state, label }: { state: WatchState; label: string }) {
     if (!canvas || !ctx) return
     lastRef.current = null
     ctx.transferFromImageBitmap(null)
-    for (const k of ['seq', 'capturedAtUs', 'paintedAtUs', 'latencyMs', 'drawRect']) delete canvas.dataset[k]
+    for (const k of ['seq', 'capturedAtUs', 'paintedAtUs', 'latencyMs', 'drawRect', 'quality']) delete canvas.dataset[k]
     setLocal((l) => (l.hasPicture ? { ...l, hasPicture: false } : l))
   }, [state])
 
