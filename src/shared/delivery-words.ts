@@ -12,16 +12,17 @@ export function formatRate(kbps: number | null | undefined): string {
 /**
  * What adaptive quality is doing, in one sentence: "Network-limited: quality lowered to 45 %" (and ", picture at
  * 75 % size" when the size was stepped down), "Network recovering: quality back up to 60 %", "Full quality (70 %):
- * the network keeps up", "Fixed quality: 70 % (adaptation off)".
+ * the network keeps up", "Fixed quality: 70 % (adaptation off)". `asRead`: frames are ready-made and go out as read
+ * at the full setting (the CLI without --quality), so the full states say that instead of a quality.
  */
-export function describeAdaptation(a: Adaptation): string {
+export function describeAdaptation(a: Adaptation, asRead = false): string {
   const { quality, scale } = a.target
   const size = scale < 1 ? `, picture at ${Math.round(scale * 100)} % size` : ''
   switch (a.state) {
     case 'off':
-      return `Fixed quality: ${a.ceiling} % (adaptation off)`
+      return asRead ? 'Frames as read (adaptation off)' : `Fixed quality: ${a.ceiling} % (adaptation off)`
     case 'full':
-      return `Full quality (${a.ceiling} %): the network keeps up`
+      return asRead ? 'Frames as read: the network keeps up' : `Full quality (${a.ceiling} %): the network keeps up`
     case 'limited':
       return `Network-limited: quality lowered to ${quality} %${size}`
     case 'recovering':
