@@ -5,22 +5,18 @@ import { PassThrough } from 'node:stream'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/framecast'
 import { Watcher } from '../../src/core/watch/watcher'
 import { jpegSize } from '../../src/core/jpeg/jpeg'
+import { noisyJpegs } from '../support/noisy-jpegs'
 
 const dir = mkdtempSync(join(tmpdir(), 'framecast-quality-'))
 const CLIP = join(dir, 'clip.mjpeg')
 let frames: Buffer[] = []
 
 beforeAll(async () => {
-  const raw = Buffer.alloc(320 * 240 * 3)
-  for (let k = 0; k < 3; k++) {
-    for (let i = 0; i < raw.length; i++) raw[i] = (i * 13 + k * 71 + ((i * 2654435761) >>> 25)) & 0xff
-    frames.push(await sharp(raw, { raw: { width: 320, height: 240, channels: 3 } }).jpeg({ quality: 92 }).toBuffer())
-  }
+  frames = await noisyJpegs(320, 240, 3, 92)
   writeFileSync(CLIP, Buffer.concat(frames))
 })
 afterAll(() => {

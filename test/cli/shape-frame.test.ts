@@ -1,18 +1,15 @@
-import sharp from 'sharp'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { shapeFrame } from '../../src/cli/shape-frame'
 import { jpegSize } from '../../src/core/jpeg/jpeg'
+import { noisyJpegs } from '../support/noisy-jpegs'
 
 const FULL = { quality: 100, scale: 1, bitrateBps: null }
 let q90: Buffer
 let q30: Buffer
 
 beforeAll(async () => {
-  const raw = Buffer.alloc(320 * 240 * 3)
-  for (let i = 0; i < raw.length; i++) raw[i] = (i * 13 + ((i * 2654435761) >>> 25)) & 0xff
-  const image = sharp(raw, { raw: { width: 320, height: 240, channels: 3 } })
-  q90 = await image.clone().jpeg({ quality: 90 }).toBuffer()
-  q30 = await image.clone().jpeg({ quality: 30 }).toBuffer()
+  q90 = (await noisyJpegs(320, 240, 1, 90))[0]!
+  q30 = (await noisyJpegs(320, 240, 1, 30))[0]!
 })
 
 describe('shapeFrame: a ready-made frame under the encoder target', () => {

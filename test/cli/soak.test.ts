@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
-import sharp from 'sharp'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { noisyJpegs } from '../support/noisy-jpegs'
 
 const ROOT = resolve(__dirname, '../..')
 const PROBE = resolve(ROOT, 'test/support/memory-probe.ts')
@@ -74,11 +74,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 beforeAll(async () => {
   // Noisy 1280×720 pictures (several hundred kB as JPEG): big enough that keeping them shows at once.
-  const raw = Buffer.alloc(1280 * 720 * 3)
-  for (let i = 0; i < 6; i++) {
-    for (let j = 0; j < raw.length; j++) raw[j] = (j * 7 + i * 31 + ((j * 2654435761) >>> 24)) & 0xff
-    frames.push(await sharp(raw, { raw: { width: 1280, height: 720, channels: 3 } }).jpeg({ quality: 85 }).toBuffer())
-  }
+  frames = await noisyJpegs(1280, 720, 6, 85)
   writeFileSync(CLIP, Buffer.concat(frames))
   mkdirSync(FOLDER)
   frames.forEach((f, i) => writeFileSync(join(FOLDER, `f${i}.jpg`), f))

@@ -120,9 +120,9 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
           onChange={(e) => update({ quality: Number(e.target.value) })}
         />
       </Field>
-      <label className="field field--check">
+      <label className="field field--check" title="Lower the quality, then the size, while the network cannot keep up; off: always send at the quality set above">
         <input type="checkbox" data-testid="broadcast-adaptive" checked={s.adaptive} onChange={(e) => update({ adaptive: e.target.checked })} />
-        <span>Lower the quality when the network cannot keep up (off: always send at the quality set above)</span>
+        <span>Adapt quality to the network</span>
       </label>
       <div className="field-row">
         <Field label="Port" className="field--port" name="broadcast-port" error={port.problem}>
