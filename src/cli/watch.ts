@@ -127,7 +127,10 @@ export async function watch(argv: string[], io: Io): Promise<number> {
   let skipped = 0
   // What goes to standard output: after a frame skipped there, an H.264 stream resumes at its next keyframe.
   const toStdout = new KeyframeChain()
-  const writes: Promise<void>[] = []
+  // Writes to --out under way: settled ones leave at once, and while MAX_PENDING_WRITES are under way (a slow disk)
+  // newer frames are skipped, so a long watch holds a few frames, not every frame the disk has yet to take.
+  const writes = new Set<Promise<void>>()
+  let writeError: unknown = null
 
   const result = await new Promise<{ code: number; reason: string | null }>((resolve) => {
     const finish = (code: number, reason: string | null): void => resolve({ code, reason })
@@ -149,8 +152,14 @@ export async function watch(argv: string[], io: Io): Promise<number> {
           io.stdout.once('drain', () => (stdoutBlocked = false))
         }
       } else if (out !== undefined) {
-        const ext = f.codec === 'h264' ? 'h264' : 'jpg'
-        writes.push(writeFile(join(out, `frame-${String(frames).padStart(6, '0')}.${ext}`), f.payload))
+        if (writes.size >= MAX_PENDING_WRITES) skipped++
+        else {
+          const ext = f.codec === 'h264' ? 'h264' : 'jpg'
+          const write: Promise<void> = writeFile(join(out, `frame-${String(frames).padStart(6, '0')}.${ext}`), f.payload)
+            .catch((e: unknown) => void (writeError ??= e))
+            .finally(() => writes.delete(write))
+          writes.add(write)
+        }
       }
       if (limit !== undefined && frames >= limit) finish(Exit.ok, null)
     })
@@ -176,10 +185,11 @@ export async function watch(argv: string[], io: Io): Promise<number> {
   const stats = watcher.stats()
   const format = watcher.status.format
   await watcher.stop()
-  await Promise.all(writes)
+  await Promise.all([...writes])
+  if (writeError !== null) throw writeError
   status.done()
   if (result.reason !== null) io.stderr.write(`framecast watch: ${result.reason}\n`)
-  if (skipped > 0) io.stderr.write(`framecast watch: ${skipped} frames were not written because standard output was busy\n`)
+  if (skipped > 0) io.stderr.write(`framecast watch: ${skipped} frames were not written because ${out === '-' ? 'standard output' : 'the disk'} was busy\n`)
   if (values.json) {
     const seconds = firstAt === null || lastAt <= firstAt ? 0 : (lastAt - firstAt) / 1000
     const summary = {
@@ -198,6 +208,9 @@ export async function watch(argv: string[], io: Io): Promise<number> {
   }
   return result.code
 }
+
+/** Frames being written to --out at once before newer ones are skipped. */
+const MAX_PENDING_WRITES = 16
 
 function round2(n: number): number {
   return Math.round(n * 100) / 100

@@ -72,7 +72,7 @@ export class EncoderWants {
    * The answer to a picture (`sent`: it reached someone). `compatClients`: the MJPEG endpoint's stream clients, null
    * when it does not run; `nowMs` monotonic.
    */
-  answer(sent: boolean, compatClients: number | null, nowMs: number): FrameAnswer {
+  answer(sent: boolean, compatClients: number | null, nowMs: number): Omit<FrameAnswer, 'target'> {
     const wantKeyframe = this.keyframe
     this.keyframe = false
     let wantJpeg = false

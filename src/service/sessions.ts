@@ -34,8 +34,9 @@ import {
 import { addressScope, formatHostPort } from '../shared/address'
 import { NewestSlot } from '../shared/newest'
 import type { StreamInfo } from '../shared/protocol'
+import { jpegSize } from '../core/jpeg/jpeg'
 import { monoMs } from '../shared/stats'
-import { idleStatus, type ViewerStats } from '../shared/status'
+import { type Adaptation, idleStatus, type ViewerStats } from '../shared/status'
 import type { Advertising } from './advertising'
 import { Discovery } from './discovery'
 import { cachedInterfaces } from './interface-cache'
@@ -86,6 +87,10 @@ interface BroadcastSession {
   advertising: Advertising | null
   /** What the window's encoder is asked to make next (keyframes, compatibility JPEGs). */
   readonly wants: EncoderWants
+  /** The window's quality setting as its frames last stated it: the ceiling (1–100) and whether adaptation is on. */
+  quality: { ceiling: number; adaptive: boolean }
+  /** The picture size the viewers were last told (INFO); frames at another size (a scale step) retell it. */
+  info: StreamInfo
 }
 
 interface WatchSession {
@@ -180,7 +185,10 @@ function listenBroadcaster(
 ): Promise<Broadcaster> {
   const framing = framingForClassicMode(request.classic)
   const classic = request.classic === 'off' ? {} : { classicPrefix: request.classicPrefix, ...(request.maxMessageBytes !== null ? { maxMessageBytes: request.maxMessageBytes } : {}) }
-  return Broadcaster.listen({ host: request.host, port: request.port, info, framing, access, ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}), ...classic })
+  // Adaptation always measures; whether its target is followed is the window's setting (adaptationOf), which can
+  // change while live.
+  const quality = { ceiling: FULL_QUALITY, enabled: true }
+  return Broadcaster.listen({ host: request.host, port: request.port, info, framing, access, quality, ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}), ...classic })
 }
 
 /** Whether two broadcast:start requests put the same format on the wire (so a running broadcaster can stay). */
@@ -204,6 +212,35 @@ async function startMjpeg(request: ValidRequestOf<'broadcast:start'>, current: M
   await current?.close()
   if (request.mjpegPort === null) return null
   return MjpegServer.listen({ host: request.host, port: request.mjpegPort, token: randomBytes(18).toString('base64url') })
+}
+
+const FULL_QUALITY = 100
+
+/** What a broadcast with adaptive quality off asks for: the set quality, full size, no bitrate target. */
+function fixedAdaptation(ceiling: number): Adaptation {
+  return { state: 'off', ceiling, target: { quality: ceiling, scale: 1, bitrateBps: null } }
+}
+
+/** The adaptation the window follows: the broadcaster's while adaptive quality is on, else the fixed setting. */
+function adaptationOf(s: BroadcastSession): Adaptation {
+  return s.quality.adaptive ? s.broadcaster.adaptation : fixedAdaptation(s.quality.ceiling)
+}
+
+/** broadcast:frame `ceiling` and `adaptive`: the person changed the quality setting, or turned adaptation on or off. */
+function followQualitySetting(s: BroadcastSession, req: ValidRequestOf<'broadcast:frame'>): void {
+  if (req.adaptive !== undefined) s.quality.adaptive = req.adaptive
+  if (req.ceiling !== undefined && req.ceiling !== s.quality.ceiling) {
+    s.quality.ceiling = req.ceiling
+    s.broadcaster.setQualityCeiling(req.ceiling)
+  }
+}
+
+/** A frame at another picture size than the viewers were told (adaptation stepped the size): tell them again. */
+function followPictureSize(s: BroadcastSession, jpeg: Uint8Array): void {
+  const size = jpegSize(jpeg)
+  if (size === undefined || (size.width === s.info.width && size.height === s.info.height)) return
+  s.info = { ...s.info, ...size }
+  s.broadcaster.setInfo(s.info)
 }
 
 /**
@@ -337,9 +374,11 @@ export class Sessions {
     },
     'broadcast:frame': async (peer, req) => {
       const s = this.broadcasts.get(peer.id)
-      if (!s) return { sent: false, wantKeyframe: false, wantJpeg: false }
+      if (!s) return { sent: false, wantKeyframe: false, wantJpeg: false, target: fixedAdaptation(req.ceiling ?? FULL_QUALITY).target }
+      followQualitySetting(s, req)
+      if (req.codec === 'jpeg' && s.broadcaster.streamInfo.codec === 'jpeg') followPictureSize(s, req.payload)
       const handed = sendFrame(s, req)
-      return s.wants.answer(handed > 0, s.compat.mjpeg?.stats().clients ?? null, monoMs())
+      return { ...s.wants.answer(handed > 0, s.compat.mjpeg?.stats().clients ?? null, monoMs()), target: adaptationOf(s).target }
     },
     'broadcast:interfaces': async () => this.listInterfaces(),
     'broadcast:kick': async (peer, req) => {
@@ -427,6 +466,7 @@ export class Sessions {
       // Same address: new capture settings reach the viewers as a fresh INFO, nobody is disconnected.
       existing.broadcaster.setInfo(info)
       existing.wants.setCodec(info.codec)
+      existing.info = { ...info }
       existing.request = req
       const previous = existing.compat.mjpeg
       existing.compat.mjpeg = null
@@ -457,7 +497,21 @@ export class Sessions {
     const ticker = setInterval(() => status.request(), STATUS_INTERVAL_MS)
     ticker.unref()
     const compat: Compat = { classic: req.classic, mjpegPort: mjpeg?.port ?? null, mjpeg }
-    const session: BroadcastSession = { broadcaster, codes, host: req.host, ticker, status, request: req, compat, lastError: null, advertising: null, wants: new EncoderWants(info.codec) }
+    const quality = { ceiling: FULL_QUALITY, adaptive: true }
+    const session: BroadcastSession = {
+      broadcaster,
+      codes,
+      host: req.host,
+      ticker,
+      status,
+      request: req,
+      compat,
+      lastError: null,
+      advertising: null,
+      wants: new EncoderWants(info.codec),
+      quality,
+      info: { ...info }
+    }
     this.broadcasts.set(peer.id, session)
     codes?.on('changed', () => status.request())
     broadcaster.on('keyframe-wanted', () => session.wants.keyframeWanted())
@@ -551,6 +605,7 @@ export class Sessions {
       mjpegPort: s.compat.mjpegPort,
       advertised: s.advertising?.instance ?? null,
       mjpegPath: s.compat.mjpeg?.pathWithToken(MJPEG_STREAM_PATH) ?? null,
+      adaptation: adaptationOf(s),
       error: s.lastError
     }
   }
@@ -599,7 +654,9 @@ export class Sessions {
     watcher.on('stats', (stats) => safeSend(peer, 'watch:stats', stats))
     watcher.on('frame', (f) => {
       const { seq, capturedAtUs, latencyMs, codec, keyframe, payload } = f
-      this.queueFrame(peer, session, { seq, capturedAtUs, latencyMs, codec, keyframe, payload })
+      // FRAME's quality byte, as the stream adapters pass it on (0: not stated).
+      const quality = (f as { quality?: number }).quality ?? 0
+      this.queueFrame(peer, session, { seq, capturedAtUs, latencyMs, quality, codec, keyframe, payload })
     })
     watcher.on('error', (e) => {
       const err = toIpcError(e)

@@ -13,6 +13,7 @@ import {
   type BroadcastStatus,
   ClassicModeSchema,
   type DeviceList,
+  type EncoderTarget,
   type ErrorInfo,
   type NetInterface,
   type WatchStats,
@@ -23,9 +24,11 @@ import {
 export type { DiscoveredBroadcaster, DiscoveryList } from './discovery'
 export type {
   AccessMode,
+  Adaptation,
   BroadcastStatus,
   ClassicMode,
   DeviceList,
+  EncoderTarget,
   NetInterface,
   PairedDevice,
   ViewerStats,
@@ -43,6 +46,9 @@ export type IpcError = ErrorInfo
 // ---------------------------------------------------------------------------------------------------------------
 
 export const MAX_JPEG_BYTES = DEFAULT_MAX_MESSAGE_BYTES - 64
+
+/** A JPEG quality, 1–100. */
+export const QualitySchema = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100))
 
 export const JpegSchema = v.pipe(
   v.custom<Uint8Array>((b) => b instanceof Uint8Array, 'A frame must be binary'),
@@ -76,7 +82,11 @@ const FrameRequestSchema = v.pipe(
     quality: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100)), 0),
     jpeg: v.optional(JpegSchema),
     h264: v.optional(H264Schema),
-    keyframe: v.optional(v.boolean())
+    keyframe: v.optional(v.boolean()),
+    /** The person's quality setting: the most adaptive quality asks for. Absent: unchanged (100 at the start). */
+    ceiling: v.optional(QualitySchema),
+    /** Adaptive quality on (the answer's target follows the network) or off (fixed: the target is the ceiling). */
+    adaptive: v.optional(v.boolean())
   }),
   v.check((f) => (f.jpeg === undefined) !== (f.h264 === undefined), 'A frame carries either jpeg or h264'),
   v.forward(
@@ -88,6 +98,8 @@ const FrameRequestSchema = v.pipe(
       seq: f.seq,
       capturedAtUs: f.capturedAtUs,
       quality: f.quality,
+      ...(f.ceiling !== undefined ? { ceiling: f.ceiling } : {}),
+      ...(f.adaptive !== undefined ? { adaptive: f.adaptive } : {}),
       ...(f.h264 !== undefined ? { codec: 'h264', payload: f.h264, keyframe: f.keyframe === true } : { codec: 'jpeg', payload: f.jpeg!, keyframe: true })
     })
   )
@@ -101,6 +113,10 @@ export interface BroadcastPicture {
   codec: CodecName
   payload: Uint8Array
   keyframe: boolean
+  /** The person's quality setting, when the window says it (see broadcast:frame). */
+  ceiling?: number
+  /** Adaptive quality on or off, when the window says it. */
+  adaptive?: boolean
 }
 
 /**
@@ -196,6 +212,11 @@ export interface FrameAnswer {
   wantKeyframe: boolean
   /** Also send a JPEG of the next picture: the stream is H.264 and the MJPEG endpoint has clients to feed. */
   wantJpeg: boolean
+  /**
+   * What the next pictures should be encoded at (adaptive quality: JPEG quality and size, H.264 bitrate; the ceiling at
+   * full size when adaptation is off or nothing is live).
+   */
+  target: EncoderTarget
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: IpcError }
@@ -248,6 +269,8 @@ export interface WatchFrame {
   capturedAtUs: number
   /** glass-to-glass estimate up to the moment main received it, using the clock offset; null until known */
   latencyMs: number | null
+  /** the encoder quality the broadcaster made it at (FRAME's quality byte), 1–100; 0 when not stated */
+  quality: number
   /** What `payload` holds: one JPEG, or one H.264 access unit in Annex B form (the stream's INFO says its parameters). */
   codec: CodecName
   /** Decodable on its own (every JPEG; H.264 IDR pictures). */

@@ -39,6 +39,44 @@ export interface ViewerStats {
   frames: number
   /** frames replaced by a newer one because this viewer was still reading the previous one (newest frame wins) */
   replaced: number
+  /**
+   * the delivery rate toward this viewer, kbit/s: the bottleneck rate measured from its acknowledgements (BBR-style,
+   * "Delivery window" in docs/protocol.md); null until measured, and for readers that cannot acknowledge
+   */
+  deliveryKbps: number | null
+  /** round-trip time to this viewer, ms (smallest recent sample from its acknowledgements); null as deliveryKbps */
+  rttMs: number | null
+  /** frames had to wait for this viewer in the last second: the network toward it (or the reader) is the limit */
+  limited: boolean
+}
+
+/**
+ * What the capture side should encode at: chosen by the broadcaster from its viewers' delivery measurements
+ * (src/core/fanout/adaptation.ts) and handed to whoever encodes (the Broadcast window's capture worker in the reply to
+ * each broadcast:frame, the CLI's re-encoder). One value for the whole stream; the policy for several viewers is in
+ * docs/protocol.md ("Adaptive quality").
+ */
+export interface EncoderTarget {
+  /** JPEG quality, 1–100 */
+  quality: number
+  /** picture size as a share of the chosen size: 1, 0.75 or 0.5 */
+  scale: number
+  /** the bitrate the stream should keep under, bits per second; null while the network is not the limit */
+  bitrateBps: number | null
+}
+
+/**
+ * What adaptive quality is doing: 'off' (fixed quality, as set), 'full' (the set quality and size go through),
+ * 'limited' (the network is the limit: quality or size lowered), 'recovering' (raising them again as the network
+ * allows).
+ */
+export type AdaptationState = 'off' | 'full' | 'limited' | 'recovering'
+
+export interface Adaptation {
+  state: AdaptationState
+  /** the quality the person set (the most adaptation ever asks for), 1–100 */
+  ceiling: number
+  target: EncoderTarget
 }
 
 /** What a broadcast has done since it started, summed over all viewers past and present. */
@@ -82,6 +120,8 @@ export interface BroadcastStatus {
   advertised: string | null
   /** the MJPEG stream's path with its per-broadcast token ("/stream.mjpg?token=..."), null when MJPEG is off */
   mjpegPath: string | null
+  /** adaptive quality: what the encoder is asked for, and why */
+  adaptation: Adaptation
   error: ErrorInfo | null
 }
 
@@ -167,6 +207,7 @@ export function idleStatus(): BroadcastStatus {
     mjpegPort: null,
     advertised: null,
     mjpegPath: null,
+    adaptation: { state: 'off', ceiling: 100, target: { quality: 100, scale: 1, bitrateBps: null } },
     error: null
   }
 }

@@ -121,7 +121,10 @@ describe('registerIpc', () => {
     logs.length = 0
     for (let i = 0; i < 50; i++) await invoke(broadcast, 'broadcast:frame', { seq: i, capturedAtUs: 1, jpeg: new Uint8Array([1, 2, 3]) })
     expect(logs).toHaveLength(1)
-    expect(await invoke(broadcast, 'broadcast:frame', { seq: 1, capturedAtUs: 1, jpeg: JPEG })).toEqual({ ok: true, value: { sent: false, wantKeyframe: false, wantJpeg: false } })
+    expect(await invoke(broadcast, 'broadcast:frame', { seq: 1, capturedAtUs: 1, jpeg: JPEG })).toEqual({
+      ok: true,
+      value: { sent: false, wantKeyframe: false, wantJpeg: false, target: { quality: 100, scale: 1, bitrateBps: null } }
+    })
   })
 
   it('never throws to the window when the session layer fails', async () => {
@@ -171,7 +174,7 @@ describe('registerIpc', () => {
     await invoke(wc, 'watch:stop', {})
     const slab = new Uint8Array(1 << 20)
     slab.set(JPEG, 4096)
-    peer!.send('watch:frame', { seq: 3, capturedAtUs: 5, latencyMs: null, codec: 'jpeg', keyframe: true, payload: slab.subarray(4096, 4096 + JPEG.length) })
+    peer!.send('watch:frame', { seq: 3, capturedAtUs: 5, latencyMs: null, quality: 70, codec: 'jpeg', keyframe: true, payload: slab.subarray(4096, 4096 + JPEG.length) })
     const [channel, payload] = wc.sent[0]! as [string, { payload: Uint8Array; seq: number }]
     expect(channel).toBe('watch:frame')
     expect(payload.seq).toBe(3)

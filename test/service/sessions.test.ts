@@ -99,7 +99,8 @@ describe('Sessions with real loopback sockets', () => {
     expect(live.info).toEqual({ codec: 'jpeg', width: 32, height: 24, fps: 30, name: 'Desk' })
 
     const capturedAtUs = nowUs()
-    expect(value(await sessions.handle(b, 'broadcast:frame', { seq: 41, capturedAtUs, jpeg }))).toEqual({ sent: true, wantKeyframe: false, wantJpeg: false })
+    const full = { quality: 100, scale: 1, bitrateBps: null }
+    expect(value(await sessions.handle(b, 'broadcast:frame', { seq: 41, capturedAtUs, jpeg }))).toEqual({ sent: true, wantKeyframe: false, wantJpeg: false, target: full })
     const frame = await w.waitFor('watch:frame')
     expect(frame.seq).toBe(41)
     expect(frame.capturedAtUs).toBe(capturedAtUs)
@@ -161,7 +162,29 @@ describe('Sessions with real loopback sockets', () => {
     expect(b.all('broadcast:status').at(-1)).toMatchObject({ state: 'idle', port: null, addresses: [] })
     const after = await w.waitFor('watch:state', (s) => s.state !== 'live', mark)
     expect(['reconnecting', 'lost']).toContain(after.state)
-    expect(value(await sessions.handle(b, 'broadcast:frame', { seq: 1, capturedAtUs: 1, jpeg }))).toMatchObject({ sent: false })
+    expect(value(await sessions.handle(b, 'broadcast:frame', { seq: 1, capturedAtUs: 1, jpeg, ceiling: 55 }))).toMatchObject({
+      sent: false,
+      target: { quality: 55, scale: 1, bitrateBps: null }
+    })
+  })
+
+  it("follows the window's quality setting, and retells the picture size when a frame comes at another", async () => {
+    const sessions = makeSessions()
+    const { b, w } = await liveLink(sessions)
+    const fixed = value(await sessions.handle(b, 'broadcast:frame', { seq: 1, capturedAtUs: nowUs(), jpeg, quality: 60, ceiling: 60, adaptive: false }))
+    expect(fixed).toMatchObject({ sent: true, target: { quality: 60, scale: 1, bitrateBps: null } })
+    const off = await b.waitFor('broadcast:status', (s) => s.adaptation.state === 'off')
+    expect(off.adaptation).toEqual({ state: 'off', ceiling: 60, target: { quality: 60, scale: 1, bitrateBps: null } })
+    // Adaptation on again over loopback: nothing is network-limited, so it asks for the setting at full size.
+    const adaptive = value(await sessions.handle(b, 'broadcast:frame', { seq: 2, capturedAtUs: nowUs(), jpeg, quality: 60, adaptive: true }))
+    expect(adaptive).toMatchObject({ sent: true, target: { quality: 60, scale: 1, bitrateBps: null } })
+    await b.waitFor('broadcast:status', (s) => s.adaptation.state === 'full' && s.adaptation.ceiling === 60)
+    // A frame made smaller (a scale step): the viewers hear the new size without reconnecting.
+    const half = new Uint8Array(await sharp({ create: { width: 16, height: 12, channels: 3, background: '#3c3' } }).jpeg().toBuffer())
+    value(await sessions.handle(b, 'broadcast:frame', { seq: 3, capturedAtUs: nowUs(), jpeg: half, quality: 45 }))
+    const resized = await w.waitFor('watch:state', (s) => s.info?.width === 16)
+    expect(resized.info).toMatchObject({ width: 16, height: 12 })
+    expect(w.all('watch:state').filter((s) => s.state === 'reconnecting')).toEqual([])
   })
 
   it('says BYE on closeAll, so a watcher elsewhere learns the broadcaster stopped rather than vanished', async () => {
@@ -347,7 +370,8 @@ describe('Sessions requests without sockets', () => {
     expect(value(await sessions.handle(new RecordingPeer('b', 'broadcast'), 'broadcast:frame', { seq: 0, capturedAtUs: 0, jpeg }))).toEqual({
       sent: false,
       wantKeyframe: false,
-      wantJpeg: false
+      wantJpeg: false,
+      target: { quality: 100, scale: 1, bitrateBps: null }
     })
   })
 
@@ -489,11 +513,14 @@ describe('Sessions with an H.264 stream', () => {
 
     // The joining viewer needs a keyframe: the next answer says so, once; a delta before it reaches no one.
     const first = value<{ sent: boolean; wantKeyframe: boolean }>(await sessions.handle(b, 'broadcast:frame', { seq: 0, capturedAtUs: nowUs(), h264: unit(false, 1), keyframe: false }))
-    expect(first).toEqual({ sent: true, wantKeyframe: true, wantJpeg: false })
+    expect(first).toMatchObject({ sent: true, wantKeyframe: true, wantJpeg: false })
     const seqs = [1, 2, 3, 4, 5]
+    // A camera's pace, not a burst: each frame after the one before has reached the viewer (a burst meets the delivery
+    // window, and a delta that finds a frame waiting is not sent: see "Keyframes and slow viewers").
     for (const seq of seqs) {
       const answer = value(await sessions.handle(b, 'broadcast:frame', { seq, capturedAtUs: nowUs(), h264: unit(seq === 1, seq), keyframe: seq === 1, quality: 100 }))
-      expect(answer).toEqual({ sent: true, wantKeyframe: false, wantJpeg: false })
+      expect(answer).toMatchObject({ sent: true, wantKeyframe: false, wantJpeg: false })
+      await w.waitFor('watch:frame', (f) => f.seq === seq)
     }
     await w.waitFor('watch:frame', (f) => f.seq === 5)
     // Every frame of the chain reaches the window, none replaced by a newer one on the way.

@@ -119,6 +119,19 @@ describe('parseRequest', () => {
       expectRejected('broadcast:frame', { ...frame, capturedAtUs }, 'capturedAtUs')
   })
 
+  it("takes a frame's quality, the quality setting and adaptive on/off, and rejects them out of range", () => {
+    const frame = good['broadcast:frame'] as object
+    expect(parseRequest('broadcast:frame', { ...frame, quality: 45, ceiling: 80, adaptive: false }).ok).toBe(true)
+    // A frame's quality may be 0 (not stated); a setting may not.
+    expect(parseRequest('broadcast:frame', { ...frame, quality: 0 }).ok).toBe(true)
+    expectRejected('broadcast:frame', { ...frame, ceiling: 0 }, 'ceiling')
+    for (const q of [-1, 101, 50.5, '50', null]) {
+      expectRejected('broadcast:frame', { ...frame, quality: q }, 'quality')
+      expectRejected('broadcast:frame', { ...frame, ceiling: q }, 'ceiling')
+    }
+    expectRejected('broadcast:frame', { ...frame, adaptive: 'yes' }, 'adaptive')
+  })
+
   it('rejects extra keys, naming them', () => {
     expectRejected('watch:stop', { now: true }, 'now')
     expectRejected('watch:start', { host: 'localhost', port: 9999, password: 'x' }, 'password')

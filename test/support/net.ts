@@ -4,7 +4,7 @@ import { once } from 'node:events'
 import type { EventEmitter } from 'node:events'
 import net from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Decoder, encodeHello, encodePreamble } from '../../src/core/codec/codec'
+import { Decoder, encodeAck, encodeHello, encodePreamble } from '../../src/core/codec/codec'
 import type { Message, RoleName } from '../../src/shared/protocol'
 
 export { sleep }
@@ -60,22 +60,25 @@ export interface RawPeer {
 /**
  * A bare TCP client that decodes what it receives. With a `role` it sends that preamble once connected; as a viewer it
  * then introduces itself with HELLO `hello` as soon as the broadcaster's preamble arrives, as protocol v2 asks (pass
- * `hello: null` to stay silent after the preamble). `localAddress` picks the source address (127.0.0.2: "another machine").
+ * `hello: null` to stay silent after the preamble), and acknowledges every FRAME as it is read (`ack: false` to
+ * never acknowledge). `localAddress` picks the source address (127.0.0.2: "another machine").
  */
 export async function rawClient(
   port: number,
   host = '127.0.0.1',
   role: RoleName | null = 'viewer',
-  options: { hello?: string | null; localAddress?: string } = {}
+  options: { hello?: string | null; localAddress?: string; ack?: boolean } = {}
 ): Promise<RawPeer> {
   const socket = net.connect({ host, port, ...(options.localAddress ? { localAddress: options.localAddress } : {}) })
   const decoder = new Decoder({ expectRole: 'broadcaster' })
   const messages: Message[] = []
   const hello = options.hello === undefined ? 'raw viewer' : options.hello
+  const ack = role === 'viewer' && options.ack !== false
   socket.on('data', (chunk: Buffer) => {
     for (const m of decoder.push(chunk)) {
       messages.push(m)
       if (m.type === 'preamble' && role === 'viewer' && hello !== null) socket.write(encodeHello(hello))
+      if (m.type === 'frame' && ack && socket.writable) socket.write(encodeAck(m.seq, 0))
     }
   })
   socket.on('error', () => {})

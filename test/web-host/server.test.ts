@@ -286,7 +286,7 @@ describe('web host', () => {
     try {
       const page = await PageClient.open('watch', own)
       await page.call('watch:stop', {})
-      const frame = (seq: number): WatchFrame => ({ seq, capturedAtUs: seq, latencyMs: null, codec: 'jpeg', keyframe: true, payload: new Uint8Array(64 * 1024).fill(seq) })
+      const frame = (seq: number): WatchFrame => ({ seq, capturedAtUs: seq, latencyMs: null, quality: 70, codec: 'jpeg', keyframe: true, payload: new Uint8Array(64 * 1024).fill(seq) })
       // One burst in one turn of the event loop: the first frame is being written while the others come.
       for (let seq = 1; seq <= 10; seq++) peer!.send('watch:frame', frame(seq))
       peer!.send('watch:state', { state: 'live', host: '127.0.0.1', port: 9, attempt: 1, format: 'native', info: null, security: null, error: null })

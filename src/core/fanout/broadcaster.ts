@@ -3,11 +3,15 @@
 // policy that is the same for every format: accepting, the handshake deadline and the cap on connections still
 // handshaking, the viewer limit, the newest-frame slot per viewer, stall and idle cut-offs, statistics, closing.
 //
-// Per viewer there is at most one frame waiting in user space besides what the socket itself holds: a frame is
-// written only while the socket does not need to drain; otherwise it goes into the viewer's NewestSlot, replacing
-// the frame waiting there (counted as replaced), and goes out on 'drain'. A slow viewer therefore costs at most one
-// frame plus its socket buffer, and never delays anyone else. A viewer whose socket has not drained for
-// `stallTimeoutMs` is cut off.
+// Per viewer there is at most one frame waiting in user space besides what is on its way: a frame is written only
+// while the socket does not need to drain and the way to the viewer is open — a Framecast viewer's delivery window
+// (delivery-window.ts: FRAMEs in flight until acknowledged, sized from the measured delivery rate and RTT), or for a
+// reader that cannot acknowledge, a nearly empty kernel send queue (pacing/reader-pacer.ts). Otherwise the frame goes
+// into the viewer's NewestSlot, replacing the frame waiting there (counted as replaced), and goes out when an ACK, a
+// 'drain' or a pacing check opens the way. A slow viewer therefore costs at most one frame plus what is in flight, and
+// never delays anyone else. A viewer that takes nothing for its framing's stall limit while a frame waits is cut off.
+// Every stream ends after a whole frame (pacing/end-whole.ts). The viewers' measurements drive adaptive quality
+// (adaptation.ts): encoderTarget says what frames should be made at.
 //
 // Nothing thrown by a peer's bytes can escape a socket callback: the framings' readers never throw, and every handler
 // that touches a socket is wrapped so a fault closes that one viewer.
@@ -32,9 +36,14 @@ import { NewestSlot } from '../../shared/newest'
 import { FramecastError, fromSocketError } from '../errors'
 import { monoMs, RateMeter } from '../../shared/stats'
 import type { ClassicPrefix } from '../../shared/classic'
+import type { Adaptation } from '../../shared/status'
 import { sameStreamInfo } from '../../shared/stream-info'
+import { endAfterWholeFrames } from '../pacing/end-whole'
+import { ReaderPacer } from '../pacing/reader-pacer'
+import { ADAPT_INTERVAL_MS, LIMITED_SHARE, QualityAdapter, type ViewerDelivery } from './adaptation'
 import { classicFraming, classicJpegFraming, classicPickleFraming } from './classic-framing'
 import { ConversionStage } from './conversion'
+import { DeliveryWindow } from './delivery-window'
 import type { Framing, FramingName, Heard, ViewerTalk } from './framing'
 import { isInterCoded } from '../../shared/keyframe-chain'
 import { type KeyframeReason, type KeyframeWanted, ViewerKeyframes } from './keyframes'
@@ -42,11 +51,7 @@ import { nativeFraming } from './native-framing'
 import { type Access, OPEN_ACCESS } from '../secure/access'
 import { serverTls, sessionOf } from '../secure/tls'
 
-/**
- * A viewer whose socket has not drained for this long is cut off with STALLED: it has read less than one frame plus
- * its socket buffer in that time, which at any useful frame size means it is gone or hopelessly slow.
- */
-export const STALL_TIMEOUT_MS = 5_000
+export { READER_STALL_TIMEOUT_MS, STALL_TIMEOUT_MS } from './stall'
 /** Connections that have not finished the handshake, beyond which new ones are refused at once. */
 export const MAX_PENDING_HANDSHAKES = 64
 /** Connections from one source address that may be mid-handshake at once (docs/protocol.md "Limits"). */
@@ -83,7 +88,10 @@ export interface BroadcasterOptions {
   handshakeTimeoutMs?: number
   /** A viewer that sends nothing (not even PING) for this long is closed with IDLE_TIMEOUT. Default 10 s. */
   idleTimeoutMs?: number
-  /** A viewer whose socket has not drained for this long is cut off with STALLED. Default STALL_TIMEOUT_MS (5 s). */
+  /**
+   * A viewer that takes nothing for this long while a frame waits for it is cut off with STALLED. Default: the
+   * framing's (STALL_TIMEOUT_MS, 5 s, for Framecast viewers; READER_STALL_TIMEOUT_MS, 30 s, for classic readers).
+   */
   stallTimeoutMs?: number
   /**
    * The wire format: 'native' (default), the Framecast protocol (native-framing.ts); 'classic-jpeg' and
@@ -98,6 +106,11 @@ export interface BroadcasterOptions {
   access?: Access
   /** Classic framings: how each message's length is written. Default "Q" (8 bytes, little-endian). */
   classicPrefix?: ClassicPrefix
+  /**
+   * Adaptive quality (adaptation.ts): `ceiling` is the JPEG quality the person set (1–100, default 100), `enabled`
+   * false keeps it fixed. Only viewers that acknowledge frames (native) take part. Default: enabled, ceiling 100.
+   */
+  quality?: { ceiling: number; enabled: boolean }
 }
 
 export interface BroadcastFrame {
@@ -109,7 +122,7 @@ export interface BroadcastFrame {
   payload: Uint8Array
   /** Decodable without earlier frames (FRAME's keyframe flag). Default true: every JPEG is. */
   keyframe?: boolean
-  /** Encoder quality 1–100 (FRAME's quality byte); default 0, not stated. */
+  /** The encoder quality it was made at, 1–100 (FRAME's quality byte); 0 or absent when not known. */
   quality?: number
 }
 
@@ -165,8 +178,16 @@ export interface BroadcasterEvents {
 }
 
 interface PendingFrame {
+  seq: number
   head: Buffer
   payload: Uint8Array
+}
+
+/** What one viewer did since the last adaptation interval. */
+interface Interval {
+  offered: number
+  waited: number
+  delivered: number
 }
 
 interface Conn {
@@ -189,9 +210,19 @@ interface Conn {
   /** Detach our listeners from the socket (before it is wrapped in TLS). */
   unbind: () => void
   lastHeardAt: number
+  /** Since when a frame has waited for this viewer without it taking anything (ms); null while nothing waits. */
   blockedSince: number | null
-  /** The one frame waiting for the socket to drain; its `replaced` count is the viewer's. */
+  /** The one frame waiting for the way to open; its `replaced` count is the viewer's. */
   pending: NewestSlot<PendingFrame>
+  /** Viewers that acknowledge: FRAMEs in flight and the window; null for readers that cannot. */
+  window: DeliveryWindow | null
+  /** Readers that cannot acknowledge: pacing by the kernel send queue; null for viewers that acknowledge. */
+  pacer: ReaderPacer | null
+  /** A pacing re-check is scheduled. */
+  paceTimer: NodeJS.Timeout | null
+  interval: Interval
+  /** The last interval's waited share was at or above LIMITED_SHARE. */
+  limited: boolean
   frames: number
   bytes: number
   meter: RateMeter
@@ -245,6 +276,10 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
   private readonly sendMeter = new RateMeter()
   private readonly outMeter = new RateMeter(1_000, 8_192)
   private blockedCount = 0
+  private readonly adapter: QualityAdapter
+  private lastAdaptAt = monoMs()
+  /** Payload bytes handed to the fan-out since the last adaptation interval. */
+  private intervalSentBytes = 0
 
   private constructor(
     private readonly server: net.Server,
@@ -263,8 +298,9 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
     this.maxMessageBytes = options.maxMessageBytes ?? wire.defaultMaxMessageBytes
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS
     this.idleTimeoutMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS
-    this.stallTimeoutMs = options.stallTimeoutMs ?? STALL_TIMEOUT_MS
+    this.stallTimeoutMs = options.stallTimeoutMs ?? wire.defaultStallTimeoutMs
     this.access = wire.handshake ? (options.access ?? OPEN_ACCESS) : OPEN_ACCESS
+    this.adapter = new QualityAdapter({ ceiling: options.quality?.ceiling ?? 100, enabled: (options.quality?.enabled ?? true) && wire.acknowledges })
     this.conversion = this.conversionFor(wire)
     server.on('connection', (socket) => guard(() => this.accept(socket), () => socket.destroy()))
     server.on('error', (err) => this.report(fromSocketError(err, { host: this.host, port: this.port })))
@@ -325,7 +361,7 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
   }
 
   /** The limits in force, defaults filled in. */
-  get limits(): Required<Omit<BroadcasterOptions, 'host' | 'port' | 'info' | 'framing' | 'access' | 'classicPrefix'>> {
+  get limits(): Required<Omit<BroadcasterOptions, 'host' | 'port' | 'info' | 'framing' | 'access' | 'classicPrefix' | 'quality'>> {
     return {
       maxViewers: this.maxViewers,
       maxMessageBytes: this.maxMessageBytes,
@@ -339,9 +375,22 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
     return this.info
   }
 
-  /** True when every viewer can take a frame immediately (none is waiting to drain or holds a pending frame). */
+  /** True when every viewer can take a frame immediately (none is waiting to drain, for its window or holds a pending frame). */
   get ready(): boolean {
     return this.blockedCount === 0
+  }
+
+  /**
+   * What frames should be made at now (quality, size, bitrate), and why: adaptive quality from the viewers'
+   * delivery measurements (adaptation.ts). Fixed quality, or a framing whose readers cannot acknowledge: the ceiling.
+   */
+  get adaptation(): Adaptation {
+    return this.adapter.adaptation
+  }
+
+  /** The quality the person set changed (1–100): the most adaptation asks for. */
+  setQualityCeiling(quality: number): void {
+    this.adapter.setCeiling(quality)
   }
 
   /** True when some viewer has no frame waiting for it: a frame sent now would not replace one (none replaced). */
@@ -378,13 +427,10 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
     for (const c of [...this.conns]) {
       guard(() => {
         if (c.phase === 'live') this.leave(c, null, 'the broadcast stopped')
-        if (c.socket.writableNeedDrain || c.socket.destroyed) {
-          c.socket.destroy()
-        } else {
-          const bye = this.wire.goodbye(reason)
-          if (bye !== null) c.socket.write(bye)
-          this.shutDown(c)
-        }
+        // Last words go behind the whole frames already written; the stream ends after them (pacing/end-whole.ts).
+        const bye = this.wire.goodbye(reason)
+        if (bye !== null && !c.socket.destroyed && c.socket.writable) c.socket.write(bye)
+        this.shutDown(c)
       }, () => c.socket.destroy())
     }
     return serverClosed
@@ -422,32 +468,91 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
     const seq = (frame.seq ?? this.nextSeq) >>> 0
     this.nextSeq = (seq + 1) >>> 0
     this.totals.frames++
-    this.sendMeter.record(payload.length)
+    const now = monoMs()
+    this.sendMeter.record(payload.length, now)
+    this.intervalSentBytes += payload.length
     if (this.liveCount === 0) return 0
     const keyframe = frame.keyframe ?? true
     const head = this.wire.frameHead(seq, frame.capturedAtUs, payload.length, { keyframe, quality: frame.quality ?? 0 })
+    const f: PendingFrame = { seq, head, payload }
     let reached = 0
     for (const c of this.conns) {
       if (c.phase !== 'live') continue
       reached++
-      const verdict = c.keyframes.decide(keyframe, c.pending.full)
-      if (verdict === 'skip') {
-        // H.264: the viewer could not decode it (keyframes.ts); it waits for a keyframe, which is asked for.
-        c.skipped++
-        this.totals.replaced++
-        this.askForKeyframe(c, 'skipped')
-      } else if (verdict === 'replace') {
-        // Still waiting for the previous one: this frame replaces it.
-        c.pending.offer({ head, payload })
-        this.totals.replaced++
-      } else if (c.socket.writableNeedDrain) {
-        c.pending.offer({ head, payload })
-        this.markBlocked(c, monoMs())
-      } else {
-        this.writeFrame(c, head, payload)
-      }
+      this.offerFrame(c, f, keyframe, now)
     }
     return reached
+  }
+
+  /** Newest frame wins for one viewer: written now if the way is open, else it waits (replacing the one waiting). */
+  private offerFrame(c: Conn, f: PendingFrame, keyframe: boolean, now: number): void {
+    c.interval.offered++
+    const verdict = c.keyframes.decide(keyframe, c.pending.full)
+    if (verdict === 'skip') {
+      // H.264: the viewer could not decode it (keyframes.ts); it waits for a keyframe, which is asked for.
+      c.skipped++
+      c.interval.waited++
+      this.totals.replaced++
+      this.askForKeyframe(c, 'skipped')
+    } else if (verdict === 'replace') {
+      // Still waiting for the previous one: this frame replaces it.
+      c.pending.offer(f)
+      c.interval.waited++
+      this.totals.replaced++
+    } else if (this.mayWrite(c, f, now)) {
+      this.writeFrame(c, f, now)
+    } else {
+      c.interval.waited++
+      c.pending.offer(f)
+      this.markBlocked(c, now)
+      this.schedulePacing(c, now)
+    }
+  }
+
+  /** Whether `f` may be written to `c` now: the socket takes it, and the window (or the kernel queue) has room. */
+  private mayWrite(c: Conn, f: PendingFrame, now: number): boolean {
+    if (c.socket.writableNeedDrain) return false
+    if (c.window !== null) return c.window.canSend(f.head.length + f.payload.length)
+    if (c.pacer !== null) return c.pacer.ready(now)
+    return true
+  }
+
+  /**
+   * The way to `c` may have opened (an ACK, a 'drain', a pacing check): write the waiting frame if it may go. With
+   * `progressed` the viewer took something, so it is slow, not stalled: the stall clock starts again.
+   */
+  private pump(c: Conn, progressed: boolean): void {
+    if (c.phase !== 'live') return
+    const now = monoMs()
+    if (progressed && c.blockedSince !== null) c.blockedSince = now
+    const p = c.pending.peek()
+    if (p === undefined) {
+      this.unblock(c)
+      return
+    }
+    if (!this.mayWrite(c, p, now)) {
+      this.schedulePacing(c, now)
+      return
+    }
+    c.pending.take()
+    this.writeFrame(c, p, now)
+  }
+
+  /** A reader paced by its kernel queue has a frame waiting: look again when the pacer says it is worth it. */
+  private schedulePacing(c: Conn, now: number): void {
+    const pacer = c.pacer
+    if (pacer === null || c.paceTimer !== null || c.socket.writableNeedDrain) return
+    c.paceTimer = setTimeout(() => {
+      c.paceTimer = null
+      guard(() => this.pump(c, pacer.progressed()), () => c.socket.destroy())
+    }, pacer.retryMs(now))
+  }
+
+  /** A viewer acknowledged FRAME `seq`: what was in flight shrinks, and the waiting frame may go. */
+  private acked(c: Conn, seq: number, spanUs: number): void {
+    if (c.phase !== 'live' || c.window === null) return
+    if (c.window.acked(seq, spanUs, monoMs()) === null) return
+    this.pump(c, true)
   }
 
   private conversionFor(wire: Framing): ConversionStage<BroadcastFrame> | null {
@@ -484,6 +589,11 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
       lastHeardAt: now,
       blockedSince: null,
       pending: new NewestSlot<PendingFrame>(),
+      window: this.wire.acknowledges ? new DeliveryWindow() : null,
+      pacer: this.wire.acknowledges ? null : new ReaderPacer(socket),
+      paceTimer: null,
+      interval: { offered: 0, waited: 0, delivered: 0 },
+      limited: false,
       frames: 0,
       bytes: 0,
       meter: new RateMeter(),
@@ -598,6 +708,7 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
         this.emit('pairing', { address: c.address, name: h.name, fingerprint: h.fingerprint })
         return
       case 'ack':
+        this.acked(c, h.seq, h.spanUs)
         return
       case 'keyframeRequest':
         // Ignored for JPEG (docs/protocol.md): every JPEG frame is a keyframe.
@@ -681,20 +792,23 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
     return null
   }
 
-  private writeFrame(c: Conn, head: Buffer, payload: Uint8Array): void {
+  private writeFrame(c: Conn, f: PendingFrame, now: number): void {
     const socket = c.socket
     socket.cork()
-    socket.write(head)
-    socket.write(payload)
+    socket.write(f.head)
+    socket.write(f.payload)
     socket.uncork()
-    const bytes = head.length + payload.length
+    const bytes = f.head.length + f.payload.length
+    c.window?.sent(f.seq, bytes, now)
+    c.pacer?.wrote(bytes, now)
     c.frames++
     c.bytes += bytes
     this.totals.bytes += bytes
-    const now = monoMs()
     c.meter.record(bytes, now)
     this.outMeter.record(bytes, now)
-    if (socket.writableNeedDrain) this.markBlocked(c, now)
+    // Could a frame like this one go at once? If not, this viewer is not ready (for 'ready' and the stall clock).
+    if (this.mayWrite(c, f, now)) this.unblock(c)
+    else this.markBlocked(c, now)
   }
 
   private writeControl(c: Conn, message: Buffer): void {
@@ -718,17 +832,8 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
   }
 
   private drained(c: Conn): void {
-    if (c.phase !== 'live') return
-    const p = c.pending.take()
-    if (p !== undefined) {
-      this.writeFrame(c, p.head, p.payload)
-      if (c.socket.writableNeedDrain) {
-        // The viewer read everything it had: slow, not stalled. The stall clock starts again.
-        c.blockedSince = monoMs()
-        return
-      }
-    }
-    this.unblock(c)
+    // The viewer read everything Node held for it: slow, not stalled.
+    this.pump(c, true)
   }
 
   private sweep(): void {
@@ -740,7 +845,10 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
         if (c.socket.writableNeedDrain) this.markBlocked(c, now)
         if (c.blockedSince !== null && now - c.blockedSince >= this.stallTimeoutMs) {
           this.leave(c, 'STALLED', `the viewer read nothing for ${Math.round((now - c.blockedSince) / 1000)} s`)
-          c.socket.destroy()
+          // BYE where the framing has one, behind the whole frames already written; then end after them.
+          const bye = this.wire.goodbye('stalled')
+          if (bye !== null && c.socket.writable) c.socket.write(bye)
+          this.shutDown(c)
         } else if (this.wire.idleTimeout && now - c.lastHeardAt >= this.idleTimeoutMs) {
           this.leave(c, 'IDLE_TIMEOUT', `the viewer sent nothing for ${Math.round((now - c.lastHeardAt) / 1000)} s`)
           const bye = this.wire.goodbye('idle')
@@ -749,6 +857,25 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
         }
       }
     }
+    if (now - this.lastAdaptAt >= ADAPT_INTERVAL_MS) this.adapt(now)
+  }
+
+  /** One adaptation interval: each viewer's delivery, the stream's bitrate, and the new encoder target. */
+  private adapt(now: number): void {
+    const ms = Math.max(1, now - this.lastAdaptAt)
+    this.lastAdaptAt = now
+    const viewers: ViewerDelivery[] = []
+    for (const c of this.conns) {
+      if (c.phase !== 'live') continue
+      const { offered, waited } = c.interval
+      const delivered = c.window?.delivered ?? 0
+      const share = offered === 0 ? 0 : waited / offered
+      c.limited = share >= LIMITED_SHARE
+      if (c.window !== null && offered > 0) viewers.push({ waitedShare: share, goodputBps: ((delivered - c.interval.delivered) * 8_000) / ms })
+      c.interval = { offered: 0, waited: 0, delivered }
+    }
+    this.adapter.update(now, viewers, { sentBps: (this.intervalSentBytes * 8_000) / ms })
+    this.intervalSentBytes = 0
   }
 
   /** Close a connection that never became a viewer (or breaks the protocol), telling it why first if the framing can. */
@@ -778,19 +905,16 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
     c.phase = 'closing'
     this.liveCount--
     c.pending.clear()
+    if (c.paceTimer !== null) clearTimeout(c.paceTimer)
+    c.paceTimer = null
     const viewer = this.viewerStats(c, monoMs())
     this.unblock(c)
     this.emit('viewer-left', { viewer, code, reason })
   }
 
-  /** Half-close after our last words; destroy if the peer has not closed its side by LINGER_MS. */
+  /** Half-close after our last words, after the last whole frame; reset if the peer has not taken them by LINGER_MS. */
   private shutDown(c: Conn): void {
-    const socket = c.socket
-    if (socket.destroyed) return
-    socket.end()
-    const t = setTimeout(() => socket.destroy(), LINGER_MS)
-    t.unref()
-    socket.once('close', () => clearTimeout(t))
+    endAfterWholeFrames(c.socket, LINGER_MS)
   }
 
   private peerEnded(c: Conn): void {
@@ -815,7 +939,10 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
       fps: round1(c.meter.rate(now)),
       kbps: Math.round(c.meter.kbps(now)),
       frames: c.frames,
-      replaced: c.pending.replaced + c.skipped
+      replaced: c.pending.replaced + c.skipped,
+      deliveryKbps: c.window?.deliveryRate == null ? null : Math.round((c.window.deliveryRate * 8) / 1_000),
+      rttMs: c.window?.minRttMs == null ? null : Math.round(c.window.minRttMs * 10) / 10,
+      limited: c.limited
     }
   }
 

@@ -15,6 +15,7 @@ import { NDARRAY_PICKLE_TAIL, ndarrayPickleHead } from '../classic/pickle'
 import { FramecastError } from '../errors'
 import { jpegToBgr } from '../jpeg/jpeg'
 import type { Framing, ViewerTalk } from './framing'
+import { READER_STALL_TIMEOUT_MS } from './stall'
 
 /** A classic receiver has nothing to say: whatever it sends is read and dropped. */
 const NOT_LISTENING: ViewerTalk = { receive: () => [], beforeRefusal: () => null }
@@ -37,6 +38,8 @@ export function classicFraming(name: 'classic-jpeg' | 'classic-pickle', prefix: 
       name,
       handshake: false,
       idleTimeout: false,
+      acknowledges: false,
+      defaultStallTimeoutMs: READER_STALL_TIMEOUT_MS,
       defaultMaxMessageBytes: CLASSIC_DEFAULT_MAX_MESSAGE_BYTES,
       maxPayloadBytes: (maxMessageBytes) => Math.min(maxMessageBytes, prefixMax),
       greeting: () => null,

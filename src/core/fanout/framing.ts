@@ -68,6 +68,13 @@ export interface Framing {
   readonly handshake: boolean
   /** True: a viewer that sends nothing for the idle limit is closed with IDLE_TIMEOUT. */
   readonly idleTimeout: boolean
+  /**
+   * True: viewers acknowledge each frame (native ACK) and get a delivery window (delivery-window.ts). False: readers
+   * that cannot are paced by their kernel send queue (pacing/reader-pacer.ts).
+   */
+  readonly acknowledges: boolean
+  /** A viewer that takes nothing for this long while a frame waits for it is cut off (ms), when the caller sets no limit. */
+  readonly defaultStallTimeoutMs: number
   /** Message limit in bytes (header excluded) when the caller sets none. */
   readonly defaultMaxMessageBytes: number
   /** The largest payload (bytes) a message of `maxMessageBytes` carries. */

@@ -13,6 +13,7 @@ import {
   UNKNOWN_MAX_BYTES
 } from '../../shared/protocol'
 import { monoMs } from '../../shared/stats'
+import { STALL_TIMEOUT_MS } from './stall'
 import { Decoder, encodeBye, encodeError, encodeFrameHead, encodeInfo, encodePong, encodePreamble } from '../codec/codec'
 import { type Access, OPEN_ACCESS } from '../secure/access'
 import { PairingResponder } from '../secure/pairing-responder'
@@ -148,6 +149,8 @@ export const nativeFraming: Framing = {
   name: 'native',
   handshake: true,
   idleTimeout: true,
+  acknowledges: true,
+  defaultStallTimeoutMs: STALL_TIMEOUT_MS,
   defaultMaxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
   maxPayloadBytes: (maxMessageBytes) => maxMessageBytes - FRAME_PREFIX_BYTES,
   greeting: () => null,

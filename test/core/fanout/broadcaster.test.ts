@@ -78,12 +78,13 @@ describe('Broadcaster', () => {
     const v = await viewer(b)
     await waitFor(b, 'viewer-joined')
     const sent: Uint8Array[] = []
+    // As a camera does, each frame comes after the previous one was delivered (a burst is newest-frame-wins, below).
     for (let i = 0; i < 5; i++) {
       const payload = fakeJpeg(10_000 + i * 1_000, i)
       sent.push(payload)
       expect(b.send({ capturedAtUs: 1_000_000 + i, payload })).toBe(1)
+      await waitUntil(() => ofType(v.messages, 'frame').length === i + 1, 2_000, `frame ${i}`)
     }
-    await waitUntil(() => ofType(v.messages, 'frame').length === 5, 2_000, 'five frames')
     const frames = ofType(v.messages, 'frame')
     expect(frames.map((f) => f.seq)).toEqual([0, 1, 2, 3, 4])
     expect(frames.map((f) => f.capturedAtUs)).toEqual([1_000_000, 1_000_001, 1_000_002, 1_000_003, 1_000_004])

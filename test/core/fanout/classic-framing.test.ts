@@ -70,7 +70,7 @@ function feed(send: () => void, fps = 30): void {
 describe('classic framings', () => {
   it('have no handshake, no control messages, no idle limit, and carry payloads up to the message limit', () => {
     for (const f of [classicJpegFraming, classicPickleFraming]) {
-      expect(f).toMatchObject({ handshake: false, idleTimeout: false })
+      expect(f).toMatchObject({ handshake: false, idleTimeout: false, acknowledges: false })
       expect([f.greeting(), f.describe(info), f.goodbye('stopped'), f.refusal('SERVER_FULL', 'full')]).toEqual([null, null, null, null])
       expect(f.maxPayloadBytes(1_000)).toBe(1_000)
       expect(f.frameHead(9, 1, 0x0102_0304, { keyframe: false, quality: 50 })).toEqual(Buffer.from([4, 3, 2, 1, 0, 0, 0, 0]))

@@ -99,6 +99,18 @@ describe('broadcast ports', () => {
     expect(port.getAttribute('aria-describedby')).toBe('broadcast-mjpeg-port-error')
     expect(useStore.getState().settings.mjpegPort).toBe(8081)
   })
+
+  it('turns adaptive quality off and on, remembered with the settings (on by default)', () => {
+    withInterfaces([])
+    render(<BroadcastSettings cameras={[]} locked={false} />)
+    const adaptive = screen.getByTestId('broadcast-adaptive') as HTMLInputElement
+    expect(adaptive.checked).toBe(true)
+    fireEvent.click(adaptive)
+    expect(useStore.getState().settings.adaptive).toBe(false)
+    expect(adaptive.checked).toBe(false)
+    fireEvent.click(adaptive)
+    expect(useStore.getState().settings.adaptive).toBe(true)
+  })
 })
 
 describe('classic pickle switch', () => {

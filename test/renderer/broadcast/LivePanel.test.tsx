@@ -13,7 +13,7 @@ const status: BroadcastStatus = {
   access: 'open',
   pairing: null,
   fingerprint: null,
-  viewers: [{ id: 1, address: '192.168.1.30:50000', name: '', fingerprint: null, since: 0, fps: 29.9, kbps: 12_000, frames: 300, replaced: 7 }],
+  viewers: [{ id: 1, address: '192.168.1.30:50000', name: '', fingerprint: null, since: 0, fps: 29.9, kbps: 12_000, frames: 300, replaced: 7, deliveryKbps: 18_400, rttMs: 2.4, limited: true }],
   totals: { frames: 310, bytes: 1_000_000, replaced: 11, skippedWhileConverting: 4, conversionFailures: 2, viewersEver: 2, refused: 0 },
   fps: 30,
   kbps: 12_000,
@@ -21,6 +21,7 @@ const status: BroadcastStatus = {
   mjpegPort: null,
   advertised: null,
   mjpegPath: null,
+  adaptation: { state: 'limited', ceiling: 70, target: { quality: 45, scale: 1, bitrateBps: 15_600_000 } },
   error: null
 }
 
@@ -55,6 +56,27 @@ describe('the live Broadcast panel', () => {
     cleanup()
     render(<LivePanel status={{ ...status, advertised: 'Studio cam on studio-pc' }} />)
     expect(screen.getByTestId('broadcast-advertised').textContent).toBe('Or choose Studio cam on studio-pc in a Watch window on this network.')
+  })
+
+  it('says in words that the network is the limit and what quality and size the picture was lowered to', () => {
+    render(<LivePanel status={status} />)
+    const line = screen.getByTestId('broadcast-adaptation')
+    expect(line.textContent).toBe('Network-limited: quality lowered to 45 %')
+    expect(line.dataset.state).toBe('limited')
+    cleanup()
+    render(<LivePanel status={{ ...status, adaptation: { state: 'recovering', ceiling: 70, target: { quality: 55, scale: 0.75, bitrateBps: 9e6 } } }} />)
+    expect(screen.getByTestId('broadcast-adaptation').textContent).toBe('Network recovering: quality back up to 55 %, picture at 75 % size')
+    cleanup()
+    render(<LivePanel status={{ ...status, adaptation: { state: 'off', ceiling: 70, target: { quality: 70, scale: 1, bitrateBps: null } } }} />)
+    expect(screen.getByTestId('broadcast-adaptation').textContent).toBe('Fixed quality: 70 % (adaptation off)')
+  })
+
+  it("shows each viewer's delivery rate and RTT, and 'not measured' for a reader that cannot acknowledge", () => {
+    const classicReader = { ...status.viewers[0]!, id: 2, address: '192.168.1.31:50001', deliveryKbps: null, rttMs: null, limited: false }
+    render(<LivePanel status={{ ...status, viewers: [status.viewers[0]!, classicReader] }} />)
+    const cells = screen.getAllByTestId('viewer-delivery')
+    expect(cells.map((c) => c.textContent)).toEqual(['18.4 Mbit/s · RTT 2.4 ms · limited', 'not measured'])
+    expect(cells.map((c) => c.dataset.limited)).toEqual(['yes', 'no'])
   })
 })
 

@@ -43,7 +43,7 @@ describe('viewer', () => {
   it('paints a frame as soon as it is decoded and stamps the paint on the canvas', async () => {
     render(<Viewer state="live" label="x" />)
     expect(screen.getByTestId('viewer-message').textContent).toBe('Waiting for the first picture…')
-    act(() => frameListeners.forEach((l) => l({ seq: 7, capturedAtUs: 1_000, latencyMs: 3, codec: 'jpeg', keyframe: true, payload: jpeg })))
+    act(() => frameListeners.forEach((l) => l({ seq: 7, capturedAtUs: 1_000, latencyMs: 3, quality: 70, codec: 'jpeg', keyframe: true, payload: jpeg })))
     const canvas = screen.getByTestId('viewer-canvas')
     await waitFor(() => expect(canvas.dataset.seq).toBe('7'))
     expect(Number(canvas.dataset.paintedAtUs)).toBeGreaterThan(0)
@@ -51,13 +51,16 @@ describe('viewer', () => {
     // The canvas holds the picture at its own size; CSS letterboxes it.
     expect([canvas.getAttribute('width'), canvas.getAttribute('height')]).toEqual(['640', '480'])
     expect(canvas.dataset.drawRect).toBe('0,0,640,480')
+    expect(canvas.dataset.quality).toBe('70')
+    // The overlay shows the quality the broadcaster encoded this picture at, and its size.
+    await waitFor(() => expect(screen.getByTestId('viewer-stats').querySelector('[data-stat="quality"] dd')?.textContent).toBe('70 % · 640 × 480'))
     // The picture is there at once: no "waiting" text over it.
     await waitFor(() => expect(screen.queryByTestId('viewer-message')).toBeNull())
   })
 
   it('writes "Connection lost — reconnecting…" over the last picture when the stream drops', async () => {
     const { rerender } = render(<Viewer state="live" label="x" />)
-    act(() => frameListeners.forEach((l) => l({ seq: 1, capturedAtUs: 1_000, latencyMs: null, codec: 'jpeg', keyframe: true, payload: jpeg })))
+    act(() => frameListeners.forEach((l) => l({ seq: 1, capturedAtUs: 1_000, latencyMs: null, quality: 0, codec: 'jpeg', keyframe: true, payload: jpeg })))
     await waitFor(() => expect(screen.queryByTestId('viewer-message')).toBeNull())
     rerender(<Viewer state="reconnecting" label="x" />)
     expect(screen.getByTestId('viewer-message').textContent).toBe('Connection lost — reconnecting…')
@@ -67,7 +70,7 @@ describe('viewer', () => {
 
   it('clears the picture and its stamps when the window goes back to idle', async () => {
     const { rerender } = render(<Viewer state="live" label="x" />)
-    act(() => frameListeners.forEach((l) => l({ seq: 3, capturedAtUs: 1_000, latencyMs: null, codec: 'jpeg', keyframe: true, payload: jpeg })))
+    act(() => frameListeners.forEach((l) => l({ seq: 3, capturedAtUs: 1_000, latencyMs: null, quality: 0, codec: 'jpeg', keyframe: true, payload: jpeg })))
     const canvas = screen.getByTestId('viewer-canvas')
     await waitFor(() => expect(canvas.dataset.seq).toBe('3'))
     rerender(<Viewer state="idle" label="x" />)

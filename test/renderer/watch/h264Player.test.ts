@@ -97,7 +97,7 @@ function harness(codec = 'avc1.42E01F') {
     now: () => clock
   })
   const frame = (seq: number, keyframe: boolean, codecName: WatchFrame['codec'] = 'h264'): PlayerFrame => ({
-    frame: { seq, capturedAtUs: seq, latencyMs: null, codec: codecName, keyframe, payload: new Uint8Array([0, 0, 0, 1, keyframe ? 0x65 : 0x41]) },
+    frame: { seq, capturedAtUs: seq, latencyMs: null, quality: 0, codec: codecName, keyframe, payload: new Uint8Array([0, 0, 0, 1, keyframe ? 0x65 : 0x41]) },
     arrivedAtUs: 0
   })
   const settle = () => new Promise((r) => setTimeout(r, 0))

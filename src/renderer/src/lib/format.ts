@@ -2,10 +2,7 @@ export function formatFps(fps: number | null | undefined): string {
   return fps === null || fps === undefined ? '–' : fps.toFixed(fps >= 10 ? 0 : 1)
 }
 
-export function formatKbps(kbps: number | null | undefined): string {
-  if (kbps === null || kbps === undefined) return '–'
-  return kbps >= 1000 ? `${(kbps / 1000).toFixed(1)} Mbit/s` : `${Math.round(kbps)} kbit/s`
-}
+export { formatRate as formatKbps } from '../../../shared/delivery-words'
 
 export function formatMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–'

@@ -50,6 +50,8 @@ export const SettingsSchema = v.object({
   preset: v.fallback(v.picklist(RESOLUTION_PRESETS.map((p) => p.id)), '720p'),
   fps: v.fallback(v.picklist(FPS_CHOICES), 30),
   quality: v.fallback(v.pipe(v.number(), v.minValue(QUALITY_MIN), v.maxValue(QUALITY_MAX)), QUALITY_DEFAULT),
+  /** Adaptive quality: lower quality (then size) when the network is the limit; false keeps the quality fixed. */
+  adaptive: v.fallback(v.boolean(), true),
   port: v.fallback(PortSchema, DEFAULT_PORT),
   bindHost: v.fallback(BindHostSchema, ALL_INTERFACES),
   classic: v.fallback(ClassicModeSchema, 'off'),

@@ -68,6 +68,7 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
       preset: st.settings.preset,
       fps: st.settings.fps,
       quality: st.settings.quality,
+      adaptive: st.settings.adaptive,
       port: st.settings.port,
       bindHost: st.settings.bindHost,
       classic: st.settings.classic,
@@ -131,6 +132,10 @@ export function BroadcastSettings({ cameras, locked }: { cameras: Camera[]; lock
         />
       </Field>
       <CodecChoice />
+      <label className="field field--check" title="Lower the quality, then the size, while the network cannot keep up; off: always send at the quality set above">
+        <input type="checkbox" data-testid="broadcast-adaptive" checked={s.adaptive} onChange={(e) => update({ adaptive: e.target.checked })} />
+        <span>Adapt quality to the network</span>
+      </label>
       <div className="field-row">
         <Field label="Port" className="field--port" name="broadcast-port" error={port.problem}>
           {(control) => <input {...control} {...port.input} data-testid="broadcast-port" />}

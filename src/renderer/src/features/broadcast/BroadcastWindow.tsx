@@ -6,7 +6,7 @@ import { errorSentence, messageContext } from '../watch/messages'
 import { DeviceList } from '../../components/DeviceList'
 import { BroadcastSettings } from './BroadcastSettings'
 import { useCameras } from './cameras'
-import { disposeBroadcast, retryCamera, setQuality, startBroadcast, stopBroadcast } from './controller'
+import { disposeBroadcast, retryCamera, setAdaptive, setQuality, startBroadcast, stopBroadcast } from './controller'
 import { LivePanel } from './LivePanel'
 
 const PHASE_LABEL = { idle: 'Not broadcasting', starting: 'Starting…', live: 'Live', stopping: 'Stopping…' } as const
@@ -20,6 +20,7 @@ export function BroadcastWindow() {
   const port = useStore((s) => s.settings.port)
   const bindHost = useStore((s) => s.settings.bindHost)
   const quality = useStore((s) => s.settings.quality)
+  const adaptive = useStore((s) => s.settings.adaptive)
   const { cameras, refresh } = useCameras()
   const live = phase === 'live'
 
@@ -40,6 +41,7 @@ export function BroadcastWindow() {
   }, [phase, refresh])
 
   useEffect(() => setQuality(quality), [quality])
+  useEffect(() => setAdaptive(adaptive), [adaptive])
 
   const start = (): void => {
     if (videoRef.current) void startBroadcast(videoRef.current)

@@ -4,6 +4,7 @@ import type { BroadcastStatus, ViewerStats } from '../../../../shared/ipc'
 import { DeviceList } from '../../components/DeviceList'
 import { StatItems, type StatRow } from '../../components/StatItems'
 import { api } from '../../lib/api'
+import { describeAdaptation, describeDelivery } from '../../../../shared/delivery-words'
 import { formatCount, formatFps, formatKbps, formatMs } from '../../lib/format'
 import { useStore } from '../../store'
 
@@ -161,6 +162,7 @@ function Viewers({ status }: { status: BroadcastStatus }) {
               <th>Address</th>
               <th>fps</th>
               <th>Bitrate</th>
+              <th title="The rate the network delivers to this viewer and the round-trip time, measured from its acknowledgements">Delivery rate · RTT</th>
               <th title="Frames replaced by a newer one because this viewer was still reading the previous one">Replaced (slow)</th>
               <th>
                 <span className="offscreen">Actions</span>
@@ -183,6 +185,9 @@ function Viewers({ status }: { status: BroadcastStatus }) {
                 </td>
                 <td>{formatFps(v.fps)}</td>
                 <td>{formatKbps(v.kbps)}</td>
+                <td data-testid="viewer-delivery" data-limited={v.limited ? 'yes' : 'no'}>
+                  {describeDelivery(v)}
+                </td>
                 <td>{formatCount(v.replaced)}</td>
                 <td>
                   <ViewerActions viewer={v} canBlock={v.fingerprint !== null} />
@@ -236,11 +241,29 @@ function Stats({ status }: { status: BroadcastStatus }) {
   )
 }
 
+/** What adaptive quality is doing, in words; highlighted while the network is the limit. */
+function Adapting({ status }: { status: BroadcastStatus }) {
+  const { adaptation } = status
+  return (
+    <p
+      className={adaptation.state === 'limited' ? 'notice notice--warn' : 'notice'}
+      role="status"
+      data-testid="broadcast-adaptation"
+      data-state={adaptation.state}
+      data-quality={adaptation.target.quality}
+      data-scale={adaptation.target.scale}
+    >
+      {describeAdaptation(adaptation)}
+    </p>
+  )
+}
+
 export function LivePanel({ status }: { status: BroadcastStatus }) {
   return (
     <>
       <OpenWarning status={status} />
       <PairingCard status={status} />
+      <Adapting status={status} />
       <Addresses addresses={status.addresses} globalAddresses={status.globalAddresses} advertised={status.advertised} />
       <Stats status={status} />
       <Viewers status={status} />

@@ -52,7 +52,8 @@ export type ToWorker =
   | ({ type: 'ack' } & Wants)
   /** What main answered to a compatibility JPEG: it may want something of the next pictures too. */
   | ({ type: 'want' } & Wants)
-  | { type: 'quality'; quality: number }
+  /** What to encode JPEG at from now on: quality 0..1, picture size as a share of width and height (EncoderTarget). */
+  | { type: 'target'; quality: number; scale: number }
   /** H.264: encode at this bitrate (bits per second) from the next frame on. */
   | { type: 'bitrate'; bitrateBps: number }
   | { type: 'stop' }

@@ -5,6 +5,7 @@
 import type { FrameAnswer, RequestOf } from '../../../../shared/ipc'
 import type { CodecName } from '../../../../shared/protocol'
 import { RateMeter, RecentSamples } from '../../../../shared/stats'
+import type { EncoderTarget } from '../../../../shared/status'
 import type { CaptureStats } from '../../store/broadcast'
 import type { EncodedPicture, EncodeSettings, FromWorker, ToWorker, Wants } from './capture.protocol'
 import { CaptureLoop } from './captureLoop'
@@ -26,7 +27,9 @@ export interface CaptureSessionOptions {
   /** The preview element, used to grab frames where MediaStreamTrackProcessor is missing. */
   video: HTMLVideoElement
   settings: EncodeSettings
-  /** Hand a picture to main; resolves with main's answer when it took it. */
+  /** Adaptive quality on (follow the target main answers each frame with) or off (fixed at settings.quality). */
+  adaptive: boolean
+  /** Hand a picture to main; resolves with main's answer when it took it (what the next pictures should be). */
   send: (frame: OutgoingFrame) => Promise<FrameAnswer>
   onStats: (stats: CaptureStats) => void
   /** The camera stopped delivering (unplugged, taken away). */
@@ -46,11 +49,17 @@ interface PreviewTick {
 const NOTHING_WANTED: Wants = { keyframe: false, jpeg: false }
 
 /** The request for a picture: a JPEG, or an H.264 access unit with its keyframe flag. */
-function frameRequest(seq: number, capturedAtUs: number, p: Pick<EncodedPicture, 'codec' | 'payload' | 'keyframe' | 'quality'>): OutgoingFrame {
+/** The quality setting, as broadcast:frame states it: `ceiling` 1–100 and adaptive quality on or off. */
+interface QualitySetting {
+  ceiling: number
+  adaptive: boolean
+}
+
+function frameRequest(seq: number, capturedAtUs: number, p: Pick<EncodedPicture, 'codec' | 'payload' | 'keyframe' | 'quality'>, q: QualitySetting): OutgoingFrame {
   const bytes = new Uint8Array(p.payload)
   return p.codec === 'h264'
-    ? { seq, capturedAtUs, quality: p.quality, h264: bytes, keyframe: p.keyframe }
-    : { seq, capturedAtUs, quality: p.quality, jpeg: bytes }
+    ? { seq, capturedAtUs, quality: p.quality, h264: bytes, keyframe: p.keyframe, ...q }
+    : { seq, capturedAtUs, quality: p.quality, jpeg: bytes, ...q }
 }
 
 /**
@@ -74,6 +83,10 @@ export class CaptureSession {
   private nextBitmapId = 0
   private videoCallback: number | null = null
   private codec: CodecName
+  /** What the worker was last told to encode at (quality 0..1, scale). */
+  private target = { quality: -1, scale: 1 }
+  /** The H.264 bitrate the worker was last told (bits per second): the set one at the start. */
+  private bitrateInForce: number
   readonly source: CaptureSource
 
   constructor(private readonly o: CaptureSessionOptions) {
@@ -82,6 +95,7 @@ export class CaptureSession {
     this.worker.onerror = (e) => o.onError(e.message || 'The capture worker failed')
     this.source = trackProcessor() ? 'track-processor' : 'video-frames'
     this.codec = o.settings.codec
+    this.bitrateInForce = o.settings.bitrateBps
   }
 
   start(): void {
@@ -96,15 +110,50 @@ export class CaptureSession {
     this.statsTimer = setInterval(() => this.reportStats(), 1000)
   }
 
+  /** The person moved the quality setting (0..1): frames follow at once; adaptation may lower it again. */
   setQuality(quality: number): void {
     this.o.settings.quality = quality
-    this.post({ type: 'quality', quality })
+    this.encodeAt(quality, this.target.scale)
   }
 
-  /** H.264: encode at `bitrateBps` (bits per second) from the next frame on. */
+  /** Adaptive quality on or off; off goes back to the setting at full size (and H.264's set bitrate) at once. */
+  setAdaptive(adaptive: boolean): void {
+    this.o.adaptive = adaptive
+    if (adaptive) return
+    this.encodeAt(this.o.settings.quality, 1)
+    this.encodeBitrate(this.o.settings.bitrateBps)
+  }
+
+  private qualitySetting(): QualitySetting {
+    return { ceiling: Math.max(1, Math.min(100, Math.round(this.o.settings.quality * 100))), adaptive: this.o.adaptive }
+  }
+
+  /**
+   * Main's answer to a frame: encode the next ones as the target says (the setting at full size when fixed). JPEG
+   * follows its quality and size; H.264 its bitrate, never above the one set for the picture size.
+   */
+  private follow(target: EncoderTarget): void {
+    if (!this.o.adaptive) return
+    this.encodeAt(Math.min(this.o.settings.quality, target.quality / 100), target.scale)
+    if (this.codec === 'h264') this.encodeBitrate(target.bitrateBps === null ? this.o.settings.bitrateBps : Math.min(this.o.settings.bitrateBps, target.bitrateBps))
+  }
+
+  private encodeBitrate(bitrateBps: number): void {
+    if (bitrateBps === this.bitrateInForce) return
+    this.bitrateInForce = bitrateBps
+    this.post({ type: 'bitrate', bitrateBps })
+  }
+
+  private encodeAt(quality: number, scale: number): void {
+    if (quality === this.target.quality && scale === this.target.scale) return
+    this.target = { quality, scale }
+    this.post({ type: 'target', quality, scale })
+  }
+
+  /** H.264: encode at `bitrateBps` (bits per second) from the next frame on; adaptive quality may ask for less. */
   setBitrate(bitrateBps: number): void {
     this.o.settings.bitrateBps = bitrateBps
-    this.post({ type: 'bitrate', bitrateBps })
+    this.encodeBitrate(bitrateBps)
   }
 
   stop(): void {
@@ -161,7 +210,8 @@ export class CaptureSession {
   private async deliver(seq: number, capturedAtUs: number, picture: EncodedPicture): Promise<Wants> {
     this.codec = picture.codec
     try {
-      const answer = await this.o.send(frameRequest(seq, capturedAtUs, picture))
+      const answer = await this.o.send(frameRequest(seq, capturedAtUs, picture, this.qualitySetting()))
+      if (!this.stopped) this.follow(answer.target)
       this.sent++
       this.lastSeq = seq
       this.rate.record(0, performance.now())
@@ -177,7 +227,7 @@ export class CaptureSession {
     if (this.compatBusy) return
     this.compatBusy = true
     try {
-      const answer = await this.o.send(frameRequest(this.lastSeq, capturedAtUs, { codec: 'jpeg', payload: jpeg, keyframe: true, quality: 0 }))
+      const answer = await this.o.send(frameRequest(this.lastSeq, capturedAtUs, { codec: 'jpeg', payload: jpeg, keyframe: true, quality: 0 }, this.qualitySetting()))
       this.post({ type: 'want', keyframe: answer.wantKeyframe, jpeg: answer.wantJpeg })
     } catch (e) {
       if (!this.stopped) this.o.onError(e instanceof Error ? e.message : String(e))

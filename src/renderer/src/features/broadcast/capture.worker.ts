@@ -112,8 +112,8 @@ scope.onmessage = (event: MessageEvent<ToWorker>) => {
     case 'want':
       encoder?.want(m)
       break
-    case 'quality':
-      encoder?.setQuality(m.quality)
+    case 'target':
+      encoder?.setTarget(m.quality, m.scale)
       break
     case 'bitrate':
       encoder?.setBitrate(m.bitrateBps)

@@ -101,6 +101,7 @@ async function startCapture(el: HTMLVideoElement): Promise<boolean> {
     track,
     video: el,
     settings: { width: preset.width, height: preset.height, fps: settings.fps, quality: settings.quality, codec: streamCodec, bitrateBps: bitrateFor(settings) },
+    adaptive: settings.adaptive,
     send: (frame) => api.sendFrame(frame),
     onStats: (s) => useStore.getState().setCaptureStats(s),
     onEnded: () => {
@@ -218,6 +219,11 @@ async function codecFailed(message: string): Promise<void> {
     const err = toApiError(e)
     useStore.getState().setBroadcastError({ code: err.code, message: err.message })
   }
+}
+
+/** Adaptive quality turned on or off (the setting): the running capture follows at once. */
+export function setAdaptive(adaptive: boolean): void {
+  session?.setAdaptive(adaptive)
 }
 
 /** The window is closing. */

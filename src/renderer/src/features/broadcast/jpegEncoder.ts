@@ -11,13 +11,17 @@ export interface JpegPicture {
   path: PaintPath
 }
 
-/** JPEG at `quality` (0..1) of each frame at `width`×`height` pixels. */
+/**
+ * JPEG at `quality` (0..1) of each frame at `width`×`height` pixels, or at a share of that size (setTarget's scale:
+ * adaptive quality's size step).
+ */
 export class JpegEncoder {
-  private readonly canvas: FrameCanvas
+  private canvas: FrameCanvas
+  private scale = 1
 
   constructor(
-    width: number,
-    height: number,
+    private readonly width: number,
+    private readonly height: number,
     private quality: number
   ) {
     this.canvas = new FrameCanvas(width, height)
@@ -26,6 +30,18 @@ export class JpegEncoder {
   /** Encode from the next frame on at `quality` (0..1). */
   setQuality(quality: number): void {
     this.quality = quality
+  }
+
+  /**
+   * Encode from the next frame on at `quality` (0..1) and `scale` times the preset width and height (1, 0.75, 0.5 …;
+   * even sides, at least 2 pixels).
+   */
+  setTarget(quality: number, scale: number): void {
+    this.quality = quality
+    if (scale === this.scale) return
+    this.scale = scale
+    const side = (n: number): number => Math.max(2, 2 * Math.round((n * scale) / 2))
+    this.canvas = new FrameCanvas(side(this.width), side(this.height))
   }
 
   /** JPEG quality in percent (1–100), as FRAME's quality byte carries it. */

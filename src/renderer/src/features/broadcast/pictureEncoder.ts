@@ -52,6 +52,11 @@ export class PictureEncoder {
     this.jpeg.setQuality(quality)
   }
 
+  /** JPEG from the next picture on at `quality` (0..1) and `scale` of the preset size (adaptive quality's target). */
+  setTarget(quality: number, scale: number): void {
+    this.jpeg.setTarget(quality, scale)
+  }
+
   setBitrate(bitrateBps: number): void {
     this.h264?.setBitrate(bitrateBps)
   }

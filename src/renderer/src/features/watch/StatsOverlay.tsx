@@ -12,7 +12,16 @@ export interface ViewerLocalStats {
   replacedBeforeDecode: number
   /** the last painted frame's capture-to-paint estimate */
   frameLatencyMs: number | null
+  /** the last painted frame's encoder quality (1–100, 0 when the sender did not say) and picture size */
+  frameQuality: { quality: number; width: number; height: number } | null
   hasPicture: boolean
+}
+
+/** "45 % · 960 × 540"; the size alone when the sender did not state a quality; '–' before the first picture. */
+function describeQuality(q: ViewerLocalStats['frameQuality']): string {
+  if (q === null) return '–'
+  const size = `${q.width} × ${q.height}`
+  return q.quality > 0 ? `${q.quality} % · ${size}` : size
 }
 
 export function StatsOverlay({ local }: { local: ViewerLocalStats }) {
@@ -23,6 +32,7 @@ export function StatsOverlay({ local }: { local: ViewerLocalStats }) {
     ['kbps', 'Bitrate', formatKbps(stats?.kbps)],
     ['latency', 'Latency p50 / p95', `${formatMs(stats?.latencyP50Ms)} / ${formatMs(stats?.latencyP95Ms)}`],
     ['frame-latency', 'This frame', formatMs(local.frameLatencyMs)],
+    ['quality', 'Quality', describeQuality(local.frameQuality)],
     ['gaps', 'Dropped by sender', stats ? formatCount(stats.gaps) : '–'],
     ['skipped-encoding', 'Skipped while encoding', stats ? formatCount(stats.skippedWhileEncoding) : '–'],
     ['replaced-before-decode', 'Skipped in viewer', formatCount(local.replacedBeforeDecode)],

@@ -58,7 +58,7 @@ export function Viewer({ state, label, info = null }: { state: WatchState; label
   const wrapRef = useRef<HTMLDivElement>(null)
   const canvasRef = useRef<HTMLCanvasElement>(null)
   const lastRef = useRef<Painted | null>(null)
-  const [local, setLocal] = useState<ViewerLocalStats>({ paintFps: 0, replacedBeforeDecode: 0, frameLatencyMs: null, hasPicture: false })
+  const [local, setLocal] = useState<ViewerLocalStats>({ paintFps: 0, replacedBeforeDecode: 0, frameLatencyMs: null, frameQuality: null, hasPicture: false })
   const [showStats, setShowStats] = useState(true)
   const [cannotShow, setCannotShow] = useState<string | null>(null)
   const stream = useStreamCodec(info)
@@ -73,6 +73,7 @@ export function Viewer({ state, label, info = null }: { state: WatchState; label
     const paintRate = new RateMeter(1000)
     let frameLatencyMs: number | null = null
     setCannotShow(null)
+    let frameQuality: ViewerLocalStats['frameQuality'] = null
 
     const size = (width: number, height: number): void => {
       if (canvas.width !== width) canvas.width = width
@@ -94,6 +95,8 @@ export function Viewer({ state, label, info = null }: { state: WatchState; label
       paintRate.record(0, paintedAtUs / 1000)
       frameLatencyMs = f.frame.latencyMs === null ? null : f.frame.latencyMs + (paintedAtUs - f.arrivedAtUs) / 1000
       if (frameLatencyMs !== null) d.latencyMs = frameLatencyMs.toFixed(1)
+      frameQuality = { quality: f.frame.quality, width, height }
+      d.quality = String(f.frame.quality)
     }
 
     const scheduler = stream.codec === 'h264' ? h264Pipeline(canvas, stream.params, size, painted, setCannotShow) : jpegPipeline(canvas, size, painted)
@@ -114,6 +117,7 @@ export function Viewer({ state, label, info = null }: { state: WatchState; label
         paintFps: paintRate.rate(nowUs() / 1000),
         replacedBeforeDecode: s.replacedBeforeDecode,
         frameLatencyMs,
+        frameQuality,
         hasPicture: lastRef.current !== null
       })
     }, 500)
@@ -135,7 +139,7 @@ export function Viewer({ state, label, info = null }: { state: WatchState; label
     const bitmaps = stream.codec === 'jpeg' ? canvas.getContext('bitmaprenderer') : null
     if (bitmaps) bitmaps.transferFromImageBitmap(null)
     else canvas.getContext('2d')?.clearRect(0, 0, canvas.width, canvas.height)
-    for (const k of ['seq', 'capturedAtUs', 'paintedAtUs', 'latencyMs', 'drawRect']) delete canvas.dataset[k]
+    for (const k of ['seq', 'capturedAtUs', 'paintedAtUs', 'latencyMs', 'drawRect', 'quality']) delete canvas.dataset[k]
     setLocal((l) => (l.hasPicture ? { ...l, hasPicture: false } : l))
   }, [state, stream])
 
