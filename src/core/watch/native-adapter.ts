@@ -130,7 +130,7 @@ export class NativeAdapter implements StreamAdapter {
         this.sink.send(encodeAck(m.seq, receivedAtUs - startedUs))
         const best = this.clock.best()
         const latencyMs = best === null ? null : Math.max(0, (receivedAtUs + best.offsetUs - m.capturedAtUs) / 1000)
-        this.sink.frame({ seq: m.seq, capturedAtUs: m.capturedAtUs, receivedAtUs, latencyMs, payload: m.payload })
+        this.sink.frame({ seq: m.seq, capturedAtUs: m.capturedAtUs, receivedAtUs, latencyMs, quality: m.quality, payload: m.payload })
         return
       }
       case 'pong':

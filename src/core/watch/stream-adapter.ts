@@ -16,6 +16,8 @@ export interface WatchedFrame {
   receivedAtUs: number
   /** Capture-to-receipt estimate using the clock offset; null until the first PONG. */
   latencyMs: number | null
+  /** The encoder quality the frame was made at (FRAME's quality byte, 1–100); 0 when not stated (classic streams). */
+  quality: number
   payload: Uint8Array
 }
 
