@@ -73,6 +73,8 @@ async function lan20(): Promise<void> {
     print('lan20_adaptive_latency_p95_ms', a!.latencyP95Ms, 'ms', seed!.ageP95Ms, '< 100')
     print('lan20_adaptive_fps', a!.fps, 'fps', readerFps(seed!), '>= 28')
     print('lan20_adaptive_quality_median', median(adaptive.sent.qualities), 'quality', 70, 'info: JPEG quality chosen (70 set)')
+    print('lan20_adaptive_scale_median', median(adaptive.sent.scales), 'x', 1, 'info: picture size step chosen')
+    print('lan20_adaptive_frame_kb', adaptive.sent.meanBytes / 1_000, 'KB', fixed.sent.meanBytes / 1_000, 'info: mean frame size')
   } finally {
     await lan.close()
   }
