@@ -12,28 +12,29 @@
 // - the drain rate: a link drains our queue continuously; a reader that is busy with a frame stops it dead, and
 //   when it reads, the gate opens. So a gate that opens after nothing moved for READER_IDLE_MS was opened by the
 //   reader, with its buffer full. Between two such openings its buffer was full at both ends, so what passed in
-//   between is exactly what it took: the median of the last few of those rates is its drain rate r (its buffer
+//   between is exactly what it took — if a frame waited at the closed gate all the while (else less was offered than
+//   it took): the lowest of the last few of those rates is its drain rate r (its buffer
 //   growing can only make one look faster). Openings more than PAUSE_MS apart span a pause (a model loading, a
 //   breakpoint), not a slow reader;
 // - the backlog: what waits in the reader's own buffer, which we cannot see, follows the queue equation
 //   B ← max(0, B + bytes that reached it − r·Δt), replayed over the last few seconds whenever r changes. A frame goes
 //   out only while B is below one frame, and at most at PACE_SHARE of r on average: so a backlog built up before r was
 //   known, or while the reader paused, empties instead of being read seconds late, and then stays empty.
-// The start: a new connection's receive buffer is small (128 KB by default on Linux, similar elsewhere), so the first
-// frames are a probe: the first PROBE_FRAMES go out as they come, so a slow reader holds the gate up while its buffer
-// is still small and is measured (above). Then frames go at START_FPS a second, doubling after each second without
-// the reader holding the gate up, until it does (and is measured) or the start ends above 64 frames a second. Bytes
-// passing freely are no sign of a fast reader: the reader's kernel grows its buffer to take several frames at once
-// (measured: 256 KB passed to a reader taking 4 frames a second before it first held the gate up), and a gate opening
-// after the link held it up is no sign either. Rate samples span at least MIN_SAMPLE_MS and the rate is their median:
-// the reader's kernel opens its window in steps that need not match its reads, and the lowest of short samples was
-// measured at a quarter of the true rate, the highest at two and a half times it.
+// The start: until the reader first holds the gate up, frames go out as they come (through the gate). A reader that
+// keeps up never does and is never paced; a slow one fills its buffer within about a second and is measured. A slow
+// start (4 frames a second, doubling each second without a sign) was tried and is worse: its reader's kernel kept
+// growing the buffer as it slowly filled (to 2.2 MB), the first sign came 3–7 s late, and the backlog then took
+// seconds more to drain; sent as they come, the first sign came within 1–2 s, at 0.6–3 MB. Bytes passing freely
+// are no sign of a fast reader (256 KB passed to a reader taking 4 frames a second before it first held the gate up),
+// and a gate opening after the link held it up is no sign either. Rate samples span at least MIN_SAMPLE_MS: the
+// reader's kernel opens its window in steps that need not match its reads, and short samples were measured at two and
+// a half times the true rate; a span in which a frame was held back with the gate open gave a quarter of it.
 //
 // There is deliberately no probing above the measured rate: with half a megabyte of buffer we cannot see, an
-// overshoot would show only seconds later as seconds of lag; a reader that drains faster than before (after a pause,
-// or once it falls behind again) is measured anew. Where the kernel queue cannot be read, the gate is Node's buffer,
-// which backs up only once the kernel's buffers are full: the rate, and so the bound, come only after that first
-// back-pressure (docs/protocol.md, "Readers that do not acknowledge").
+// overshoot would show only seconds later as seconds of lag. So a reader that becomes faster keeps the rate it was
+// measured at until it holds the gate up again (it falls behind); a known limit. Where the kernel queue cannot be
+// read, the gate is Node's buffer, which backs up only once the kernel's buffers are full: the rate, and so the bound,
+// come only after that first back-pressure (docs/protocol.md, "Readers that do not acknowledge").
 
 import { kernelSendQueue, type SendQueueSource, type SocketEnds } from './send-queue'
 
@@ -47,14 +48,9 @@ export const LOW_WATER_BYTES = 16 * 1024
 export const PACE_SHARE = 0.9
 /** A reader that took longer than this (ms) over one frame was paused, not slow: the interval is not a sample. */
 export const PAUSE_MS = 3_000
-/** The start's probe: this many frames as they come. */
-export const PROBE_FRAMES = 4
-/** After an undecided probe: frames per second, and the longest stretch without a sign before doubling anyway (ms). */
-export const START_FPS = 4
-const START_SILENCE_MS = 1_000
 /** Nothing moving for this long (ms) while a frame waits: the reader, not the link, is holding it up. */
 export const READER_IDLE_MS = 20
-/** The reader's drain rate is the median of its last READER_SAMPLES rate samples, each over at least MIN_SAMPLE_MS. */
+/** The reader's drain rate is the lowest of its last READER_SAMPLES rate samples, each over at least MIN_SAMPLE_MS. */
 const READER_SAMPLES = 5
 const MIN_SAMPLE_MS = 400
 /** How far back (ms) the backlog is replayed when the rate changes, and at most how many looks are kept for it. */
@@ -92,6 +88,8 @@ export class ReaderPacer {
   private heldByGate = false
   private heldByReader = false
   private lastProgressAt = -Infinity
+  /** Since the last opening by the reader, a frame has always been waiting at the closed gate (its buffer stayed full). */
+  private keptFull = false
   /** The last time the reader opened the gate, and what had passed then. */
   private readerOpened: { at: number; passed: number } | null = null
   private lastWrite: { at: number; bytes: number } | null = null
@@ -101,11 +99,6 @@ export class ReaderPacer {
   private backlog = 0
   private backlogLook: Look | null = null
   private nextAt = -Infinity
-  /** The slow start's rate (frames per second), when it last doubled, and whether the reader has held the gate up. */
-  private startFps = START_FPS
-  private startDoubledAt: number | null = null
-  private readerSeen = false
-  private probed = 0
 
   constructor(
     private readonly socket: PacedSocket,
@@ -134,15 +127,15 @@ export class ReaderPacer {
       if (now - this.lastProgressAt >= READER_IDLE_MS) this.heldByReader = true
       return false
     }
-    if (wasClosed && this.heldByGate) {
-      if (this.heldByReader) {
-        this.readerSeen = true
-        this.readerOpenedGate(now)
-      }
-      this.heldByGate = false
-      this.heldByReader = false
-    }
-    return now >= this.nextAt && this.backlog < (this.lastWrite?.bytes ?? Infinity)
+    const readerOpened = wasClosed && this.heldByGate && this.heldByReader
+    if (readerOpened) this.readerOpenedGate(now)
+    else this.keptFull = false
+    this.heldByGate = false
+    this.heldByReader = false
+    const go = now >= this.nextAt && this.backlog < (this.lastWrite?.bytes ?? Infinity)
+    // A frame held back with the gate open: the reader's buffer may no longer be full.
+    if (!go) this.keptFull = false
+    return go
   }
 
   /** ms until ready() is worth asking again. */
@@ -166,19 +159,8 @@ export class ReaderPacer {
       this.nextAt = Math.max(this.nextAt, now - cost) + cost
       return
     }
-    if (++this.probed < PROBE_FRAMES) {
-      this.nextAt = -Infinity
-      return
-    }
-    this.startDoubledAt ??= now
-    if (!this.readerSeen && now - this.startDoubledAt >= START_SILENCE_MS) this.doubleStart(now)
-    this.nextAt = this.startFps === Infinity ? -Infinity : now + 1_000 / this.startFps
-  }
-
-  /** The slow start doubles (beyond 64 frames a second it ends). */
-  private doubleStart(now: number): void {
-    this.startFps = this.startFps >= 64 ? Infinity : this.startFps * 2
-    this.startDoubledAt = now
+    // Not measured yet: as they come, through the gate.
+    this.nextAt = -Infinity
   }
 
   /** True when the reader took bytes since the last call. */
@@ -209,23 +191,20 @@ export class ReaderPacer {
     const before = this.readerOpened
     // Openings closer together than MIN_SAMPLE_MS join the next sample: the reader's kernel opens its window in
     // steps that need not match its reads, so only a span of several reads measures its rate.
-    if (before !== null && now - before.at < MIN_SAMPLE_MS) return
+    if (before !== null && now - before.at < MIN_SAMPLE_MS && this.keptFull) return
+    const full = this.keptFull
     this.readerOpened = { at: now, passed: this.lastPassed }
-    if (before === null || now - before.at > PAUSE_MS) return
+    this.keptFull = true
+    // Only a span over which its buffer stayed full measures what it took: otherwise less was offered than it took.
+    if (before === null || now - before.at > PAUSE_MS || !full) return
     this.readerRates.push(((this.lastPassed - before.passed) * 1_000) / (now - before.at))
     if (this.readerRates.length > READER_SAMPLES) this.readerRates.shift()
-    this.rate = median(this.readerRates)
+    this.rate = Math.min(...this.readerRates)
     // Replay the backlog over what is remembered (the reader's buffer is taken as empty before that) at the new rate.
     let backlog = 0
     for (let i = 1; i < this.history.length; i++) backlog = queueStep(backlog, this.history[i - 1]!, this.history[i]!, this.rate)
     this.backlog = backlog
   }
-}
-
-/** The middle of a few samples (the lower of the two middle ones for an even count). */
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b)
-  return sorted[Math.floor((sorted.length - 1) / 2)]!
 }
 
 /** One step of the reader's queue between two looks: it grows by what arrived and drains at `rate` (bytes/s). */
