@@ -653,9 +653,7 @@ export class Sessions {
     })
     watcher.on('stats', (stats) => safeSend(peer, 'watch:stats', stats))
     watcher.on('frame', (f) => {
-      const { seq, capturedAtUs, latencyMs, codec, keyframe, payload } = f
-      // FRAME's quality byte, as the stream adapters pass it on (0: not stated).
-      const quality = (f as { quality?: number }).quality ?? 0
+      const { seq, capturedAtUs, latencyMs, quality, codec, keyframe, payload } = f
       this.queueFrame(peer, session, { seq, capturedAtUs, latencyMs, quality, codec, keyframe, payload })
     })
     watcher.on('error', (e) => {

@@ -10,6 +10,7 @@
 
 import { type ChildProcess, execFileSync, spawn, type SpawnOptions } from 'node:child_process'
 import { once } from 'node:events'
+import { createInterface } from 'node:readline'
 
 /** Prefix of every namespace and interface this helper makes; the pid of the creating process follows it. */
 const PREFIX = 'fcl'
@@ -19,6 +20,8 @@ const TC = '/usr/sbin/tc'
 export interface LanOptions {
   /** Link rate in Mbit/s applied to both directions (tbf); omit for an unshaped veth (~ tens of Gbit/s). */
   rateMbit?: number
+  /** Rate of the direction from B to A, Mbit/s, when it differs from `rateMbit` (an asymmetric link). */
+  reverseRateMbit?: number
   /** Token-bucket burst, bytes. Default 32 KiB (a few packets: a link, not a burst absorber). */
   burstBytes?: number
   /** Longest a packet may wait in the tbf queue, ms (the link's own buffer). Default 100 ms. */
@@ -43,10 +46,25 @@ export interface Lan {
   spawn(side: LanSide, command: string, args: readonly string[], options?: SpawnOptions): ChildProcess
   /** Spawn a TypeScript file with this Node (through tsx) inside a side's namespace. */
   spawnTs(side: LanSide, file: string, args: readonly string[], options?: SpawnOptions): ChildProcess
+  /**
+   * Run a TypeScript program that takes its options as one JSON argument and reports JSON lines on standard output
+   * (test/support/lan/*-agent.ts), inside a side's namespace.
+   */
+  agent<Line>(side: LanSide, file: string, options: unknown): Agent<Line>
   /** Change the shaped rate of both directions (Mbit/s), e.g. to simulate a link that gets busier. */
   setRate(rateMbit: number): void
   /** Kill remaining children and delete both namespaces (the veth pair goes with them). Idempotent. */
   close(): Promise<void>
+}
+
+/** A program running inside a namespace that reports JSON lines. */
+export interface Agent<Line> {
+  readonly child: ChildProcess
+  /**
+   * The first line (not yet taken) for which `pick` returns something, as `pick` returned it. Rejects after
+   * `timeoutMs`, or when the program exits first, with the end of its standard error.
+   */
+  next<T>(pick: (line: Line) => T | undefined, timeoutMs?: number): Promise<T>
 }
 
 /** Whether this process can make namespaces: `{ ok: true }`, or the reason it cannot (to skip tests with). */
@@ -91,7 +109,9 @@ export function createLan(options: LanOptions = {}): Lan {
       // Multicast (mDNS's 224.0.0.251) goes out the link, as a LAN's default route would send it.
       ip('-n', side.ns, 'route', 'add', '224.0.0.0/4', 'dev', side.dev)
     }
-    if (options.rateMbit !== undefined) lan.shape(options.rateMbit, options.burstBytes ?? 32 * 1024, options.queueMs ?? 100, 'add')
+    if (options.rateMbit !== undefined) {
+      lan.shape(options.rateMbit, options.burstBytes ?? 32 * 1024, options.queueMs ?? 100, 'add', options.reverseRateMbit)
+    }
   } catch (e) {
     lan.closeSync()
     throw e
@@ -121,15 +141,20 @@ class LanImpl implements Lan {
     return this.spawn(side, process.execPath, ['--import', 'tsx', file, ...args], options)
   }
 
+  agent<Line>(side: LanSide, file: string, options: unknown): Agent<Line> {
+    return jsonAgent<Line>(this.spawnTs(side, file, [JSON.stringify(options)]))
+  }
+
   setRate(rateMbit: number): void {
     this.shape(rateMbit, this.shaping.burstBytes, this.shaping.queueMs, 'replace')
   }
 
-  shape(rateMbit: number, burstBytes: number, queueMs: number, verb: 'add' | 'replace'): void {
-    if (!(rateMbit > 0)) throw new Error(`a link rate must be positive, not ${rateMbit}`)
+  shape(rateMbit: number, burstBytes: number, queueMs: number, verb: 'add' | 'replace', reverseRateMbit = rateMbit): void {
+    for (const r of [rateMbit, reverseRateMbit]) if (!(r > 0)) throw new Error(`a link rate must be positive, not ${r}`)
     this.shaping = { burstBytes, queueMs }
-    for (const side of [this.a, this.b]) {
-      tc(side.ns, 'qdisc', verb, 'dev', side.dev, 'root', 'tbf', 'rate', `${rateMbit}mbit`, 'burst', String(burstBytes), 'latency', `${queueMs}ms`)
+    // Each side's egress is shaped: A's is the A→B direction, B's the B→A one.
+    for (const [side, rate] of [[this.a, rateMbit], [this.b, reverseRateMbit]] as const) {
+      tc(side.ns, 'qdisc', verb, 'dev', side.dev, 'root', 'tbf', 'rate', `${rate}mbit`, 'burst', String(burstBytes), 'latency', `${queueMs}ms`)
     }
   }
 
@@ -152,6 +177,61 @@ class LanImpl implements Lan {
       }
     }
     open.delete(this)
+  }
+}
+
+function jsonAgent<Line>(child: ChildProcess): Agent<Line> {
+  const lines: Line[] = []
+  const waiters = new Set<() => void>()
+  let stderr = ''
+  let exited: string | null = null
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4_000)
+  })
+  createInterface({ input: child.stdout! }).on('line', (text) => {
+    try {
+      lines.push(JSON.parse(text) as Line)
+    } catch {
+      stderr = (stderr + `\n(stdout) ${text}`).slice(-4_000)
+      return
+    }
+    for (const w of [...waiters]) w()
+  })
+  child.once('exit', (code, signal) => {
+    exited = `exited with ${signal ?? code}`
+    for (const w of [...waiters]) w()
+  })
+  return {
+    child,
+    next<T>(pick: (line: Line) => T | undefined, timeoutMs = 30_000): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        const check = (): void => {
+          for (let i = 0; i < lines.length; i++) {
+            const picked = pick(lines[i]!)
+            if (picked !== undefined) {
+              lines.splice(i, 1)
+              finish()
+              resolve(picked)
+              return
+            }
+          }
+          if (exited !== null) {
+            finish()
+            reject(new Error(`the agent ${exited} before the line wanted: ${stderr.trim().slice(-1_500)}`))
+          }
+        }
+        const timer = setTimeout(() => {
+          finish()
+          reject(new Error(`no line wanted from the agent within ${timeoutMs} ms: ${stderr.trim().slice(-1_500)}`))
+        }, timeoutMs)
+        const finish = (): void => {
+          clearTimeout(timer)
+          waiters.delete(check)
+        }
+        waiters.add(check)
+        check()
+      })
+    }
   }
 }
 

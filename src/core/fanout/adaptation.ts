@@ -25,7 +25,7 @@ export const ADAPT_INTERVAL_MS = 500
 export const BACKOFF = 0.85
 /** Growth of the bitrate target per second while no viewer that counts is limited (GCC's η − 1). */
 export const INCREASE_PER_S = 0.08
-/** Growth per second once within 10 % of the last rate that proved too much. */
+/** Growth per second while within 10 % (either side) of the last rate that proved too much. */
 export const NEAR_INCREASE_PER_S = 0.02
 /** After a decrease, the target holds this long before it grows again (ms). */
 export const HOLD_MS = 1_000
@@ -124,7 +124,8 @@ export class QualityAdapter {
       this.targetBps = this.targetBps === null ? vote : Math.min(this.targetBps, vote)
       this.holdUntil = now + HOLD_MS
     } else if (this.targetBps !== null && now >= this.holdUntil) {
-      const near = this.lastTooMuchBps !== null && this.targetBps >= 0.9 * this.lastTooMuchBps
+      // Slow only near the last rate that was too much: past it by more than 10 %, the network has changed.
+      const near = this.lastTooMuchBps !== null && this.targetBps >= 0.9 * this.lastTooMuchBps && this.targetBps <= 1.1 * this.lastTooMuchBps
       this.targetBps *= (1 + (near ? NEAR_INCREASE_PER_S : INCREASE_PER_S)) ** (dt / 1_000)
     }
     if (this.targetBps !== null) this.steer(this.targetBps, stream.sentBps)

@@ -4,8 +4,10 @@
 // Only GET and HEAD; anything else is 404 or 405. Request targets in origin-form and absolute-form are both served
 // (request-target.ts); a request the parser refuses gets a status and a sentence (client-error.ts), never silence.
 // Each request then passes request-guard.ts (the broadcast's token, a host naming this machine,
-// Cross-Origin-Resource-Policy). A client that stops reading holds at most one pending frame (a NewestSlot: a newer
-// frame replaces it) and is cut off once it has been blocked for stallTimeoutMs; the others never wait for it.
+// Cross-Origin-Resource-Policy). A client gets a part only when its reader pacing allows (pacing/reader-pacer.ts: its
+// backlog nearly empty, at the rate it drains), so a client that reads 4 frames a second gets recent ones; meanwhile
+// it holds at most one pending frame (a NewestSlot: a newer frame replaces it), and it is cut off once it has taken
+// nothing for stallTimeoutMs — after the last whole part (pacing/end-whole.ts). The others never wait for it.
 // Snapshots under way count against the same client limit as streams and are cut off the same way
 // (snapshot-deliveries.ts).
 
@@ -14,7 +16,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net'
 import { NewestSlot } from '../../shared/newest'
 import { DEFAULT_MAX_VIEWERS } from '../../shared/protocol'
+import { monoMs } from '../../shared/stats'
 import { type FramecastError, fromSocketError } from '../errors'
+import { READER_STALL_TIMEOUT_MS } from '../fanout/stall'
+import { endAfterWholeFrames } from '../pacing/end-whole'
+import { ReaderPacer } from '../pacing/reader-pacer'
 import { clientErrorResponse, type ParserError } from './client-error'
 import { checkMjpegRequest, localHostNames, type MjpegGuard, MJPEG_TOKEN_PARAM } from './request-guard'
 import { parseRequestTarget } from './request-target'
@@ -23,15 +29,17 @@ import { SnapshotDeliveries } from './snapshot-deliveries'
 export const MJPEG_BOUNDARY = 'framecast-frame'
 export const MJPEG_STREAM_PATH = '/stream.mjpg'
 export const MJPEG_SNAPSHOT_PATH = '/snapshot.jpg'
-const DEFAULT_STALL_TIMEOUT_MS = 5_000
+const DEFAULT_STALL_TIMEOUT_MS = READER_STALL_TIMEOUT_MS
 const DEFAULT_REQUEST_HEAD_TIMEOUT_MS = 5_000
+/** How long a client that is cut off or closed may take to read the part it is in before it is reset. */
+const LINGER_MS = 1_000
 
 export interface MjpegServerOptions {
   host?: string
   port?: number
   /** Concurrent clients: /stream.mjpg viewers plus /snapshot.jpg responses under way; the next one gets 503. */
   maxClients?: number
-  /** A client whose socket stays full this long (a snapshot: that takes nothing for this long) is disconnected. */
+  /** A stream client that takes nothing for this long while a frame waits for it (a snapshot: that takes nothing for this long) is disconnected (default 30 s). */
   stallTimeoutMs?: number
   /** A connection must have sent a whole request head this long after it opened (or after its last response); else 408. */
   requestHeadTimeoutMs?: number
@@ -55,9 +63,12 @@ export interface MjpegClientStats {
 interface Client extends Omit<MjpegClientStats, 'replaced'> {
   res: ServerResponse
   socket: Socket
-  /** The one frame waiting for the response to drain; its `replaced` count is the client's. */
+  /** The one frame waiting for the pacing to let it go; its `replaced` count is the client's. */
   pending: NewestSlot<Uint8Array>
+  /** Since when (monoMs) a frame has waited without the client taking anything; null while nothing waits. */
   blockedSince: number | null
+  pacer: ReaderPacer
+  paceTimer: NodeJS.Timeout | null
 }
 
 /**
@@ -150,7 +161,9 @@ export class MjpegServer extends EventEmitter {
     this.snapshots.clear()
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve())
-      this.server.closeAllConnections()
+      this.server.closeIdleConnections()
+      // Streams end after their last whole part (or are reset by then); anything else still open goes now.
+      setTimeout(() => this.server.closeAllConnections(), LINGER_MS + 100).unref()
     })
   }
 
@@ -205,7 +218,19 @@ export class MjpegServer extends EventEmitter {
       return
     }
     socket.setNoDelay(true)
-    const c: Client = { id: this.nextId++, address, since: Date.now(), frames: 0, bytes: 0, res, socket, pending: new NewestSlot(), blockedSince: null }
+    const c: Client = {
+      id: this.nextId++,
+      address,
+      since: Date.now(),
+      frames: 0,
+      bytes: 0,
+      res,
+      socket,
+      pending: new NewestSlot(),
+      blockedSince: null,
+      pacer: new ReaderPacer(socket),
+      paceTimer: null
+    }
     this.clientsById.set(c.id, c)
     this.totals.clientsEver++
     res.on('drain', () => this.onDrain(c))
@@ -229,11 +254,43 @@ export class MjpegServer extends EventEmitter {
   }
 
   private offer(c: Client, jpeg: Uint8Array): void {
-    if (c.blockedSince !== null) {
-      if (c.pending.offer(jpeg) !== undefined) this.totals.replaced++
+    if (c.pending.full) {
+      c.pending.offer(jpeg)
+      this.totals.replaced++
       return
     }
-    this.write(c, jpeg)
+    const now = monoMs()
+    if (c.pacer.ready(now)) {
+      this.write(c, jpeg)
+      return
+    }
+    c.pending.offer(jpeg)
+    c.blockedSince ??= now
+    this.schedule(c, now)
+  }
+
+  /** The way to `c` may have opened (a 'drain', a pacing check): send the waiting frame if it may go. */
+  private pump(c: Client, progressed: boolean): void {
+    if (!this.clientsById.has(c.id)) return
+    const now = monoMs()
+    if (progressed && c.blockedSince !== null) c.blockedSince = now
+    const next = c.pending.peek()
+    if (next === undefined) return
+    if (!c.pacer.ready(now)) {
+      this.schedule(c, now)
+      return
+    }
+    c.pending.take()
+    c.blockedSince = null
+    this.write(c, next)
+  }
+
+  private schedule(c: Client, now: number): void {
+    if (c.paceTimer !== null || c.socket.writableNeedDrain) return
+    c.paceTimer = setTimeout(() => {
+      c.paceTimer = null
+      this.pump(c, c.pacer.progressed())
+    }, c.pacer.retryMs(now))
   }
 
   private write(c: Client, jpeg: Uint8Array): void {
@@ -241,21 +298,20 @@ export class MjpegServer extends EventEmitter {
     c.res.cork()
     c.res.write(head)
     c.res.write(jpeg)
-    const more = c.res.write('\r\n')
+    c.res.write('\r\n')
     c.res.uncork()
     c.frames++
-    c.bytes += head.length + jpeg.length + 2
-    if (!more) c.blockedSince = Date.now()
+    const bytes = head.length + jpeg.length + 2
+    c.bytes += bytes
+    c.pacer.wrote(bytes, monoMs())
   }
 
   private onDrain(c: Client): void {
-    c.blockedSince = null
-    const next = c.pending.take()
-    if (next !== undefined) this.write(c, next)
+    this.pump(c, true)
   }
 
   private cutStalled(): void {
-    const now = Date.now()
+    const now = monoMs()
     for (const c of this.clientsById.values()) {
       if (c.blockedSince !== null && now - c.blockedSince >= this.stallTimeoutMs) this.drop(c, 'stalled')
     }
@@ -265,8 +321,15 @@ export class MjpegServer extends EventEmitter {
     if (!this.clientsById.delete(c.id)) return
     const client = clientStats(c)
     c.pending.clear()
-    if (reason === 'disconnected') c.res.destroy()
-    else c.socket.destroy()
+    if (c.paceTimer !== null) clearTimeout(c.paceTimer)
+    c.paceTimer = null
+    if (reason === 'disconnected') {
+      c.res.destroy()
+    } else {
+      // End after the last whole part; a client that does not take it in time is reset, never left mid-part.
+      c.res.end()
+      endAfterWholeFrames(c.socket, LINGER_MS)
+    }
     this.emit('client-left', { client, reason })
   }
 }

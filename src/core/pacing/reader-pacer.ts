@@ -1,30 +1,64 @@
 // When the next frame may be written to a reader that cannot acknowledge frames (a classic OpenCV script, an MJPEG
 // client), so that what it reads stays recent. Newest-frame-wins above the socket is not enough: the kernel takes
-// megabytes into its send buffer (autotuned up to tcp_wmem's maximum, 4 MB by default; on loopback several MB at once)
-// before Node sees any back-pressure, and a reader that takes 4 frames a second then reads frames seconds old.
+// megabytes before Node sees any back-pressure — our send buffer (autotuned up to tcp_wmem's maximum, 4 MB by
+// default; on loopback several MB at once) and the reader's receive buffer, which the reader's kernel grows to half a
+// megabyte or more for a reader that takes 100 KB frames in bursts — and a reader that takes 4 frames a second then
+// reads frames seconds old. Measured on a veth link: the tutorial receiver's buffer grew from 128 KB to 955 KB and its
+// frames were 2.5 s old.
 //
-// So a frame goes out only when the connection's kernel send queue is nearly empty (at most LOW_WATER_BYTES not yet
-// acknowledged by the reader's machine): what stands between a new frame and the reader is then at most the reader's
-// own receive buffer, about one or two frames. The queue is read where the system publishes it (Linux:
-// send-queue.ts). Elsewhere the pacer measures the rate the reader drains our backlog at whenever Node's own buffer
-// backs up, and from then on writes below that rate, so the backlog in the kernel empties instead of growing: a
-// weaker bound, reached only after the first back-pressure (docs/protocol.md, "Readers that do not acknowledge").
+// What can be observed: Node's own buffer, and where the system publishes it (Linux, send-queue.ts) the bytes the
+// kernel holds that have not reached the reader's machine. From that, three rules:
+// - the gate: a frame goes out only while what we can see waiting is at most LOW_WATER_BYTES;
+// - the drain rate: a link drains our queue continuously; a reader that is busy with a frame stops it dead, and
+//   when it reads, the gate opens. So a gate that opens after nothing moved for READER_IDLE_MS was opened by the
+//   reader, with its buffer full. Between two such openings its buffer was full at both ends, so what passed in
+//   between is exactly what it took — if a frame waited at the closed gate all the while (else less was offered than
+//   it took): the lowest of the last few of those rates is its drain rate r (its buffer
+//   growing can only make one look faster). Openings more than PAUSE_MS apart span a pause (a model loading, a
+//   breakpoint), not a slow reader;
+// - the backlog: what waits in the reader's own buffer, which we cannot see, follows the queue equation
+//   B ← max(0, B + bytes that reached it − r·Δt), replayed over the last few seconds whenever r changes. A frame goes
+//   out only while B is below one frame, and at most at PACE_SHARE of r on average: so a backlog built up before r was
+//   known, or while the reader paused, empties instead of being read seconds late, and then stays empty.
+// The start: until the reader first holds the gate up, frames go out as they come (through the gate). A reader that
+// keeps up never does and is never paced; a slow one fills its buffer within about a second and is measured. A slow
+// start (4 frames a second, doubling each second without a sign) was tried and is worse: its reader's kernel kept
+// growing the buffer as it slowly filled (to 2.2 MB), the first sign came 3–7 s late, and the backlog then took
+// seconds more to drain; sent as they come, the first sign came within 1–2 s, at 0.6–3 MB. Bytes passing freely
+// are no sign of a fast reader (256 KB passed to a reader taking 4 frames a second before it first held the gate up),
+// and a gate opening after the link held it up is no sign either. Rate samples span at least MIN_SAMPLE_MS: the
+// reader's kernel opens its window in steps that need not match its reads, and short samples were measured at two and
+// a half times the true rate; a span in which a frame was held back with the gate open gave a quarter of it.
+//
+// There is deliberately no probing above the measured rate: with half a megabyte of buffer we cannot see, an
+// overshoot would show only seconds later as seconds of lag. So a reader that becomes faster keeps the rate it was
+// measured at until it holds the gate up again (it falls behind); a known limit. Where the kernel queue cannot be
+// read, the gate is Node's buffer, which backs up only once the kernel's buffers are full: the rate, and so the bound,
+// come only after that first back-pressure (docs/protocol.md, "Readers that do not acknowledge").
 
 import { kernelSendQueue, type SendQueueSource, type SocketEnds } from './send-queue'
 
 /**
- * A frame may be written while the kernel holds at most this many unacknowledged bytes for the connection: a little
- * over ten full-size TCP segments, so a fast reader on a slow link gets its next frame just before the last one is
- * through (6.5 ms of a 20 Mbit/s link), and a slow reader finds at most this beyond its receive buffer.
+ * A frame may be written while at most this many bytes wait to reach the reader's machine: a little over ten
+ * full-size TCP segments, so a fast reader on a slow link gets its next frame just before the last one is through
+ * (6.5 ms of a 20 Mbit/s link).
  */
 export const LOW_WATER_BYTES = 16 * 1024
-/** Checks of a full queue start this often (ms) and back off, doubling, to MAX_RETRY_MS while nothing changes. */
+/** Frames go out at most at this share of the reader's drain rate, on average. */
+export const PACE_SHARE = 0.9
+/** A reader that took longer than this (ms) over one frame was paused, not slow: the interval is not a sample. */
+export const PAUSE_MS = 3_000
+/** Nothing moving for this long (ms) while a frame waits: the reader, not the link, is holding it up. */
+export const READER_IDLE_MS = 20
+/** The reader's drain rate is the lowest of its last READER_SAMPLES rate samples, each over at least MIN_SAMPLE_MS. */
+const READER_SAMPLES = 5
+const MIN_SAMPLE_MS = 400
+/** How far back (ms) the backlog is replayed when the rate changes, and at most how many looks are kept for it. */
+const HISTORY_MS = 10_000
+const MAX_HISTORY = 1_024
+/** Checks of a closed gate start this often (ms) and back off, doubling, to MAX_RETRY_MS while nothing changes. */
 const MIN_RETRY_MS = 4
-const MAX_RETRY_MS = 64
-/** Without a kernel queue to read: writes go at this fraction of the measured drain rate. */
-const PACE_SHARE = 0.9
-/** Without a kernel queue to read: the pace grows this much per second while no back-pressure is seen (probing). */
-const PACE_GROWTH_PER_S = 0.05
+const MAX_RETRY_MS = 16
 
 /** The socket as the pacer sees it: its ends (to find its kernel queue) and Node's own write buffer. */
 export interface PacedSocket extends SocketEnds {
@@ -32,21 +66,38 @@ export interface PacedSocket extends SocketEnds {
   readonly bytesWritten: number
 }
 
+interface Look {
+  /** ms */
+  at: number
+  /** bytes that had reached the reader's machine (or, without a kernel queue to read, the kernel) */
+  passed: number
+}
+
 /**
- * One connection's pacing. `ready(now)` says whether a frame may be written now; after a no, `retryMs()` says when
+ * One connection's pacing. `ready(now)` says whether a frame may be written now; after a no, `retryMs(now)` says when
  * to ask again (a 'drain' event is another good moment); `wrote(bytes, now)` records a write. `progressed()` says
- * whether the reader took bytes since the last call (stall detection). Times are ms on one monotonic clock.
+ * whether the reader took bytes since the last call (for stall detection). Times are ms on one monotonic clock;
+ * rates bytes per second.
  */
 export class ReaderPacer {
-  private lastQueued: number | null = null
-  private lastAccepted = 0
+  private lastPassed = 0
+  private lastClosed = false
   private moved = false
   private retry = MIN_RETRY_MS
-  // Fallback (no kernel queue): the drain rate measured while Node's buffer was backed up, and the pace it sets.
-  private backlogSince: number | null = null
-  private backlogAcceptedAt = 0
-  private paceBytesPerS: number | null = null
-  private paceSetAt = 0
+  /** Since the last write, a frame waited because the gate was closed; and nothing moved for READER_IDLE_MS meanwhile. */
+  private heldByGate = false
+  private heldByReader = false
+  private lastProgressAt = -Infinity
+  /** Since the last opening by the reader, a frame has always been waiting at the closed gate (its buffer stayed full). */
+  private keptFull = false
+  /** The last time the reader opened the gate, and what had passed then. */
+  private readerOpened: { at: number; passed: number } | null = null
+  private lastWrite: { at: number; bytes: number } | null = null
+  private readonly readerRates: number[] = []
+  private rate: number | null = null
+  private readonly history: Look[] = []
+  private backlog = 0
+  private backlogLook: Look | null = null
   private nextAt = -Infinity
 
   constructor(
@@ -54,70 +105,109 @@ export class ReaderPacer {
     private readonly source: SendQueueSource = kernelSendQueue
   ) {}
 
-  /** The rate the reader drained a backlog at, bytes per second; null until one was measured (fallback only). */
+  /** The reader's measured drain rate, bytes per second; null until measured. */
   get drainRate(): number | null {
-    return this.paceBytesPerS === null ? null : this.paceBytesPerS / PACE_SHARE
+    return this.rate
   }
 
-  /** May a frame be written now? */
+  /** Bytes estimated to wait in the reader's own buffer (0 until the drain rate is known). */
+  get estimatedBacklog(): number {
+    return this.backlog
+  }
+
+  /** May a frame be written now? (Asked when a frame is ready to go.) */
   ready(now: number): boolean {
-    const accepted = this.socket.bytesWritten - this.socket.writableLength
-    if (accepted !== this.lastAccepted) this.moved = true
-    this.lastAccepted = accepted
-    this.watchBacklog(now, accepted)
-    if (this.socket.writableLength > 0) return false
-    const queued = this.source.queued(this.socket)
-    if (queued !== null) {
-      if (this.lastQueued !== null && queued < this.lastQueued) this.moved = true
-      this.retry = queued === this.lastQueued ? Math.min(MAX_RETRY_MS, this.retry * 2) : MIN_RETRY_MS
-      this.lastQueued = queued
-      return queued <= LOW_WATER_BYTES
+    const kernel = this.source.queued(this.socket)
+    const waiting = this.socket.writableLength + (kernel ?? 0)
+    const closed = kernel === null ? this.socket.writableLength > 0 : waiting > LOW_WATER_BYTES
+    const wasClosed = this.lastClosed
+    this.look(now, this.socket.bytesWritten - waiting, closed)
+    if (closed) {
+      this.heldByGate = true
+      if (now - this.lastProgressAt >= READER_IDLE_MS) this.heldByReader = true
+      return false
     }
-    return now >= this.nextAt
+    const readerOpened = wasClosed && this.heldByGate && this.heldByReader
+    if (readerOpened) this.readerOpenedGate(now)
+    else this.keptFull = false
+    this.heldByGate = false
+    this.heldByReader = false
+    const go = now >= this.nextAt && this.backlog < (this.lastWrite?.bytes ?? Infinity)
+    // A frame held back with the gate open: the reader's buffer may no longer be full.
+    if (!go) this.keptFull = false
+    return go
   }
 
   /** ms until ready() is worth asking again. */
   retryMs(now: number): number {
-    if (this.lastQueued === null && this.socket.writableLength === 0) return Math.max(1, Math.ceil(this.nextAt - now))
-    return this.retry
+    if (this.lastClosed) return this.retry
+    const frame = this.lastWrite?.bytes ?? 0
+    const drains = this.rate === null ? 0 : ((this.backlog - frame) * 1_000) / this.rate
+    return Math.min(1_000, Math.max(1, Math.ceil(Math.max(this.nextAt - now, drains))))
   }
 
   /** A frame of `bytes` went to the socket at `now`. */
   wrote(bytes: number, now: number): void {
-    this.lastQueued = null
+    this.heldByGate = false
+    this.heldByReader = false
+    this.lastProgressAt = now
+    this.lastWrite = { at: now, bytes }
     this.retry = MIN_RETRY_MS
-    const pace = this.currentPace(now)
-    if (pace !== null) this.nextAt = Math.max(this.nextAt, now - 1_000 / 30) + (bytes * 1_000) / pace
+    if (this.rate !== null) {
+      // Average pacing: at most one frame's worth of credit builds up while nothing is sent.
+      const cost = (bytes * 1_000) / (this.rate * PACE_SHARE)
+      this.nextAt = Math.max(this.nextAt, now - cost) + cost
+      return
+    }
+    // Not measured yet: as they come, through the gate.
+    this.nextAt = -Infinity
   }
 
-  /** True when the reader took bytes since the last call (its queue shrank, or Node's buffer drained). */
+  /** True when the reader took bytes since the last call. */
   progressed(): boolean {
     const moved = this.moved
     this.moved = false
     return moved
   }
 
-  /** Fallback: measure how fast a backlog in Node's buffer drains, which is how fast the reader reads. */
-  private watchBacklog(now: number, accepted: number): void {
-    const backed = this.socket.writableLength > 0
-    if (backed && this.backlogSince === null) {
-      this.backlogSince = now
-      this.backlogAcceptedAt = accepted
-    } else if (!backed && this.backlogSince !== null) {
-      const ms = now - this.backlogSince
-      const drained = accepted - this.backlogAcceptedAt
-      this.backlogSince = null
-      if (ms >= 50 && drained > 0) {
-        this.paceBytesPerS = ((drained * 1_000) / ms) * PACE_SHARE
-        this.paceSetAt = now
-        // Let what the kernel took before the back-pressure drain before the next frame: it is at least one frame.
-        this.nextAt = now + (drained * 1_000) / this.paceBytesPerS
-      }
+  /** One look at the connection: what has reached the reader, and whether the gate is closed. */
+  private look(now: number, passed: number, closed: boolean): void {
+    if (passed > this.lastPassed) {
+      this.moved = true
+      this.lastProgressAt = now
     }
+    this.retry = !closed || passed > this.lastPassed ? MIN_RETRY_MS : Math.min(MAX_RETRY_MS, this.retry * 2)
+    this.lastPassed = passed
+    this.lastClosed = closed
+    const look = { at: now, passed }
+    this.history.push(look)
+    while (this.history.length > MAX_HISTORY || (this.history.length > 1 && now - this.history[0]!.at > HISTORY_MS)) this.history.shift()
+    if (this.rate !== null && this.backlogLook !== null) this.backlog = queueStep(this.backlog, this.backlogLook, look, this.rate)
+    this.backlogLook = look
   }
 
-  private currentPace(now: number): number | null {
-    if (this.paceBytesPerS === null) return null
-    return this.paceBytesPerS * (1 + PACE_GROWTH_PER_S) ** ((now - this.paceSetAt) / 1_000)
+  /** The reader opened the gate: with its buffer full now and at the last such opening, it took what passed since. */
+  private readerOpenedGate(now: number): void {
+    const before = this.readerOpened
+    // Openings closer together than MIN_SAMPLE_MS join the next sample: the reader's kernel opens its window in
+    // steps that need not match its reads, so only a span of several reads measures its rate.
+    if (before !== null && now - before.at < MIN_SAMPLE_MS && this.keptFull) return
+    const full = this.keptFull
+    this.readerOpened = { at: now, passed: this.lastPassed }
+    this.keptFull = true
+    // Only a span over which its buffer stayed full measures what it took: otherwise less was offered than it took.
+    if (before === null || now - before.at > PAUSE_MS || !full) return
+    this.readerRates.push(((this.lastPassed - before.passed) * 1_000) / (now - before.at))
+    if (this.readerRates.length > READER_SAMPLES) this.readerRates.shift()
+    this.rate = Math.min(...this.readerRates)
+    // Replay the backlog over what is remembered (the reader's buffer is taken as empty before that) at the new rate.
+    let backlog = 0
+    for (let i = 1; i < this.history.length; i++) backlog = queueStep(backlog, this.history[i - 1]!, this.history[i]!, this.rate)
+    this.backlog = backlog
   }
+}
+
+/** One step of the reader's queue between two looks: it grows by what arrived and drains at `rate` (bytes/s). */
+function queueStep(backlog: number, from: Look, to: Look, rate: number): number {
+  return Math.max(0, backlog + (to.passed - from.passed) - (rate * (to.at - from.at)) / 1_000)
 }

@@ -101,7 +101,7 @@ export class ClassicAdapter implements StreamAdapter {
       this.skippedReported += skipped
       this.sink.skippedWhileEncoding(skipped)
     }
-    this.sink.frame({ seq: this.nextSeq(), capturedAtUs: f.receivedAtUs, receivedAtUs: f.receivedAtUs, latencyMs: null, codec: 'jpeg', keyframe: true, payload: f.jpeg })
+    this.sink.frame({ seq: this.nextSeq(), capturedAtUs: f.receivedAtUs, receivedAtUs: f.receivedAtUs, latencyMs: null, quality: 0, codec: 'jpeg', keyframe: true, payload: f.jpeg })
   }
 
   private fail(err: FramecastError): void {

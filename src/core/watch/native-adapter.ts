@@ -218,7 +218,7 @@ export class NativeAdapter implements StreamAdapter {
         }
         const best = this.clock.best()
         const latencyMs = best === null ? null : Math.max(0, (receivedAtUs + best.offsetUs - m.capturedAtUs) / 1000)
-        this.sink.frame({ seq: m.seq, capturedAtUs: m.capturedAtUs, receivedAtUs, latencyMs, codec, keyframe, payload: m.payload })
+        this.sink.frame({ seq: m.seq, capturedAtUs: m.capturedAtUs, receivedAtUs, latencyMs, quality: m.quality, codec, keyframe, payload: m.payload })
         return
       }
       case 'pong':

@@ -18,6 +18,8 @@ export interface WatchedFrame {
   receivedAtUs: number
   /** Capture-to-receipt estimate using the clock offset; null until the first PONG. */
   latencyMs: number | null
+  /** The encoder quality the frame was made at (FRAME's quality byte, 1–100); 0 when not stated (classic streams). */
+  quality: number
   /** What `payload` holds: one JPEG, or one H.264 access unit in Annex B form (as the stream's INFO says). */
   codec: CodecName
   /** Decodable on its own (every JPEG; H.264 IDR pictures). H.264 frames are delivered only with their chain whole. */

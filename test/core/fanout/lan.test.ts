@@ -1,0 +1,69 @@
+// The fan-out over a real, slower-than-the-stream link: two network namespaces joined by a veth pair shaped with tbf
+// (test/support/netns.ts), the broadcaster in one and the viewers in the other as separate processes
+// (test/support/lan/*-agent.ts). Limits are generous (a loaded 2-core machine must pass them); the figures
+// themselves are measured by `npm run bench:lan`.
+
+import { execFileSync } from 'node:child_process'
+import { afterEach, describe, expect, it } from 'vitest'
+import { readerResult, lanRun, watchResults } from '../../support/lan/run'
+import { createLan, type Lan, lanSupport } from '../../support/netns'
+
+const support = lanSupport()
+if (!support.ok) console.warn(`LAN tests skipped: ${support.reason}`)
+
+describe.skipIf(!support.ok)('the fan-out over a shaped LAN', () => {
+  let lan: Lan | null = null
+  afterEach(async () => {
+    await lan?.close()
+    lan = null
+    expect(execFileSync('/usr/sbin/ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(`fcl${process.pid}`)
+  })
+
+  it('keeps a Framecast viewer recent over 20 Mbit/s while the stream wants more (~100 KB frames at 30 fps)', async () => {
+    lan = createLan({ rateMbit: 20 })
+    const { sent, results } = await lanRun(lan, { mode: 'native', fps: 30, seconds: 9, frame: { quality: 70 } }, [
+      { kind: 'watch', count: 1, seconds: 8, warmupMs: 2_000 }
+    ])
+    const [w] = watchResults(results[0]!)
+    // The stream is more than the link carries (30 × ~100 KB = ~24 Mbit/s): without a window frames would queue.
+    expect(sent.meanBytes).toBeGreaterThan(70_000)
+    expect(w!.frames).toBeGreaterThan(40)
+    expect(w!.latencyP95Ms).not.toBeNull()
+    expect(w!.latencyP95Ms!).toBeLessThan(250)
+  }, 60_000)
+
+  // Skipped: the reader pacing (src/core/pacing/reader-pacer.ts) does not yet converge reliably for this reader. Over
+  // this link it measured the reader only after the reader's kernel had grown its buffer to 0.5–2.5 MB, and from then
+  // on some runs drained the backlog within seconds while others overestimated the drain rate and kept it: paced p95
+  // 5.2 s against 9.6 s unpaced in one run. Enable it once the pacing holds the bound.
+  it.skip('keeps the frames a slow classic reader gets far more recent than the unpaced classic path does', async () => {
+    lan = createLan({ rateMbit: 100 })
+    // A reader that works 250 ms on each frame (4 of 30 a second); ages count once the pacing has measured it.
+    const reader = { kind: 'classic' as const, seconds: 12, warmupMs: 6_000, workMs: 250 }
+    const run = async (mode: 'seed' | 'classic-jpeg') =>
+      readerResult((await lanRun(lan!, { mode, fps: 30, seconds: 13, frame: { quality: 70 } }, [reader])).results[0]!)
+    const unpaced = await run('seed')
+    const paced = await run('classic-jpeg')
+    console.info(`slow classic reader, frame age p95: paced ${paced.ageP95Ms} ms, unpaced ${unpaced.ageP95Ms} ms`)
+    expect(paced.ages.length).toBeGreaterThan(8)
+    expect(paced.ages.every(Number.isFinite)).toBe(true)
+    // The unpaced path fills every buffer on the way (seconds of frames); pacing lets them drain.
+    expect(unpaced.ageP95Ms!).toBeGreaterThan(2_000)
+    expect(paced.ageP95Ms!).toBeLessThan(unpaced.ageP95Ms! / 2)
+  }, 60_000)
+
+  it('cuts a stalled classic reader after a whole frame: it reads whole frames, then the end', async () => {
+    lan = createLan({ rateMbit: 100 })
+    const { results } = await lanRun(lan, { mode: 'classic-jpeg', fps: 30, seconds: 8, frame: { quality: 70 }, stallTimeoutMs: 1_000 }, [
+      { kind: 'classic', seconds: 7, warmupMs: 0, workMs: 0, pauseAfter: 10, pauseMs: 4_000 }
+    ])
+    const r = readerResult(results[0]!)
+    // It was cut (it did not read to the end of the run), and never inside a frame.
+    expect(r.end).not.toBe('ran')
+    expect(r.end).not.toBe('eof inside a frame')
+    expect(['eof at a boundary', 'reset']).toContain(r.end)
+    // Every frame it did read was whole: its payload carried its capture time.
+    expect(r.frames).toBeGreaterThanOrEqual(10)
+    expect(r.ages.every(Number.isFinite)).toBe(true)
+  }, 60_000)
+})
