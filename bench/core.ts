@@ -12,7 +12,7 @@ import { runInNewContext } from 'node:vm'
 import { Worker } from 'node:worker_threads'
 import { Broadcaster } from '../src/core/fanout/broadcaster'
 import { frameWireBytes } from '../src/core/fanout/native-framing'
-import { encodeFrameHead, encodePreamble } from '../src/core/codec/codec'
+import { encodeFrameHead, encodeHello, encodePreamble } from '../src/core/codec/codec'
 import { Watcher } from '../src/core/watch/watcher'
 import { benchPairing, pairedStores, privateAccess } from './secure'
 import type { StreamInfo } from '../src/shared/protocol'
@@ -340,6 +340,7 @@ async function benchStalled(): Promise<void> {
   const stalled = net.connect({ host: HOST, port: b.port })
   await once(stalled, 'connect')
   stalled.write(encodePreamble('viewer'))
+  stalled.write(encodeHello('stalled reader'))
   stalled.pause()
   while (b.viewers().length < 16 || ws.some((w) => w.status.state !== 'live')) await sleep(5)
   const stalledAddress = `${HOST}:${stalled.localPort}`
