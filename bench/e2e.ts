@@ -201,6 +201,13 @@ async function measureApp(browser: Browser, host: HostProcess, codec: AppCodec, 
     await watch.goto(host.pageUrl('watch'))
     await watch.getByTestId('watch-host').fill(`127.0.0.1:${port}`)
     await watch.getByTestId('watch-connect').click()
+    // A private broadcast asks a device it does not know for its code: read it off the Broadcast window and type it.
+    await waitAttr(watch, 'watch-banner', 'data-state', /^(live|pairing)$/)
+    if ((await watch.getByTestId('watch-banner').getAttribute('data-state')) === 'pairing') {
+      await waitAttr(broadcast, 'pairing-code', 'data-code', /^\d{6}$/)
+      await watch.getByTestId('pairing-code-input').fill((await broadcast.getByTestId('pairing-code').getAttribute('data-code')) ?? '')
+      await watch.getByTestId('pairing-submit').click()
+    }
     await waitAttr(watch, 'watch-banner', 'data-state', /^live$/)
     await waitAttr(watch, 'viewer-canvas', 'data-seq', /^\d+$/)
     await sleep(warmupMs)

@@ -31,6 +31,8 @@ export const MJPEG_STREAM_PATH = '/stream.mjpg'
 export const MJPEG_SNAPSHOT_PATH = '/snapshot.jpg'
 const DEFAULT_STALL_TIMEOUT_MS = READER_STALL_TIMEOUT_MS
 const DEFAULT_REQUEST_HEAD_TIMEOUT_MS = 5_000
+/** A snapshot response that takes nothing for this long is cut off, freeing its client slot (ms). */
+export const SNAPSHOT_STALL_TIMEOUT_MS = 5_000
 /** How long a client that is cut off or closed may take to read the part it is in before it is reset. */
 const LINGER_MS = 1_000
 
@@ -39,7 +41,11 @@ export interface MjpegServerOptions {
   port?: number
   /** Concurrent clients: /stream.mjpg viewers plus /snapshot.jpg responses under way; the next one gets 503. */
   maxClients?: number
-  /** A stream client that takes nothing for this long while a frame waits for it (a snapshot: that takes nothing for this long) is disconnected (default 30 s). */
+  /**
+   * A stream client that takes nothing for this long while a frame waits for it is disconnected (default 30 s: a slow
+   * reader is paced, not cut). A snapshot response that takes nothing for this long or SNAPSHOT_STALL_TIMEOUT_MS,
+   * whichever is shorter, is cut off too: one JPEG holds a client slot for a few seconds at most.
+   */
   stallTimeoutMs?: number
   /** A connection must have sent a whole request head this long after it opened (or after its last response); else 408. */
   requestHeadTimeoutMs?: number
@@ -100,7 +106,7 @@ export class MjpegServer extends EventEmitter {
     this.port = a.port
     this.sweep = setInterval(() => this.cutStalled(), Math.max(50, Math.floor(stallTimeoutMs / 4)))
     this.sweep.unref()
-    this.snapshots = new SnapshotDeliveries(stallTimeoutMs)
+    this.snapshots = new SnapshotDeliveries(Math.min(stallTimeoutMs, SNAPSHOT_STALL_TIMEOUT_MS))
   }
 
   static async listen(options: MjpegServerOptions = {}): Promise<MjpegServer> {
