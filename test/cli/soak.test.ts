@@ -76,6 +76,22 @@ async function stop(p: ChildProcess): Promise<number | null> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
+/**
+ * Frames a watch takes before it stops: enough to move MIN_MOVED bytes (a loaded machine just takes longer), and no
+ * fewer than `fps` deliver over the warm-up and the run, so it is still measured after warm-up on a fast one.
+ */
+const framesToMove = (fps: number): number => Math.max(Math.ceil((1.1 * MIN_MOVED) / avgFrame()), Math.ceil((fps * (WARM_MS + RUN_MS + 1_000)) / 1_000))
+/** The longest a run may take to move MIN_MOVED bytes, ms. */
+const RUN_DEADLINE_MS = 20_000
+
+/** Resolves when `p` exits or `ms` have passed, whichever is first; then at least `minMs` have passed too. */
+async function exitOrDeadline(p: ChildProcess, minMs: number, ms: number, enough: () => boolean = () => true): Promise<void> {
+  const started = Date.now()
+  while (Date.now() - started < ms && !(p.exitCode !== null && enough())) await sleep(100)
+  const left = minMs - (Date.now() - started)
+  if (left > 0) await sleep(left)
+}
+
 beforeAll(async () => {
   // Noisy 1280×720 pictures (several hundred kB as JPEG): big enough that keeping them shows at once.
   frames = await noisyJpegs(1280, 720, 6, 85)
@@ -108,17 +124,17 @@ describe('long runs keep memory flat', () => {
   it('broadcast --source folder --loop --classic=jpeg, watched by framecast watch --classic', async () => {
     const b = probe(['broadcast', '-q', '--port', '0', '--host', '127.0.0.1', '--source', FOLDER, '--loop', '--fps', '120', '--classic=jpeg'])
     const port = portIn(await firstLine(b.stdout), /:(\d+) /)
-    const w = probe(['watch', `127.0.0.1:${port}`, '--classic', '--json', '-q'])
+    const w = probe(['watch', `127.0.0.1:${port}`, '--classic', '--json', '-q', '--frames', String(framesToMove(120))])
     let summary = ''
     w.stdout.on('data', (c: Buffer) => (summary += c.toString()))
-    await sleep(WARM_MS + RUN_MS)
+    await exitOrDeadline(w.p, WARM_MS + RUN_MS, RUN_DEADLINE_MS)
     expect(await stop(w.p)).toBe(0)
     expect(await stop(b.p)).toBe(0)
     const { frames: got } = JSON.parse(summary.trim().split('\n').at(-1)!) as { frames: number }
     expect(got * avgFrame()).toBeGreaterThan(MIN_MOVED)
     expect(growth(b.samples), 'framecast broadcast').toBeLessThan(MAX_GROWTH)
     expect(growth(w.samples), 'framecast watch').toBeLessThan(MAX_GROWTH)
-  }, 30_000)
+  }, 45_000)
 
   it('broadcast --source - (standard input) to an MJPEG client and framecast watch --native', async () => {
     const b = probe(['broadcast', '-q', '--port', '0', '--host', '127.0.0.1', '--source', '-', '--mjpeg-port', '0', '--open'])
@@ -138,7 +154,7 @@ describe('long runs keep memory flat', () => {
     const fed = feed()
     const lines = createInterface({ input: b.stdout })[Symbol.asyncIterator]()
     const port = portIn(String((await lines.next()).value), /:(\d+) /)
-    const w = probe(['watch', `127.0.0.1:${port}`, '--native', '--json', '-q'])
+    const w = probe(['watch', `127.0.0.1:${port}`, '--native', '--json', '-q', '--frames', String(framesToMove(120))])
     let summary = ''
     w.stdout.on('data', (c: Buffer) => (summary += c.toString()))
     const mjpegLine = String((await lines.next()).value)
@@ -148,7 +164,7 @@ describe('long runs keep memory flat', () => {
     let received = 0
     const req = get({ host: '127.0.0.1', port: mjpegPort, path }, (res) => res.on('data', (c: Buffer) => (received += c.length)))
     req.on('error', () => {})
-    await sleep(WARM_MS + RUN_MS)
+    await exitOrDeadline(w.p, WARM_MS + RUN_MS, RUN_DEADLINE_MS, () => received > MIN_MOVED)
     feeding = false
     req.destroy()
     expect(await stop(w.p)).toBe(0)
@@ -160,5 +176,5 @@ describe('long runs keep memory flat', () => {
     expect(got * avgFrame()).toBeGreaterThan(MIN_MOVED)
     expect(growth(b.samples), 'framecast broadcast').toBeLessThan(MAX_GROWTH)
     expect(growth(w.samples), 'framecast watch').toBeLessThan(MAX_GROWTH)
-  }, 30_000)
+  }, 45_000)
 })
