@@ -340,6 +340,8 @@ async function benchStalled(): Promise<void> {
   const stalled = net.connect({ host: HOST, port: b.port })
   await once(stalled, 'connect')
   stalled.write(encodePreamble('viewer'))
+  // HELLO follows the broadcaster's answer (its preamble), as the protocol has it.
+  await once(stalled, 'data')
   stalled.write(encodeHello('stalled reader'))
   stalled.pause()
   while (b.viewers().length < 16 || ws.some((w) => w.status.state !== 'live')) await sleep(5)
