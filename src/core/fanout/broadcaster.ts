@@ -393,9 +393,17 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
     this.adapter.setCeiling(quality)
   }
 
-  /** True when some viewer has no frame waiting for it: a frame sent now would not replace one (none replaced). */
+  /**
+   * True when some viewer has no frame waiting for it and would take one: a paced reader only while its pacing would
+   * let a frame go now, or its gate is closed (the frame waits there, so that its stall and its drain rate are seen).
+   * A frame converted while only the pacing's timing holds it back would be stale by the time it went.
+   */
   get wantsFrame(): boolean {
-    for (const c of this.conns) if (c.phase === 'live' && !c.pending.full) return true
+    const now = monoMs()
+    for (const c of this.conns) {
+      if (c.phase !== 'live' || c.pending.full) continue
+      if (c.pacer === null || c.pacer.ready(now) || c.pacer.gateClosed) return true
+    }
     return false
   }
 
@@ -531,6 +539,15 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
       return
     }
     if (!this.mayWrite(c, p, now)) {
+      if (this.conversion !== null && c.pacer !== null && !c.pacer.gateClosed) {
+        // Converted when the gate was closed, it now waits for the pacing's timing: it would go stale. A frame
+        // converted when the pacing lets one go takes its place (wantsFrame).
+        c.pending.take()
+        c.interval.waited++
+        this.totals.replaced++
+        this.unblock(c)
+        return
+      }
       this.schedulePacing(c, now)
       return
     }

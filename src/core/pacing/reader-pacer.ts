@@ -18,8 +18,10 @@
 //   breakpoint), not a slow reader;
 // - the backlog: what waits in the reader's own buffer, which we cannot see, follows the queue equation
 //   B ← max(0, B + bytes that reached it − r·Δt), replayed over the last few seconds whenever r changes. A frame goes
-//   out only while B is below one frame, and at most at PACE_SHARE of r on average: so a backlog built up before r was
-//   known, or while the reader paused, empties instead of being read seconds late, and then stays empty.
+//   out only while B is at most a quarter of a frame (the reader has all but finished the last one, so a new frame
+//   waits behind at most one), and at most at PACE_SHARE (0.6) of r on average: so a backlog built up before r was
+//   known, or while the reader paused, empties instead of being read seconds late, and then stays empty, even when r
+//   was measured up to two thirds too high.
 // The start: until the reader first holds the gate up, frames go out as they come (through the gate). A reader that
 // keeps up never does and is never paced; a slow one fills its buffer within about a second and is measured. A slow
 // start (4 frames a second, doubling each second without a sign) was tried and is worse: its reader's kernel kept
@@ -45,7 +47,12 @@ import { kernelSendQueue, type SendQueueSource, type SocketEnds } from './send-q
  */
 export const LOW_WATER_BYTES = 16 * 1024
 /** Frames go out at most at this share of the reader's drain rate, on average. */
-export const PACE_SHARE = 0.9
+export const PACE_SHARE = 0.6
+/**
+ * Once measured, a frame goes out only while the reader's estimated backlog is at most this share of a frame: it has
+ * all but finished the last one, so the new frame waits at most about one of its reads, not two.
+ */
+export const EMPTY_SHARE = 0.25
 /** A reader that took longer than this (ms) over one frame was paused, not slow: the interval is not a sample. */
 export const PAUSE_MS = 3_000
 /** Nothing moving for this long (ms) while a frame waits: the reader, not the link, is holding it up. */
@@ -115,6 +122,11 @@ export class ReaderPacer {
     return this.backlog
   }
 
+  /** Whether the gate was closed at the last look (ready()): what waits to reach the reader is over LOW_WATER_BYTES. */
+  get gateClosed(): boolean {
+    return this.lastClosed
+  }
+
   /** May a frame be written now? (Asked when a frame is ready to go.) */
   ready(now: number): boolean {
     const kernel = this.source.queued(this.socket)
@@ -132,7 +144,7 @@ export class ReaderPacer {
     else this.keptFull = false
     this.heldByGate = false
     this.heldByReader = false
-    const go = now >= this.nextAt && this.backlog < (this.lastWrite?.bytes ?? Infinity)
+    const go = now >= this.nextAt && this.backlog <= (this.lastWrite?.bytes ?? Infinity) * EMPTY_SHARE
     // A frame held back with the gate open: the reader's buffer may no longer be full.
     if (!go) this.keptFull = false
     return go
@@ -142,7 +154,7 @@ export class ReaderPacer {
   retryMs(now: number): number {
     if (this.lastClosed) return this.retry
     const frame = this.lastWrite?.bytes ?? 0
-    const drains = this.rate === null ? 0 : ((this.backlog - frame) * 1_000) / this.rate
+    const drains = this.rate === null ? 0 : ((this.backlog - frame * EMPTY_SHARE) * 1_000) / this.rate
     return Math.min(1_000, Math.max(1, Math.ceil(Math.max(this.nextAt - now, drains))))
   }
 

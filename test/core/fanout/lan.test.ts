@@ -32,10 +32,11 @@ describe.skipIf(!support.ok)('the fan-out over a shaped LAN', () => {
     expect(w!.latencyP95Ms!).toBeLessThan(250)
   }, 60_000)
 
-  // Skipped: the reader pacing (src/core/pacing/reader-pacer.ts) does not yet converge reliably for this reader. Over
-  // this link it measured the reader only after the reader's kernel had grown its buffer to 0.5–2.5 MB, and from then
-  // on some runs drained the backlog within seconds while others overestimated the drain rate and kept it: paced p95
-  // 5.2 s against 9.6 s unpaced in one run. Enable it once the pacing holds the bound.
+  // Skipped: over this link the reader's kernel takes 2.5 MB (25 frames, 6 s of its reading) in the first second,
+  // before anything we can see (our kernel send queue) shows that it is slow, so the first seconds' frames are read
+  // seconds old whatever the pacing does afterwards (paced p95 3.2 s and 6.3 s against 9.9 s unpaced in 12 s runs counting every frame).
+  // On loopback the same readers stay under a second from the start (test/core/pacing/reader-pacer.test.ts models
+  // them; `../shared/cases/slow_*_reader_lag.py`). Enable it once the start is bounded too.
   it.skip('keeps the frames a slow classic reader gets far more recent than the unpaced classic path does', async () => {
     lan = createLan({ rateMbit: 100 })
     // A reader that works 250 ms on each frame (4 of 30 a second); ages count once the pacing has measured it.

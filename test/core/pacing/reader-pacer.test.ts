@@ -1,0 +1,113 @@
+// The reader pacing (pacing/reader-pacer.ts) against a model of the kernel: a send queue that drains into the
+// reader's receive buffer of fixed size as fast as it has room (a loopback link), and a reader that takes one whole
+// frame, then works on it for a while before reading again (the classic tutorial receiver). Time is simulated in 1 ms
+// steps, so the figures are exact; the same readers over real sockets are in test/core/fanout/lan.test.ts and
+// `npm run bench:lan -- slow`.
+
+import { describe, expect, it } from 'vitest'
+import { ReaderPacer } from '../../../src/core/pacing/reader-pacer'
+
+interface Run {
+  /** capture-to-read age (ms) of every frame the reader read, with when it read it */
+  reads: Array<{ at: number; age: number }>
+}
+
+/**
+ * `seconds` of 30 fps frames of `frameBytes` offered newest-frame-wins to a reader with a `bufferBytes` receive buffer
+ * that works `workMs` on each frame; `paced` false writes every frame at once (the unpaced classic path).
+ */
+function simulate(o: {
+  frameBytes: number
+  bufferBytes: number
+  /** the reader's kernel grows its buffer by this many bytes a second, up to `maxBufferBytes` (receive autotuning) */
+  growth?: { bytesPerSecond: number; maxBufferBytes: number }
+  workMs: number
+  seconds: number
+  paced: boolean
+}): Run {
+  let written = 0
+  let delivered = 0
+  let consumed = 0
+  const socket = { writableLength: 0, get bytesWritten() { return written } }
+  const pacer = new ReaderPacer(socket, { queued: () => written - delivered })
+  /** Frames written, in order: where each ends in the byte stream and when it was captured. */
+  const frames: Array<{ end: number; capturedAt: number }> = []
+  let waiting: number | null = null
+  let checkAt = 0
+  let busyUntil = 0
+  const reads: Run['reads'] = []
+  const write = (capturedAt: number, now: number): void => {
+    written += o.frameBytes
+    frames.push({ end: written, capturedAt })
+    pacer.wrote(o.frameBytes, now)
+  }
+  for (let now = 0; now < o.seconds * 1_000; now++) {
+    // The link: what the reader's buffer has room for arrives at once.
+    const buffer = o.growth ? Math.min(o.growth.maxBufferBytes, o.bufferBytes + (o.growth.bytesPerSecond * now) / 1_000) : o.bufferBytes
+    delivered += Math.max(0, Math.min(written - delivered, Math.floor(buffer) - (delivered - consumed)))
+    // The reader: between frames it reads what has arrived; with a whole frame read, it works on it.
+    if (now >= busyUntil && frames.length > 0) {
+      consumed = Math.min(delivered, frames[0]!.end)
+      if (consumed === frames[0]!.end) {
+        reads.push({ at: now, age: now - frames.shift()!.capturedAt })
+        busyUntil = now + o.workMs
+      }
+    }
+    // The source: a frame every 33 ms replaces the one waiting.
+    if (now % 33 === 0) {
+      waiting = now
+      checkAt = now
+    }
+    if (waiting === null || now < checkAt) continue
+    if (!o.paced || pacer.ready(now)) {
+      write(waiting, now)
+      waiting = null
+    } else checkAt = now + pacer.retryMs(now)
+  }
+  return { reads }
+}
+
+const maxAge = (r: Run, from: number): number => Math.max(...r.reads.filter((x) => x.at >= from).map((x) => x.age))
+const readsPerSecond = (r: Run, from: number, to: number): number => (r.reads.filter((x) => x.at >= from && x.at < to).length * 1_000) / (to - from)
+
+describe('ReaderPacer', () => {
+  it('keeps what a reader taking 4 of 30 frames a second reads recent, where unpaced frames wait in its buffer', () => {
+    const slow = { frameBytes: 40_000, bufferBytes: 256 * 1024, workMs: 250, seconds: 20 }
+    const unpaced = simulate({ ...slow, paced: false })
+    const paced = simulate({ ...slow, paced: true })
+    // Unpaced, its buffer stays full: each frame waits behind five others.
+    expect(maxAge(unpaced, 5_000)).toBeGreaterThan(1_200)
+    // Paced, once measured (within a few seconds), a frame waits at most about one of its reads.
+    expect(maxAge(paced, 5_000)).toBeLessThan(600)
+    // It is not starved: it still reads at least half the frames it could.
+    expect(readsPerSecond(paced, 5_000, 20_000)).toBeGreaterThan(2)
+    // Every frame it reads is newer than the one before (newest-frame-wins, in order).
+    const captured = paced.reads.map((x) => x.at - x.age)
+    for (let i = 1; i < captured.length; i++) expect(captured[i]!).toBeGreaterThan(captured[i - 1]!)
+  })
+
+  it('drains what a reader whose buffer grows holds, though its buffer growing makes it look faster at first', () => {
+    const growing = { frameBytes: 100_000, bufferBytes: 128 * 1024, growth: { bytesPerSecond: 1_000_000, maxBufferBytes: 2_500_000 }, workMs: 250, seconds: 30 }
+    const unpaced = simulate({ ...growing, paced: false })
+    const paced = simulate({ ...growing, paced: true })
+    expect(maxAge(unpaced, 10_000)).toBeGreaterThan(4_000)
+    expect(maxAge(paced, 10_000)).toBeLessThan(600)
+    expect(readsPerSecond(paced, 10_000, 30_000)).toBeGreaterThan(2)
+  })
+
+  it('never slows a reader that keeps up', () => {
+    const fast = { frameBytes: 40_000, bufferBytes: 256 * 1024, workMs: 5, seconds: 10 }
+    const paced = simulate({ ...fast, paced: true })
+    const unpaced = simulate({ ...fast, paced: false })
+    expect(paced.reads.length).toBe(unpaced.reads.length)
+    expect(maxAge(paced, 0)).toBeLessThanOrEqual(maxAge(unpaced, 0))
+  })
+
+  it('paces a reader whose frames are larger than its buffer by the reader itself', () => {
+    // A 900 KB frame never fits a 256 KB buffer: the reader holds the gate up during every frame.
+    const big = { frameBytes: 900_000, bufferBytes: 256 * 1024, workMs: 250, seconds: 20 }
+    const paced = simulate({ ...big, paced: true })
+    expect(maxAge(paced, 5_000)).toBeLessThan(600)
+    expect(readsPerSecond(paced, 5_000, 20_000)).toBeGreaterThan(2)
+  })
+})
