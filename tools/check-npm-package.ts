@@ -38,21 +38,23 @@ function runOrThrow(command: string, args: string[], cwd: string): string {
   return r.stdout
 }
 
-/** The first line of `child`'s standard output that matches `pattern`, or an error after `ms`. */
-function lineMatching(child: ChildProcess, pattern: RegExp, ms: number, stderr: () => string): Promise<RegExpExecArray> {
-  return new Promise((resolveLine, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} after ${ms} ms; stderr:\n${stderr()}`)), ms)
+/** For each of `patterns`, the first line of `child`'s standard output that matches it, or an error after `ms`. */
+function linesMatching(child: ChildProcess, patterns: RegExp[], ms: number, stderr: () => string): Promise<RegExpExecArray[]> {
+  return new Promise((resolveLines, reject) => {
+    const found: Array<RegExpExecArray | undefined> = patterns.map(() => undefined)
+    const missing = (): string => patterns.filter((_, i) => found[i] === undefined).join(', ')
+    const timer = setTimeout(() => reject(new Error(`no line matching ${missing()} after ${ms} ms; stderr:\n${stderr()}`)), ms)
     const lines = createInterface({ input: child.stdout! })
     lines.on('line', (line) => {
-      const m = pattern.exec(line)
-      if (!m) return
+      patterns.forEach((p, i) => (found[i] ??= p.exec(line) ?? undefined))
+      if (found.some((m) => m === undefined)) return
       clearTimeout(timer)
       lines.close()
-      resolveLine(m)
+      resolveLines(found as RegExpExecArray[])
     })
     child.once('exit', (code) => {
       clearTimeout(timer)
-      reject(new Error(`exited with ${code} before printing ${pattern}; stderr:\n${stderr()}`))
+      reject(new Error(`exited with ${code} before printing ${missing()}; stderr:\n${stderr()}`))
     })
   })
 }
@@ -104,7 +106,9 @@ async function main(): Promise<string> {
       await sharp({ create: { width: WIDTH, height: HEIGHT, channels: 3, background } }).jpeg().toFile(join(frames, `f${i}.jpg`))
     }
     // Its own process group, so the stop below reaches npx and the command it runs alike, as Ctrl+C in a terminal does.
-    broadcaster = spawn('npx', npx('broadcast', '--source', frames, '--loop', '--fps', '30', '--port', '0', '--host', '127.0.0.1', '--quiet'), {
+    // Private, as by default: the watch pairs with the code the broadcast prints (TLS and CPace from the installed package).
+    const configDir = (who: string): string => join(work, `${who}-config`)
+    broadcaster = spawn('npx', npx('broadcast', '--source', frames, '--loop', '--fps', '30', '--port', '0', '--host', '127.0.0.1', '--quiet', '--no-advertise', '--config-dir', configDir('broadcaster')), {
       cwd: app,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe']
@@ -112,10 +116,11 @@ async function main(): Promise<string> {
     let broadcastErr = ''
     broadcaster.stderr!.on('data', (c: Buffer) => (broadcastErr += c.toString()))
     const closed = new Promise<void>((r) => broadcaster!.once('close', () => r()))
-    const listening = await lineMatching(broadcaster, /^listening on 127\.0\.0\.1:(\d+) \(framecast\)$/, 30_000, () => broadcastErr)
-    const port = Number(listening[1])
+    const [listening, pairing] = await linesMatching(broadcaster, [/^listening on 127\.0\.0\.1:(\d+) \(framecast, private\)$/, /^pairing code: (\d{6}) /], 30_000, () => broadcastErr)
+    const port = Number(listening![1])
 
-    const watched = runOrThrow('npx', npx('watch', `127.0.0.1:${port}`, '--frames', String(FRAMES), '--json', '--quiet', '--timeout', '30'), app)
+    const watchArgs = ['--frames', String(FRAMES), '--json', '--quiet', '--timeout', '30', '--code', pairing![1]!, '--config-dir', configDir('viewer')]
+    const watched = runOrThrow('npx', npx('watch', `127.0.0.1:${port}`, ...watchArgs), app)
     const stats = JSON.parse(watched.trim()) as { frames?: number; format?: string; width?: number; height?: number }
     if (stats.frames !== FRAMES || stats.format !== 'native' || stats.width !== WIDTH || stats.height !== HEIGHT) {
       throw new Error(`watch reported ${watched.trim()}, expected ${FRAMES} native frames of ${WIDTH}x${HEIGHT}`)
@@ -126,7 +131,7 @@ async function main(): Promise<string> {
     await closed
     if (await accepts(port)) throw new Error(`port ${port} still accepts connections after SIGTERM`)
     broadcaster = undefined
-    return `npm package check passed: ${paths.length} files in ${pack.filename} (${(pack.size / 1024).toFixed(0)} kB), installed with --omit=dev, ${FRAMES} frames of ${WIDTH}x${HEIGHT} watched over loopback`
+    return `npm package check passed: ${paths.length} files in ${pack.filename} (${(pack.size / 1024).toFixed(0)} kB), installed with --omit=dev, ${FRAMES} frames of ${WIDTH}x${HEIGHT} watched over loopback after pairing`
   } finally {
     if (broadcaster?.pid !== undefined && broadcaster.exitCode === null) {
       try {
