@@ -203,11 +203,9 @@ export async function broadcast(argv: string[], io: Io): Promise<number> {
     if (stop.signal.aborted) break
     const capturedAtUs = nowUs()
     const frame = await shapeFrame(current, server.adaptation.target, fixedQuality)
-    const s = jpegSize(frame.payload)
-    if (s !== undefined && (s.width !== info.width || s.height !== info.height)) {
-      Object.assign(info, s)
-      server.setInfo(info)
-    }
+    // A frame at another size (adaptive quality stepped it): the viewers are told (setInfo sends only a change).
+    const size = jpegSize(frame.payload)
+    if (size !== undefined) server.setInfo({ ...server.streamInfo, ...size })
     try {
       server.send({ capturedAtUs, payload: frame.payload, ...(frame.quality > 0 ? { quality: frame.quality } : {}) })
     } catch (e) {

@@ -89,8 +89,6 @@ interface BroadcastSession {
   readonly wants: EncoderWants
   /** The window's quality setting as its frames last stated it: the ceiling (1–100) and whether adaptation is on. */
   quality: { ceiling: number; adaptive: boolean }
-  /** The picture size the viewers were last told (INFO); frames at another size (a scale step) retell it. */
-  info: StreamInfo
 }
 
 interface WatchSession {
@@ -235,12 +233,10 @@ function followQualitySetting(s: BroadcastSession, req: ValidRequestOf<'broadcas
   }
 }
 
-/** A frame at another picture size than the viewers were told (adaptation stepped the size): tell them again. */
+/** A frame at another picture size than the viewers were told (adaptation stepped the size): tell them again (setInfo sends only a change). */
 function followPictureSize(s: BroadcastSession, jpeg: Uint8Array): void {
   const size = jpegSize(jpeg)
-  if (size === undefined || (size.width === s.info.width && size.height === s.info.height)) return
-  s.info = { ...s.info, ...size }
-  s.broadcaster.setInfo(s.info)
+  if (size !== undefined) s.broadcaster.setInfo({ ...s.broadcaster.streamInfo, ...size })
 }
 
 /**
@@ -466,7 +462,6 @@ export class Sessions {
       // Same address: new capture settings reach the viewers as a fresh INFO, nobody is disconnected.
       existing.broadcaster.setInfo(info)
       existing.wants.setCodec(info.codec)
-      existing.info = { ...info }
       existing.request = req
       const previous = existing.compat.mjpeg
       existing.compat.mjpeg = null
@@ -509,8 +504,7 @@ export class Sessions {
       lastError: null,
       advertising: null,
       wants: new EncoderWants(info.codec),
-      quality,
-      info: { ...info }
+      quality
     }
     this.broadcasts.set(peer.id, session)
     codes?.on('changed', () => status.request())

@@ -13,11 +13,15 @@ import { noisyJpegs } from '../support/noisy-jpegs'
 
 const dir = mkdtempSync(join(tmpdir(), 'framecast-quality-'))
 const CLIP = join(dir, 'clip.mjpeg')
+/** Pictures of two sizes in turn. */
+const MIXED = join(dir, 'mixed.mjpeg')
 let frames: Buffer[] = []
 
 beforeAll(async () => {
   frames = await noisyJpegs(320, 240, 3, 92)
   writeFileSync(CLIP, Buffer.concat(frames))
+  const small = await noisyJpegs(160, 120, 1, 92)
+  writeFileSync(MIXED, Buffer.concat([frames[0]!, small[0]!]))
 })
 afterAll(() => {
   frames = []
@@ -28,6 +32,8 @@ interface Run {
   /** the newest status line */
   line: () => string
   received: Buffer[]
+  /** the picture width of every stream description (INFO) the viewer heard */
+  widths: number[]
   stop: () => Promise<number>
 }
 
@@ -53,6 +59,7 @@ async function broadcastWatched(args: string[], until: (r: Run) => boolean): Pro
   const run: Run = {
     line: () => err.split('\r\x1b[2K').at(-1) ?? '',
     received: [],
+    widths: [],
     stop: async () => {
       await watcher.stop()
       interrupt()
@@ -60,6 +67,7 @@ async function broadcastWatched(args: string[], until: (r: Run) => boolean): Pro
     }
   }
   watcher.on('frame', (f) => run.received.push(Buffer.from(f.payload)))
+  watcher.on('info', (i) => run.widths.push(i.width))
   watcher.start()
   const deadline = Date.now() + 15_000
   while (!until(run) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
@@ -78,6 +86,13 @@ describe('framecast broadcast and adaptive quality', () => {
     const got = run.received.at(-1)!
     expect(jpegSize(got)).toEqual({ width: 320, height: 240 })
     expect(got.length).toBeLessThan(Math.min(...frames.map((f) => f.length)) / 2)
+  })
+
+  it('tells the viewers each new picture size as frames of another size come', async () => {
+    // The later --source wins: pictures of 320×240 and 160×120 in turn.
+    const run = await broadcastWatched(['--fixed-quality', '--source', MIXED], (r) => r.widths.filter((w) => w === 160).length >= 2)
+    expect(await run.stop()).toBe(0)
+    expect(run.widths.slice(0, 4)).toEqual([320, 160, 320, 160])
   })
 
   it('sends the frames as read with --fixed-quality', async () => {
