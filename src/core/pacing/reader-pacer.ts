@@ -3,41 +3,49 @@
 // megabytes before Node sees any back-pressure — our send buffer (autotuned up to tcp_wmem's maximum, 4 MB by
 // default; on loopback several MB at once) and the reader's receive buffer, which the reader's kernel grows to half a
 // megabyte or more for a reader that takes 100 KB frames in bursts — and a reader that takes 4 frames a second then
-// reads frames seconds old. Measured on a veth link: the tutorial receiver's buffer grew from 128 KB to 955 KB and its
-// frames were 2.5 s old.
+// reads frames seconds old. Measured over a 100 Mbit/s veth link: the tutorial receiver's kernel grew its buffer
+// from 128 KB to 2.5 MB on its first whole-frame read, and unpaced frames were read 5–10 s old.
 //
-// What can be observed: Node's own buffer, and where the system publishes it (Linux, send-queue.ts) the bytes the
-// kernel holds that have not reached the reader's machine. From that, three rules:
+// What can be observed: Node's own buffer; where the system publishes it (Linux, send-queue.ts) the bytes the kernel
+// holds that have not reached the reader's machine; and where it can be read (Linux 6.2+ with iproute2,
+// peer-window.ts) the receive window the reader's machine last advertised. From that, these rules:
 // - the gate: a frame goes out only while what we can see waiting is at most LOW_WATER_BYTES;
-// - the drain rate: a link drains our queue continuously; a reader that is busy with a frame stops it dead, and
-//   when it reads, the gate opens. So a gate that opens after nothing moved for READER_IDLE_MS was opened by the
-//   reader, with its buffer full. Between two such openings its buffer was full at both ends, so what passed in
-//   between is exactly what it took — if a frame waited at the closed gate all the while (else less was offered than
-//   it took): the lowest of the last few of those rates is its drain rate r (its buffer
-//   growing can only make one look faster). Openings more than PAUSE_MS apart span a pause (a model loading, a
-//   breakpoint), not a slow reader;
-// - the backlog: what waits in the reader's own buffer, which we cannot see, follows the queue equation
-//   B ← max(0, B + bytes that reached it − r·Δt), replayed over the last few seconds whenever r changes. A frame goes
-//   out only while B is at most a quarter of a frame (the reader has all but finished the last one, so a new frame
-//   waits behind at most one), and at most at PACE_SHARE (0.6) of r on average: so a backlog built up before r was
-//   known, or while the reader paused, empties instead of being read seconds late, and then stays empty, even when r
-//   was measured up to two thirds too high.
-// The start: until the reader first holds the gate up, frames go out as they come (through the gate). A reader that
-// keeps up never does and is never paced; a slow one fills its buffer within about a second and is measured. A slow
-// start (4 frames a second, doubling each second without a sign) was tried and is worse: its reader's kernel kept
-// growing the buffer as it slowly filled (to 2.2 MB), the first sign came 3–7 s late, and the backlog then took
-// seconds more to drain; sent as they come, the first sign came within 1–2 s, at 0.6–3 MB. Bytes passing freely
-// are no sign of a fast reader (256 KB passed to a reader taking 4 frames a second before it first held the gate up),
-// and a gate opening after the link held it up is no sign either. Rate samples span at least MIN_SAMPLE_MS: the
-// reader's kernel opens its window in steps that need not match its reads, and short samples were measured at two and
-// a half times the true rate; a span in which a frame was held back with the gate open gave a quarter of it.
+// - behind: the reader's window BEHIND_BYTES or more below the largest it has advertised is its buffer's free space,
+//   no longer the window's own growth: the reader holds at least the difference unread. Its kernel grows the buffer
+//   well past the largest window it advertises (Linux keeps rcv_ssthresh under it), so this shows a reader half a
+//   megabyte or more behind — seconds earlier than the gate, which needs the whole buffer full;
+// - the drain rate, from the window: while behind, the window's right edge (acknowledged + window) moves exactly as
+//   the reader reads, since its kernel frees what it copies out; the edge's speed over WINDOW_SAMPLE_MS or more of
+//   being behind, dated by the ACKs that carried it, is the drain rate r. Until r is known, a reader that is behind
+//   gets a frame every MEASURE_INTERVAL_MS, which keeps ACKs (and readings) coming without adding much;
+// - the drain rate, without the window: a link drains our queue continuously; a reader that is busy with a frame
+//   stops it dead, and when it reads, the gate opens. So a gate that opens after nothing moved for READER_IDLE_MS was
+//   opened by the reader, with its buffer full. Between two such openings its buffer was full at both ends, so what
+//   passed in between is exactly what it took — if a frame waited at the closed gate all the while (else less was
+//   offered than it took): the lowest of the last few of those rates is r (its buffer growing can only make one look
+//   faster). Openings more than PAUSE_MS apart span a pause (a model loading, a breakpoint), not a slow reader;
+// - the backlog: what waits in the reader's own buffer follows the queue equation
+//   B ← max(0, B + bytes that reached it − r·Δt), replayed over the last few seconds whenever r changes, and is at
+//   least what the last window reading showed, less what r has drained since. A frame goes out only while B is at
+//   most a quarter of a frame (the reader has all but finished the last one, so a new frame waits behind at most
+//   one), and at most at PACE_SHARE (0.6) of r on average: so a backlog built up before r was known, or while the
+//   reader paused, empties instead of being read seconds late, and then stays empty, even when r was measured up to
+//   two thirds too high.
+// The start: until the reader is seen behind or first holds the gate up, frames go out as they come (through the
+// gate). A reader that keeps up never is and is never paced. A slow start (4 frames a second, doubling each second
+// without a sign) was tried and is worse: its reader's kernel kept growing the buffer as it slowly filled (to 2.2 MB),
+// the first sign came 3–7 s late, and the backlog then took seconds more to drain. Bytes passing freely are no sign
+// of a fast reader, and a gate opening after the link held it up is no sign either. Gate rate samples span at least
+// MIN_SAMPLE_MS: the reader's kernel opens its window in steps that need not match its reads, and short samples were
+// measured at two and a half times the true rate (the window's edge does not have that fault: it is read at each ACK).
 //
-// There is deliberately no probing above the measured rate: with half a megabyte of buffer we cannot see, an
-// overshoot would show only seconds later as seconds of lag. So a reader that becomes faster keeps the rate it was
-// measured at until it holds the gate up again (it falls behind); a known limit. Where the kernel queue cannot be
-// read, the gate is Node's buffer, which backs up only once the kernel's buffers are full: the rate, and so the bound,
-// come only after that first back-pressure (docs/protocol.md, "Readers that do not acknowledge").
+// There is deliberately no probing above the measured rate: the first half megabyte or so of a backlog does not show
+// in the window, so an overshoot would show only seconds later as seconds of lag. A reader that becomes faster keeps
+// the rate it was measured at until it falls behind again; a known limit. Where neither the kernel queue nor the
+// window can be read, the gate is Node's buffer, which backs up only once the kernel's buffers are full: the rate,
+// and so the bound, come only after that first back-pressure (docs/protocol.md, "Readers that do not acknowledge").
 
+import { type PeerWindowSample, type PeerWindowSource, peerWindows } from './peer-window'
 import { kernelSendQueue, type SendQueueSource, type SocketEnds } from './send-queue'
 
 /**
@@ -63,6 +71,21 @@ const MIN_SAMPLE_MS = 400
 /** How far back (ms) the backlog is replayed when the rate changes, and at most how many looks are kept for it. */
 const HISTORY_MS = 10_000
 const MAX_HISTORY = 1_024
+/**
+ * The reader's advertised window this far (bytes) below the largest it has advertised: its own buffer, not the
+ * window's growth, bounds the window, so it holds at least that much unread.
+ */
+export const BEHIND_BYTES = 64 * 1024
+/** A rate from the reader's window spans at least this long (ms): its reads move the window's edge in steps. */
+const WINDOW_SAMPLE_MS = 1_000
+/** While the reader is behind and its rate not yet known, a frame goes at most this often (ms), to keep ACKs coming. */
+export const MEASURE_INTERVAL_MS = 250
+/** The reader's window is read this often (ms) while it matters (the first seconds, while behind or being measured)… */
+const WINDOW_LOOK_MS = 100
+/** …and this often otherwise. */
+const WINDOW_IDLE_LOOK_MS = 500
+/** How long (ms) after the first frame a reader is watched closely for falling behind. */
+const START_MS = 5_000
 /** Checks of a closed gate start this often (ms) and back off, doubling, to MAX_RETRY_MS while nothing changes. */
 const MIN_RETRY_MS = 4
 const MAX_RETRY_MS = 16
@@ -107,9 +130,21 @@ export class ReaderPacer {
   private backlogLook: Look | null = null
   private nextAt = -Infinity
 
+  /** From the reader's advertised window (peer-window.ts): the largest seen, the last reading, and where the current
+   * spell of being behind began. */
+  private windowMax = 0
+  private lastWindow: PeerWindowSample | null = null
+  private behindFrom: PeerWindowSample | null = null
+  /** What the last reading says the reader holds at least (bytes), and when (ms). */
+  private windowBacklog = 0
+  private windowBacklogAt = 0
+  private windowRate: number | null = null
+  private startedAt: number | null = null
+
   constructor(
     private readonly socket: PacedSocket,
-    private readonly source: SendQueueSource = kernelSendQueue
+    private readonly source: SendQueueSource = kernelSendQueue,
+    private readonly windows: PeerWindowSource = peerWindows
   ) {}
 
   /** The reader's measured drain rate, bytes per second; null until measured. */
@@ -122,6 +157,11 @@ export class ReaderPacer {
     return this.backlog
   }
 
+  /** Whether the reader's advertised window last showed it behind (holding at least BEHIND_BYTES unread). */
+  get behind(): boolean {
+    return this.behindFrom !== null
+  }
+
   /** Whether the gate was closed at the last look (ready()): what waits to reach the reader is over LOW_WATER_BYTES. */
   get gateClosed(): boolean {
     return this.lastClosed
@@ -129,6 +169,9 @@ export class ReaderPacer {
 
   /** May a frame be written now? (Asked when a frame is ready to go.) */
   ready(now: number): boolean {
+    this.startedAt ??= now
+    const reading = this.windows.latest(this.socket, this.watchClosely(now) ? WINDOW_LOOK_MS : WINDOW_IDLE_LOOK_MS)
+    if (reading !== null) this.sawWindow(reading)
     const kernel = this.source.queued(this.socket)
     const waiting = this.socket.writableLength + (kernel ?? 0)
     const closed = kernel === null ? this.socket.writableLength > 0 : waiting > LOW_WATER_BYTES
@@ -144,7 +187,10 @@ export class ReaderPacer {
     else this.keptFull = false
     this.heldByGate = false
     this.heldByReader = false
-    const go = now >= this.nextAt && this.backlog <= (this.lastWrite?.bytes ?? Infinity) * EMPTY_SHARE
+    const go =
+      this.rate === null && this.behindFrom !== null
+        ? now - (this.lastWrite?.at ?? -Infinity) >= MEASURE_INTERVAL_MS
+        : now >= this.nextAt && this.backlogNow(now) <= (this.lastWrite?.bytes ?? Infinity) * EMPTY_SHARE
     // A frame held back with the gate open: the reader's buffer may no longer be full.
     if (!go) this.keptFull = false
     return go
@@ -154,7 +200,8 @@ export class ReaderPacer {
   retryMs(now: number): number {
     if (this.lastClosed) return this.retry
     const frame = this.lastWrite?.bytes ?? 0
-    const drains = this.rate === null ? 0 : ((this.backlog - frame * EMPTY_SHARE) * 1_000) / this.rate
+    if (this.rate === null && this.behindFrom !== null) return Math.max(1, Math.ceil((this.lastWrite?.at ?? now) + MEASURE_INTERVAL_MS - now))
+    const drains = this.rate === null ? 0 : ((this.backlogNow(now) - frame * EMPTY_SHARE) * 1_000) / this.rate
     return Math.min(1_000, Math.max(1, Math.ceil(Math.max(this.nextAt - now, drains))))
   }
 
@@ -198,6 +245,60 @@ export class ReaderPacer {
     this.backlogLook = look
   }
 
+  /** Whether the reader's window is worth reading often now. */
+  private watchClosely(now: number): boolean {
+    return this.behindFrom !== null || now - (this.startedAt ?? now) < START_MS || (this.rate === null && this.lastClosed)
+  }
+
+  /**
+   * What the reader holds now (bytes): the queue model, and at least what its last window reading showed, less what it
+   * has read since at the drain rate.
+   */
+  private backlogNow(now: number): number {
+    if (this.windowBacklog === 0 || this.rate === null) return this.backlog
+    return Math.max(this.backlog, this.windowBacklog - (this.rate * Math.max(0, now - this.windowBacklogAt)) / 1_000)
+  }
+
+  /**
+   * A reading of the reader's advertised window. While the window is its buffer's free space (at least BEHIND_BYTES
+   * below the largest seen), the window's right edge — acknowledged bytes plus window — advances exactly as the
+   * reader reads (its kernel frees what it copies out), so the edge's speed over a spell of being behind is its
+   * drain rate, measured from the reader's side rather than from the openings of our send queue.
+   */
+  private sawWindow(r: PeerWindowSample): void {
+    const last = this.lastWindow
+    if (last !== null && last.ackAt === r.ackAt && last.acked === r.acked && last.window === r.window) return
+    this.lastWindow = r
+    this.windowMax = Math.max(this.windowMax, r.window)
+    const behind = r.window < this.windowMax - BEHIND_BYTES
+    if (!behind) {
+      this.behindFrom = null
+      this.windowBacklog = 0
+      return
+    }
+    this.windowBacklog = this.windowMax - r.window
+    this.windowBacklogAt = r.ackAt
+    const from = this.behindFrom
+    if (from === null) {
+      this.behindFrom = r
+      return
+    }
+    const span = r.ackAt - from.ackAt
+    if (span < WINDOW_SAMPLE_MS) return
+    const rate = ((r.acked + r.window - (from.acked + from.window)) * 1_000) / span
+    if (!(rate > 0)) return
+    this.windowRate = rate
+    this.setRate(rate)
+  }
+
+  /** A new drain rate: replay the backlog over what is remembered (the reader's buffer taken as empty before that). */
+  private setRate(rate: number): void {
+    this.rate = rate
+    let backlog = 0
+    for (let i = 1; i < this.history.length; i++) backlog = queueStep(backlog, this.history[i - 1]!, this.history[i]!, rate)
+    this.backlog = backlog
+  }
+
   /** The reader opened the gate: with its buffer full now and at the last such opening, it took what passed since. */
   private readerOpenedGate(now: number): void {
     const before = this.readerOpened
@@ -211,11 +312,8 @@ export class ReaderPacer {
     if (before === null || now - before.at > PAUSE_MS || !full) return
     this.readerRates.push(((this.lastPassed - before.passed) * 1_000) / (now - before.at))
     if (this.readerRates.length > READER_SAMPLES) this.readerRates.shift()
-    this.rate = Math.min(...this.readerRates)
-    // Replay the backlog over what is remembered (the reader's buffer is taken as empty before that) at the new rate.
-    let backlog = 0
-    for (let i = 1; i < this.history.length; i++) backlog = queueStep(backlog, this.history[i - 1]!, this.history[i]!, this.rate)
-    this.backlog = backlog
+    // The reader's window, where it can be read, measures the rate better than our queue's openings.
+    if (this.windowRate === null) this.setRate(Math.min(...this.readerRates))
   }
 }
 

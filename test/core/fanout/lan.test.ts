@@ -32,12 +32,9 @@ describe.skipIf(!support.ok)('the fan-out over a shaped LAN', () => {
     expect(w!.latencyP95Ms!).toBeLessThan(250)
   }, 60_000)
 
-  // Skipped: over this link the reader's kernel takes 2.5 MB (25 frames, 6 s of its reading) in the first second,
-  // before anything we can see (our kernel send queue) shows that it is slow, so the first seconds' frames are read
-  // seconds old whatever the pacing does afterwards (paced p95 3.2 s and 6.3 s against 9.9 s unpaced in 12 s runs counting every frame).
-  // On loopback the same readers stay under a second from the start (test/core/pacing/reader-pacer.test.ts models
-  // them; `../shared/cases/slow_*_reader_lag.py`). Enable it once the start is bounded too.
-  it.skip('keeps the frames a slow classic reader gets far more recent than the unpaced classic path does', async () => {
+  // The reader's kernel takes megabytes before our send queue shows anything; its advertised window
+  // (src/core/pacing/peer-window.ts) shows it behind within its first second, and its rate a second later.
+  it('keeps the frames a slow classic reader gets under a second old once it is measured, where the unpaced path lags seconds', async () => {
     lan = createLan({ rateMbit: 100 })
     // A reader that works 250 ms on each frame (4 of 30 a second); ages count once the pacing has measured it.
     const reader = { kind: 'classic' as const, seconds: 12, warmupMs: 6_000, workMs: 250 }
@@ -48,9 +45,9 @@ describe.skipIf(!support.ok)('the fan-out over a shaped LAN', () => {
     console.info(`slow classic reader, frame age p95: paced ${paced.ageP95Ms} ms, unpaced ${unpaced.ageP95Ms} ms`)
     expect(paced.ages.length).toBeGreaterThan(8)
     expect(paced.ages.every(Number.isFinite)).toBe(true)
-    // The unpaced path fills every buffer on the way (seconds of frames); pacing lets them drain.
+    // The unpaced path fills every buffer on the way (seconds of frames); paced, the reader's backlog drains.
     expect(unpaced.ageP95Ms!).toBeGreaterThan(2_000)
-    expect(paced.ageP95Ms!).toBeLessThan(unpaced.ageP95Ms! / 2)
+    expect(paced.ageP95Ms!).toBeLessThan(1_000)
   }, 60_000)
 
   it('cuts a stalled classic reader after a whole frame: it reads whole frames, then the end', async () => {

@@ -5,6 +5,7 @@
 // `npm run bench:lan -- slow`.
 
 import { describe, expect, it } from 'vitest'
+import type { PeerWindowSample } from '../../../src/core/pacing/peer-window'
 import { ReaderPacer } from '../../../src/core/pacing/reader-pacer'
 
 interface Run {
@@ -21,6 +22,11 @@ function simulate(o: {
   bufferBytes: number
   /** the reader's kernel grows its buffer by this many bytes a second, up to `maxBufferBytes` (receive autotuning) */
   growth?: { bytesPerSecond: number; maxBufferBytes: number }
+  /**
+   * The reader's kernel advertises its window (readable as with `ss`): the free space in its buffer, but at most
+   * `thresholdBytes` (Linux's rcv_ssthresh), so the first `bufferBytes − thresholdBytes` it holds do not show.
+   */
+  window?: { thresholdBytes: number }
   workMs: number
   seconds: number
   paced: boolean
@@ -29,7 +35,9 @@ function simulate(o: {
   let delivered = 0
   let consumed = 0
   const socket = { writableLength: 0, get bytesWritten() { return written } }
-  const pacer = new ReaderPacer(socket, { queued: () => written - delivered })
+  let lastAck: PeerWindowSample | null = null
+  const windowOf = (buffer: number): number => Math.max(0, Math.min(o.window?.thresholdBytes ?? Infinity, buffer - (delivered - consumed)))
+  const pacer = new ReaderPacer(socket, { queued: () => written - delivered }, { latest: () => (o.window ? lastAck : null) })
   /** Frames written, in order: where each ends in the byte stream and when it was captured. */
   const frames: Array<{ end: number; capturedAt: number }> = []
   let waiting: number | null = null
@@ -44,7 +52,11 @@ function simulate(o: {
   for (let now = 0; now < o.seconds * 1_000; now++) {
     // The link: what the reader's buffer has room for arrives at once.
     const buffer = o.growth ? Math.min(o.growth.maxBufferBytes, o.bufferBytes + (o.growth.bytesPerSecond * now) / 1_000) : o.bufferBytes
-    delivered += Math.max(0, Math.min(written - delivered, Math.floor(buffer) - (delivered - consumed)))
+    const arriving = Math.max(0, Math.min(written - delivered, Math.floor(windowOf(buffer))))
+    delivered += arriving
+    // Every arrival is acknowledged with the window as it then is; a read alone re-announces it once it has doubled.
+    const window = windowOf(buffer)
+    if (arriving > 0 || (lastAck !== null && window >= 2 * Math.max(lastAck.window, 1_448))) lastAck = { ackAt: now, acked: delivered, window }
     // The reader: between frames it reads what has arrived; with a whole frame read, it works on it.
     if (now >= busyUntil && frames.length > 0) {
       consumed = Math.min(delivered, frames[0]!.end)
@@ -93,6 +105,19 @@ describe('ReaderPacer', () => {
     expect(maxAge(unpaced, 10_000)).toBeGreaterThan(4_000)
     expect(maxAge(paced, 10_000)).toBeLessThan(600)
     expect(readsPerSecond(paced, 10_000, 30_000)).toBeGreaterThan(2)
+  })
+
+  it('bounds what a slow reader reads from its first seconds where its advertised window can be read', () => {
+    // As measured over a 100 Mbit/s namespace link: a 2.5 MB buffer of which 1.7 MB is the most ever advertised.
+    const linux = { frameBytes: 100_000, bufferBytes: 1_720_000, window: { thresholdBytes: 1_160_000 }, workMs: 250, seconds: 20 }
+    const unpaced = simulate({ ...linux, paced: false })
+    const paced = simulate({ ...linux, paced: true })
+    expect(maxAge(unpaced, 5_000)).toBeGreaterThan(4_000)
+    expect(maxAge(paced, 4_000)).toBeLessThan(700)
+    expect(readsPerSecond(paced, 4_000, 20_000)).toBeGreaterThan(2)
+    // Without the window, the same reader is bounded only once its whole buffer has filled and drained.
+    const blind = simulate({ ...linux, window: undefined, paced: true })
+    expect(maxAge(blind, 4_000)).toBeGreaterThan(maxAge(paced, 4_000) * 2)
   })
 
   it('never slows a reader that keeps up', () => {
