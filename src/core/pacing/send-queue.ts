@@ -89,7 +89,7 @@ function hex(bytes: Uint8Array): string {
 }
 
 /** The key a connection is looked up by: both ends as address bytes and port. */
-function endsKey(localBytes: Uint8Array, localPort: number, remoteBytes: Uint8Array, remotePort: number): string {
+export function endsKey(localBytes: Uint8Array, localPort: number, remoteBytes: Uint8Array, remotePort: number): string {
   return `${hex(localBytes)}:${localPort}>${hex(remoteBytes)}:${remotePort}`
 }
 
@@ -110,26 +110,41 @@ export function procAddressBytes(field: string, littleEndian: boolean): Uint8Arr
   return out
 }
 
+/** One socket as /proc/net/tcp* lists it: both ends, its send queue and the user that owns it. */
+export interface ProcNetTcpRow {
+  /** endsKey(local, remote): both ends' address bytes and ports */
+  key: string
+  /** bytes written and not yet acknowledged (`tx_queue`) */
+  txQueue: number
+  /** the owning user (`uid`) */
+  uid: number
+}
+
 /**
- * The send queues listed in the text of /proc/net/tcp or /proc/net/tcp6, keyed by both ends. Lines that do not parse
- * (the title line, anything malformed) are skipped; the text's size bounds the work.
+ * The sockets listed in the text of /proc/net/tcp or /proc/net/tcp6, in order. Lines that do not parse (the title
+ * line, anything malformed) are skipped; the text's size bounds the work.
  */
-export function parseProcNetTcp(text: string, littleEndian: boolean, into = new Map<string, number>()): Map<string, number> {
+export function* procNetTcpRows(text: string, littleEndian: boolean): Generator<ProcNetTcpRow> {
   for (const line of text.split('\n')) {
     const f = line.trim().split(/\s+/)
-    if (f.length < 5 || !f[0]!.endsWith(':')) continue
+    if (f.length < 8 || !f[0]!.endsWith(':')) continue
     const local = f[1]!.split(':')
     const remote = f[2]!.split(':')
     const queues = f[4]!.split(':')
     if (local.length !== 2 || remote.length !== 2 || queues.length !== 2) continue
     const lb = procAddressBytes(local[0]!, littleEndian)
     const rb = procAddressBytes(remote[0]!, littleEndian)
-    if (lb === null || rb === null || !/^[0-9A-Fa-f]{1,8}$/.test(queues[0]!)) continue
+    if (lb === null || rb === null || !/^[0-9A-Fa-f]{1,8}$/.test(queues[0]!) || !/^\d{1,10}$/.test(f[7]!)) continue
     const lp = parseInt(local[1]!, 16)
     const rp = parseInt(remote[1]!, 16)
     if (!(lp >= 0 && lp <= 0xffff && rp >= 0 && rp <= 0xffff)) continue
-    into.set(endsKey(lb, lp, rb, rp), parseInt(queues[0]!, 16))
+    yield { key: endsKey(lb, lp, rb, rp), txQueue: parseInt(queues[0]!, 16), uid: Number(f[7]) }
   }
+}
+
+/** The send queues listed in the text of /proc/net/tcp or /proc/net/tcp6, keyed by both ends (procNetTcpRows). */
+export function parseProcNetTcp(text: string, littleEndian: boolean, into = new Map<string, number>()): Map<string, number> {
+  for (const row of procNetTcpRows(text, littleEndian)) into.set(row.key, row.txQueue)
   return into
 }
 
