@@ -292,7 +292,7 @@ describe('framecast broadcast and watch over loopback', () => {
     // A program of this same user on this machine needs no token; another user's does.
     const bare = await new Promise<number>((r, reject) => get({ host: '127.0.0.1', port: b.mjpegPort, path: '/snapshot.jpg' }, (res) => r(res.statusCode ?? 0)).on('error', reject))
     expect(bare, 'this user, no token').toBe(200)
-    if (otherUser.ok) expect(await statusAsOtherUser('127.0.0.1', b.mjpegPort, '/snapshot.jpg'), 'another user, no token').toBe(404)
+    if (otherUser.ok) expect(await statusAsOtherUser('127.0.0.1', b.mjpegPort!, '/snapshot.jpg'), 'another user, no token').toBe(404)
   })
 
   it('is private by default: a new device needs the printed code once, a wrong one is refused, and it is remembered', async () => {

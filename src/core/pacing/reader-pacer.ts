@@ -83,7 +83,7 @@ export const MEASURE_INTERVAL_MS = 250
 /** The reader's window is read this often (ms) while it matters (the first seconds, while behind or being measured)… */
 const WINDOW_LOOK_MS = 100
 /** …and this often otherwise. */
-const WINDOW_IDLE_LOOK_MS = 500
+const WINDOW_IDLE_LOOK_MS = 1_000
 /** How long (ms) after the first frame a reader is watched closely for falling behind. */
 const START_MS = 5_000
 /** Checks of a closed gate start this often (ms) and back off, doubling, to MAX_RETRY_MS while nothing changes. */
@@ -139,6 +139,9 @@ export class ReaderPacer {
   private windowBacklog = 0
   private windowBacklogAt = 0
   private windowRate: number | null = null
+  /** The window's right edge (bytes) and when (ms) it last moved. */
+  private edge = 0
+  private edgeMovedAt = 0
   private startedAt: number | null = null
 
   constructor(
@@ -270,6 +273,14 @@ export class ReaderPacer {
     if (last !== null && last.ackAt === r.ackAt && last.acked === r.acked && last.window === r.window) return
     this.lastWindow = r
     this.windowMax = Math.max(this.windowMax, r.window)
+    // The edge moving again after standing still for PAUSE_MS: the reader paused (a model loading, a breakpoint); a
+    // spell of being behind that spans the pause would measure the pause, so a new one starts here.
+    const edge = r.acked + r.window
+    const paused = edge > this.edge && r.ackAt - this.edgeMovedAt > PAUSE_MS
+    if (edge > this.edge) {
+      this.edge = edge
+      this.edgeMovedAt = r.ackAt
+    }
     const behind = r.window < this.windowMax - BEHIND_BYTES
     if (!behind) {
       this.behindFrom = null
@@ -279,7 +290,7 @@ export class ReaderPacer {
     this.windowBacklog = this.windowMax - r.window
     this.windowBacklogAt = r.ackAt
     const from = this.behindFrom
-    if (from === null) {
+    if (from === null || paused) {
       this.behindFrom = r
       return
     }

@@ -27,6 +27,8 @@ function simulate(o: {
    * `thresholdBytes` (Linux's rcv_ssthresh), so the first `bufferBytes − thresholdBytes` it holds do not show.
    */
   window?: { thresholdBytes: number }
+  /** The reader reads nothing from `atMs` for `ms` (a model loading, a breakpoint). */
+  pause?: { atMs: number; ms: number }
   workMs: number
   seconds: number
   paced: boolean
@@ -58,7 +60,8 @@ function simulate(o: {
     const window = windowOf(buffer)
     if (arriving > 0 || (lastAck !== null && window >= 2 * Math.max(lastAck.window, 1_448))) lastAck = { ackAt: now, acked: delivered, window }
     // The reader: between frames it reads what has arrived; with a whole frame read, it works on it.
-    if (now >= busyUntil && frames.length > 0) {
+    const pausedNow = o.pause !== undefined && now >= o.pause.atMs && now < o.pause.atMs + o.pause.ms
+    if (!pausedNow && now >= busyUntil && frames.length > 0) {
       consumed = Math.min(delivered, frames[0]!.end)
       if (consumed === frames[0]!.end) {
         reads.push({ at: now, age: now - frames.shift()!.capturedAt })
@@ -118,6 +121,15 @@ describe('ReaderPacer', () => {
     // Without the window, the same reader is bounded only once its whole buffer has filled and drained.
     const blind = simulate({ ...linux, window: undefined, paced: true })
     expect(maxAge(blind, 4_000)).toBeGreaterThan(maxAge(paced, 4_000) * 2)
+  })
+
+  it('measures a reader that paused by what it takes after the pause, not over it', () => {
+    const linux = { frameBytes: 100_000, bufferBytes: 1_720_000, window: { thresholdBytes: 1_160_000 }, workMs: 100, seconds: 30 }
+    const paused = simulate({ ...linux, pause: { atMs: 8_000, ms: 8_000 }, paced: true })
+    // Once what piled up in its buffer during the pause is read, it gets frames about as often as before it paused
+    // (a rate measured over the pause would all but stop them).
+    expect(readsPerSecond(paused, 22_000, 30_000)).toBeGreaterThan(Math.max(3, 0.5 * readsPerSecond(paused, 3_000, 8_000)))
+    expect(maxAge(paused, 22_000)).toBeLessThan(700)
   })
 
   it('never slows a reader that keeps up', () => {
