@@ -73,11 +73,17 @@ const HISTORY_MS = 10_000
 const MAX_HISTORY = 1_024
 /**
  * The reader's advertised window this far (bytes) below the largest it has advertised: its own buffer, not the
- * window's growth, bounds the window, so it holds at least that much unread.
+ * window's growth, bounds the window, so it holds at least that much unread…
  */
 export const BEHIND_BYTES = 64 * 1024
-/** A rate from the reader's window spans at least this long (ms): its reads move the window's edge in steps. */
+/** …and at least this many of the last frame's size. */
+export const BEHIND_FRAMES = 2
+/**
+ * A rate from the reader's window spans at least this long (ms) and this many of the last frame's size: its reads
+ * move the window's edge a frame at a time.
+ */
 const WINDOW_SAMPLE_MS = 1_000
+const EDGE_SAMPLE_FRAMES = 3
 /** While the reader is behind and its rate not yet known, a frame goes at most this often (ms), to keep ACKs coming. */
 export const MEASURE_INTERVAL_MS = 250
 /** The reader's window is read this often (ms) while it matters (the first seconds, while behind or being measured)… */
@@ -244,7 +250,7 @@ export class ReaderPacer {
     const look = { at: now, passed }
     this.history.push(look)
     while (this.history.length > MAX_HISTORY || (this.history.length > 1 && now - this.history[0]!.at > HISTORY_MS)) this.history.shift()
-    if (this.rate !== null && this.backlogLook !== null) this.backlog = queueStep(this.backlog, this.backlogLook, look, this.rate)
+    if (this.rate !== null && this.backlogLook !== null) this.backlog = Math.min(this.backlogCap(), queueStep(this.backlog, this.backlogLook, look, this.rate))
     this.backlogLook = look
   }
 
@@ -281,7 +287,9 @@ export class ReaderPacer {
       this.edge = edge
       this.edgeMovedAt = r.ackAt
     }
-    const behind = r.window < this.windowMax - BEHIND_BYTES
+    // A frame or two unread is a reader at work on the last one, not one that has fallen behind: its edge would then
+    // move only as fast as frames come, and the rate measured would be the pace it was given.
+    const behind = r.window < this.windowMax - Math.max(BEHIND_BYTES, BEHIND_FRAMES * (this.lastWrite?.bytes ?? 0))
     if (!behind) {
       this.behindFrom = null
       this.windowBacklog = 0
@@ -295,11 +303,23 @@ export class ReaderPacer {
       return
     }
     const span = r.ackAt - from.ackAt
-    if (span < WINDOW_SAMPLE_MS) return
+    // Its reads move the edge a frame at a time: a span of fewer frames than EDGE_SAMPLE_FRAMES is mostly one step.
+    if (span < WINDOW_SAMPLE_MS || r.acked + r.window - (from.acked + from.window) < EDGE_SAMPLE_FRAMES * (this.lastWrite?.bytes ?? 0)) return
     const rate = ((r.acked + r.window - (from.acked + from.window)) * 1_000) / span
     if (!(rate > 0)) return
     this.windowRate = rate
     this.setRate(rate)
+  }
+
+  /**
+   * The most the reader can hold (bytes), where its window can be read: its kernel advertises at least about half of
+   * its buffer's room (Linux: rcv_ssthresh against the buffer; measured two thirds and more), so twice the largest
+   * window, and, when its last reading shows it not behind, the largest window. A drain rate measured low would
+   * otherwise replay into a backlog larger than any buffer, and a reader would wait seconds for nothing.
+   */
+  private backlogCap(): number {
+    if (this.windowMax === 0) return Infinity
+    return this.behindFrom === null && this.lastWindow !== null ? this.windowMax : 2 * this.windowMax
   }
 
   /** A new drain rate: replay the backlog over what is remembered (the reader's buffer taken as empty before that). */
@@ -307,7 +327,7 @@ export class ReaderPacer {
     this.rate = rate
     let backlog = 0
     for (let i = 1; i < this.history.length; i++) backlog = queueStep(backlog, this.history[i - 1]!, this.history[i]!, rate)
-    this.backlog = backlog
+    this.backlog = Math.min(this.backlogCap(), backlog)
   }
 
   /** The reader opened the gate: with its buffer full now and at the last such opening, it took what passed since. */
