@@ -7,7 +7,7 @@
 
 import { readFileSync } from 'node:fs'
 import { endianness } from 'node:os'
-import { endsKey, ipBytes, procNetTcpRows, type SocketEnds } from '../pacing/send-queue'
+import { connectionKey, procNetTcpRows, type SocketEnds } from '../pacing/send-queue'
 
 const FILES = ['/proc/net/tcp', '/proc/net/tcp6']
 
@@ -21,13 +21,9 @@ export function peerIsSameUser(
   uid: number | null = typeof process.getuid === 'function' && process.platform === 'linux' ? process.getuid() : null
 ): boolean {
   if (uid === null) return false
-  const { localAddress, localPort, remoteAddress, remotePort } = socket
-  if (localAddress === undefined || remoteAddress === undefined || localPort === undefined || remotePort === undefined) return false
-  const local = ipBytes(localAddress)
-  const remote = ipBytes(remoteAddress)
-  if (local === null || remote === null) return false
   // The peer's own socket: its local end is our remote end.
-  const peerKey = endsKey(remote, remotePort, local, localPort)
+  const peerKey = connectionKey(socket, true)
+  if (peerKey === null) return false
   const littleEndian = endianness() === 'LE'
   for (const file of FILES) {
     let text: string

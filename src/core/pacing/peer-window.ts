@@ -14,7 +14,7 @@
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { monoMs } from '../../shared/stats'
-import { ipBytes, type SocketEnds } from './send-queue'
+import { connectionKey, endsKey, ipBytes, type SocketEnds } from './send-queue'
 
 /** One reading of a connection's peer window. */
 export interface PeerWindowSample {
@@ -57,11 +57,6 @@ interface Entry {
   localPort: number
 }
 
-/** The key of a connection: both ends' address bytes and ports. */
-function keyOf(local: Uint8Array, localPort: number, remote: Uint8Array, remotePort: number): string {
-  return `${Buffer.from(local).toString('hex')}:${localPort}>${Buffer.from(remote).toString('hex')}:${remotePort}`
-}
-
 /** "198.18.0.1:5000", "[::ffff:198.18.0.1]:5000", "[fe80::1%eth0]:5000" → address bytes and port; null otherwise. */
 function endpoint(text: string): { bytes: Uint8Array; port: number } | null {
   const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(text)
@@ -92,7 +87,7 @@ export function parseSsTcpInfo(text: string, takenAt: number, into = new Map<str
       const f = line.trim().split(/\s+/)
       const local = f.length >= 4 ? endpoint(f[f.length - 2]!) : null
       const remote = f.length >= 4 ? endpoint(f[f.length - 1]!) : null
-      ends = local && remote ? keyOf(local.bytes, local.port, remote.bytes, remote.port) : null
+      ends = local && remote ? endsKey(local.bytes, local.port, remote.bytes, remote.port) : null
       continue
     }
     if (ends === null) continue
@@ -126,16 +121,12 @@ export class SsPeerWindow implements PeerWindowSource {
 
   latest(socket: SocketEnds, maxAgeMs: number): PeerWindowSample | null {
     if (!this.usable) return null
-    const { localAddress, localPort, remoteAddress, remotePort } = socket
-    if (localAddress === undefined || remoteAddress === undefined || localPort === undefined || remotePort === undefined) return null
-    const lb = ipBytes(localAddress)
-    const rb = ipBytes(remoteAddress)
-    if (lb === null || rb === null) return null
-    const key = keyOf(lb, localPort, rb, remotePort)
+    const key = connectionKey(socket)
+    if (key === null || socket.localPort === undefined) return null
     const now = this.now()
     let entry = this.entries.get(key)
     if (entry === undefined) {
-      entry = { sample: null, windowSeen: false, takenAt: -Infinity, askedAt: now, localPort }
+      entry = { sample: null, windowSeen: false, takenAt: -Infinity, askedAt: now, localPort: socket.localPort }
       this.entries.set(key, entry)
     }
     entry.askedAt = now

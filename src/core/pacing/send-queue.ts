@@ -88,7 +88,20 @@ function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex')
 }
 
-/** The key a connection is looked up by: both ends as address bytes and port. */
+/**
+ * The key of a connected socket as endsKey makes it, from its ends; null when they are unknown or not IP addresses.
+ * `swap` gives the key of the other end's own socket (its local end is our remote end).
+ */
+export function connectionKey(socket: SocketEnds, swap = false): string | null {
+  const { localAddress, localPort, remoteAddress, remotePort } = socket
+  if (localAddress === undefined || remoteAddress === undefined || localPort === undefined || remotePort === undefined) return null
+  const lb = ipBytes(localAddress)
+  const rb = ipBytes(remoteAddress)
+  if (lb === null || rb === null) return null
+  return swap ? endsKey(rb, remotePort, lb, localPort) : endsKey(lb, localPort, rb, remotePort)
+}
+
+/** The key a connection is looked up by: both ends as address bytes (hex) and port, "<local>:<port>><remote>:<port>". */
 export function endsKey(localBytes: Uint8Array, localPort: number, remoteBytes: Uint8Array, remotePort: number): string {
   return `${hex(localBytes)}:${localPort}>${hex(remoteBytes)}:${remotePort}`
 }
@@ -165,14 +178,11 @@ export class ProcNetTcp implements SendQueueSource {
 
   queued(socket: SocketEnds): number | null {
     if (!this.usable) return null
-    const { localAddress, localPort, remoteAddress, remotePort } = socket
-    if (localAddress === undefined || remoteAddress === undefined || localPort === undefined || remotePort === undefined) return null
-    const lb = ipBytes(localAddress)
-    const rb = ipBytes(remoteAddress)
-    if (lb === null || rb === null) return null
+    const key = connectionKey(socket)
+    if (key === null) return null
     const now = this.now()
     if (now - this.takenAt >= SNAPSHOT_MS) this.refresh(now)
-    return this.snapshot.get(endsKey(lb, localPort, rb, remotePort)) ?? null
+    return this.snapshot.get(key) ?? null
   }
 
   private refresh(now: number): void {
