@@ -41,7 +41,8 @@ export interface ViewerStats {
   replaced: number
   /**
    * the delivery rate toward this viewer, kbit/s: the bottleneck rate measured from its acknowledgements (BBR-style,
-   * "Delivery window" in docs/protocol.md); null until measured, and for readers that cannot acknowledge
+   * "Delivery window" in docs/protocol.md), or for a reader that cannot acknowledge the drain rate its pacing measured
+   * ("Readers that do not acknowledge"); null until measured
    */
   deliveryKbps: number | null
   /** round-trip time to this viewer, ms (smallest recent sample from its acknowledgements); null as deliveryKbps */

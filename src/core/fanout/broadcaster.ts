@@ -957,7 +957,7 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
       kbps: Math.round(c.meter.kbps(now)),
       frames: c.frames,
       replaced: c.pending.replaced + c.skipped,
-      deliveryKbps: c.window?.deliveryRate == null ? null : Math.round((c.window.deliveryRate * 8) / 1_000),
+      deliveryKbps: kbpsOrNull(c.window?.deliveryRate ?? c.pacer?.drainRate ?? null),
       rttMs: c.window?.minRttMs == null ? null : Math.round(c.window.minRttMs * 10) / 10,
       limited: c.limited
     }
@@ -966,6 +966,11 @@ export class Broadcaster extends EventEmitter<BroadcasterEvents> {
   private report(err: FramecastError): void {
     if (this.listenerCount('error') > 0) this.emit('error', err)
   }
+}
+
+/** Bytes per second as kbit/s, rounded; null stays null. */
+function kbpsOrNull(bytesPerSecond: number | null): number | null {
+  return bytesPerSecond === null ? null : Math.round((bytesPerSecond * 8) / 1_000)
 }
 
 function listenOn(host: string, port: number): Promise<net.Server> {

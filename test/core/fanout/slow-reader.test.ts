@@ -61,6 +61,10 @@ describe.skipIf(!hasNumpy)('a slow classic reader over loopback', () => {
     const seconds = 14
     const reader = spawn(PYTHON, ['-c', READER, String(b.port), String(seconds)], { stdio: ['ignore', 'pipe', 'pipe'] })
     cleanups.push(() => reader.kill())
+    // What the viewer list says it takes, once it has been measured.
+    let reportedKbps: number | null = null
+    const look = setTimeout(() => (reportedKbps = b.viewers()[0]?.deliveryKbps ?? null), 10_000)
+    cleanups.push(() => clearTimeout(look))
     const reads: Array<{ at: number; age: number }> = []
     let start: number | null = null
     for await (const line of createInterface({ input: reader.stdout })) {
@@ -75,13 +79,22 @@ describe.skipIf(!hasNumpy)('a slow classic reader over loopback', () => {
     const settled = reads.filter((r) => r.at >= 4_000)
     const span = (settled.at(-1)!.at - settled[0]!.at) / 1_000
     const gaps = settled.slice(1).map((r, k) => r.at - settled[k]!.at)
-    console.info(`slow pickle reader over loopback: ${settled.length} frames in ${span.toFixed(1)} s, age max ${Math.max(...settled.map((r) => r.age))} ms, longest gap ${Math.max(...gaps)} ms`)
-    // It could take 2–3 a second (250 ms of work plus reading 900 KB); paced at 0.6 of its measured rate, and not
-    // slowed further by mistaking the frame it is reading for a backlog, it gets more than one…
-    expect(settled.length / span).toBeGreaterThan(1)
-    // …never waits long for the next…
-    expect(Math.max(...gaps)).toBeLessThan(1_500)
-    // …and every frame it reads is recent.
-    expect(Math.max(...settled.map((r) => r.age))).toBeLessThan(1_000)
+    const ages = settled.map((r) => r.age).sort((x, y) => x - y)
+    const ageP95 = ages[Math.min(ages.length - 1, Math.ceil(0.95 * ages.length) - 1)]!
+    console.info(
+      `slow pickle reader over loopback: ${settled.length} frames in ${span.toFixed(1)} s, age p95 ${ageP95} ms, max ${ages.at(-1)} ms, longest gap ${Math.max(...gaps)} ms, drain rate ${reportedKbps} kbit/s`
+    )
+    // It could take 2–3 a second (250 ms of work plus reading 900 KB; fewer on a loaded machine). Paced at 0.6 of its
+    // measured rate, and not slowed further by mistaking the frame it is reading for a backlog (which left it waiting
+    // 3–9 s for frames), it gets frames steadily…
+    expect(settled.length / span).toBeGreaterThan(0.7)
+    expect(Math.max(...gaps)).toBeLessThan(2_500)
+    // …and recent ones.
+    expect(ageP95).toBeLessThan(1_000)
+    // The viewer list shows its measured drain rate: what it took, or more (it is paced below it).
+    const takenKbps = ((settled.length / span) * W * H * 3 * 8) / 1_000
+    expect(reportedKbps).not.toBeNull()
+    expect(reportedKbps!).toBeGreaterThan(0.8 * takenKbps)
+    expect(reportedKbps!).toBeLessThan(5 * takenKbps)
   }, 40_000)
 })
