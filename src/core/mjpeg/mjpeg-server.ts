@@ -22,8 +22,6 @@ import { READER_STALL_TIMEOUT_MS } from '../fanout/stall'
 import { endAfterWholeFrames } from '../pacing/end-whole'
 import { ReaderPacer } from '../pacing/reader-pacer'
 import { clientErrorResponse, type ParserError } from './client-error'
-import type { SocketEnds } from '../pacing/send-queue'
-import { peerIsSameUser } from './local-peer'
 import { checkMjpegRequest, localHostNames, type MjpegGuard, MJPEG_TOKEN_PARAM } from './request-guard'
 import { parseRequestTarget } from './request-target'
 import { SnapshotDeliveries } from './snapshot-deliveries'
@@ -56,11 +54,6 @@ export interface MjpegServerOptions {
    * is asked for. The Host header is checked against this machine's names either way.
    */
   token?: string
-  /**
-   * Whether a program of this same user on this machine may read without the token (default true: it could read the
-   * token anyway; local-peer.ts).
-   */
-  ownProgramsWithoutToken?: boolean
 }
 
 export interface MjpegClientStats {
@@ -136,11 +129,7 @@ export class MjpegServer extends EventEmitter {
         resolve()
       })
     })
-    const guard: MjpegGuard = {
-      token: options.token ?? null,
-      localNames: localHostNames,
-      ...(options.ownProgramsWithoutToken === false ? {} : { sameUser: (socket: SocketEnds) => peerIsSameUser(socket) })
-    }
+    const guard: MjpegGuard = { token: options.token ?? null, localNames: localHostNames }
     const m = new MjpegServer(server, options.maxClients ?? DEFAULT_MAX_VIEWERS, options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS, guard)
     server.on('request', (req, res) => m.onRequest(req, res))
     server.on('error', (e) => m.report(fromSocketError(e, { port: m.port })))

@@ -1,9 +1,7 @@
 // Who may read a broadcast's MJPEG endpoint: the one request check the MJPEG server makes before anything else.
 //
 // - The URL must carry the broadcast's random token (`?token=...`, compared in constant time); without it the answer
-//   is 404, as for a path that does not exist, so the endpoint does not even confirm it is there. A program of this
-//   same user on this machine needs no token: it could read it anyway (local-peer.ts). The host check below still
-//   applies to it, so a web page in this user's browser gets nothing it can read either.
+//   is 404, as for a path that does not exist, so the endpoint does not even confirm it is there.
 // - The Host header must name this machine: one of its addresses, or a name public DNS cannot hand out — a single
 //   label ("cam", "localhost") or one under a local-use suffix (.local, .lan, .home, .home.arpa, .internal,
 //   .localdomain), besides its own host name. A web page whose public DNS name was rebound to the broadcaster's address
@@ -14,7 +12,6 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { hostname, networkInterfaces } from 'node:os'
-import type { SocketEnds } from '../pacing/send-queue'
 import type { RequestTarget } from './request-target'
 
 export const MJPEG_TOKEN_PARAM = 'token'
@@ -24,8 +21,6 @@ export interface MjpegGuard {
   token: string | null
   /** The names and addresses (lowercase, IPv6 without brackets or zone) this machine answers to. */
   localNames: () => ReadonlySet<string>
-  /** Whether a connection's peer on this machine is a program of this same user (local-peer.ts); omitted: never. */
-  sameUser?: (socket: SocketEnds) => boolean
 }
 
 /** This machine's names: every interface address, localhost, the host name and host name.local (cached for 5 s). */
@@ -70,8 +65,7 @@ function sameToken(given: string | null, token: string): boolean {
 
 /**
  * Check one request, whose request-target has been parsed into `target`, against `guard`. Returns true when it may be
- * served; otherwise it has been answered (404 without the token, unless a program of this user on this machine asks;
- * 403 for a foreign host) and the caller does nothing
+ * served; otherwise it has been answered (404 without the token, 403 for a foreign host) and the caller does nothing
  * more. The host checked is the one an absolute-form target names, else the Host header (RFC 9112 §3.2.2). Sets
  * Cross-Origin-Resource-Policy either way.
  */
@@ -85,7 +79,7 @@ export function checkMjpegRequest(req: IncomingMessage, res: ServerResponse, gua
       return false
     }
   }
-  if (guard.token !== null && !ownProgram(req, guard)) {
+  if (guard.token !== null) {
     const given = new URLSearchParams(target.query).get(MJPEG_TOKEN_PARAM)
     if (!sameToken(given, guard.token)) {
       answer(res, 404, 'Not found.\n')
@@ -93,13 +87,6 @@ export function checkMjpegRequest(req: IncomingMessage, res: ServerResponse, gua
     }
   }
   return true
-}
-
-/** The request comes from this machine (one of its addresses), from a program of this same user. */
-function ownProgram(req: IncomingMessage, guard: MjpegGuard): boolean {
-  const remote = req.socket.remoteAddress?.toLowerCase().replace(/^::ffff:(?=\d+\.)/, '').split('%')[0]
-  if (remote === undefined || guard.sameUser === undefined || !guard.localNames().has(remote)) return false
-  return guard.sameUser(req.socket)
 }
 
 function answer(res: ServerResponse, status: number, body: string): void {

@@ -88,17 +88,14 @@ function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex')
 }
 
-/**
- * The key of a connected socket as endsKey makes it, from its ends; null when they are unknown or not IP addresses.
- * `swap` gives the key of the other end's own socket (its local end is our remote end).
- */
-export function connectionKey(socket: SocketEnds, swap = false): string | null {
+/** The key of a connected socket as endsKey makes it, from its ends; null when they are unknown or not IP addresses. */
+export function connectionKey(socket: SocketEnds): string | null {
   const { localAddress, localPort, remoteAddress, remotePort } = socket
   if (localAddress === undefined || remoteAddress === undefined || localPort === undefined || remotePort === undefined) return null
   const lb = ipBytes(localAddress)
   const rb = ipBytes(remoteAddress)
   if (lb === null || rb === null) return null
-  return swap ? endsKey(rb, remotePort, lb, localPort) : endsKey(lb, localPort, rb, remotePort)
+  return endsKey(lb, localPort, rb, remotePort)
 }
 
 /** The key a connection is looked up by: both ends as address bytes (hex) and port, "<local>:<port>><remote>:<port>". */
@@ -123,14 +120,12 @@ export function procAddressBytes(field: string, littleEndian: boolean): Uint8Arr
   return out
 }
 
-/** One socket as /proc/net/tcp* lists it: both ends, its send queue and the user that owns it. */
+/** One socket as /proc/net/tcp* lists it: both ends and its send queue. */
 export interface ProcNetTcpRow {
   /** endsKey(local, remote): both ends' address bytes and ports */
   key: string
   /** bytes written and not yet acknowledged (`tx_queue`) */
   txQueue: number
-  /** the owning user (`uid`) */
-  uid: number
 }
 
 /**
@@ -140,18 +135,18 @@ export interface ProcNetTcpRow {
 export function* procNetTcpRows(text: string, littleEndian: boolean): Generator<ProcNetTcpRow> {
   for (const line of text.split('\n')) {
     const f = line.trim().split(/\s+/)
-    if (f.length < 8 || !f[0]!.endsWith(':')) continue
+    if (f.length < 5 || !f[0]!.endsWith(':')) continue
     const local = f[1]!.split(':')
     const remote = f[2]!.split(':')
     const queues = f[4]!.split(':')
     if (local.length !== 2 || remote.length !== 2 || queues.length !== 2) continue
     const lb = procAddressBytes(local[0]!, littleEndian)
     const rb = procAddressBytes(remote[0]!, littleEndian)
-    if (lb === null || rb === null || !/^[0-9A-Fa-f]{1,8}$/.test(queues[0]!) || !/^\d{1,10}$/.test(f[7]!)) continue
+    if (lb === null || rb === null || !/^[0-9A-Fa-f]{1,8}$/.test(queues[0]!)) continue
     const lp = parseInt(local[1]!, 16)
     const rp = parseInt(remote[1]!, 16)
     if (!(lp >= 0 && lp <= 0xffff && rp >= 0 && rp <= 0xffff)) continue
-    yield { key: endsKey(lb, lp, rb, rp), txQueue: parseInt(queues[0]!, 16), uid: Number(f[7]) }
+    yield { key: endsKey(lb, lp, rb, rp), txQueue: parseInt(queues[0]!, 16) }
   }
 }
 

@@ -1,13 +1,11 @@
 // The MJPEG endpoint's request check over real loopback HTTP: the broadcast token, the Host header (DNS rebinding)
-// and Cross-Origin-Resource-Policy; and the Host header parser against arbitrary input. Servers here ask this user's
-// own programs for the token too (ownProgramsWithoutToken: false), except where that exemption is the subject.
+// and Cross-Origin-Resource-Policy; and the Host header parser against arbitrary input.
 
 import fc from 'fast-check'
 import { request } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MJPEG_SNAPSHOT_PATH, MJPEG_STREAM_PATH, MjpegServer } from '../../../src/core/mjpeg/mjpeg-server'
 import { hostOfHeader, localHostNames } from '../../../src/core/mjpeg/request-guard'
-import { otherUserSupport, statusAsOtherUser } from '../../support/other-user'
 import { NUM_RUNS } from '../../support/runs'
 
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9])
@@ -27,30 +25,14 @@ function get(port: number, path: string, host?: string): Promise<{ status: numbe
   })
 }
 
-async function server(token?: string, ownProgramsWithoutToken = false): Promise<MjpegServer> {
-  const s = await MjpegServer.listen({ host: '127.0.0.1', port: 0, ownProgramsWithoutToken, ...(token !== undefined ? { token } : {}) })
+async function server(token?: string): Promise<MjpegServer> {
+  const s = await MjpegServer.listen({ host: '127.0.0.1', port: 0, ...(token !== undefined ? { token } : {}) })
   servers.push(s)
   s.send(JPEG)
   return s
 }
 
-const otherUser = otherUserSupport()
-
 describe('the MJPEG request check', () => {
-  it('lets a program of this same user on this machine in without the token', async () => {
-    const s = await server('s3cret-T0ken', true)
-    expect((await get(s.port, MJPEG_SNAPSHOT_PATH)).status).toBe(200)
-    expect((await get(s.port, MJPEG_STREAM_PATH)).status).toBe(200)
-    // The host check still applies: a rebound page in this user's browser gets nothing.
-    expect((await get(s.port, MJPEG_SNAPSHOT_PATH, 'attacker.example')).status).toBe(403)
-  })
-
-  it.skipIf(!otherUser.ok)('asks a program of another user on this machine for the token', async () => {
-    const s = await server('s3cret-T0ken', true)
-    expect(await statusAsOtherUser('127.0.0.1', s.port, MJPEG_SNAPSHOT_PATH)).toBe(404)
-    expect(await statusAsOtherUser('127.0.0.1', s.port, s.pathWithToken(MJPEG_SNAPSHOT_PATH))).toBe(200)
-  })
-
   it('serves only URLs that carry the broadcast token, and answers the rest as if nothing were there', async () => {
     const s = await server('s3cret-T0ken')
     expect(s.pathWithToken(MJPEG_SNAPSHOT_PATH)).toBe('/snapshot.jpg?token=s3cret-T0ken')
