@@ -148,6 +148,8 @@ export class ReaderPacer {
   /** The window's right edge (bytes) and when (ms) it last moved. */
   private edge = 0
   private edgeMovedAt = 0
+  /** The usual time (ms) between two moves of the edge: a moving average. */
+  private edgeStepMs = 250
   private startedAt: number | null = null
 
   constructor(
@@ -279,17 +281,24 @@ export class ReaderPacer {
     if (last !== null && last.ackAt === r.ackAt && last.acked === r.acked && last.window === r.window) return
     this.lastWindow = r
     this.windowMax = Math.max(this.windowMax, r.window)
-    // The edge moving again after standing still for PAUSE_MS: the reader paused (a model loading, a breakpoint); a
-    // spell of being behind that spans the pause would measure the pause, so a new one starts here.
+    // The edge moving again after standing still for four of its usual steps (at least 1 s, at most PAUSE_MS): the
+    // reader paused (a model loading, a breakpoint); a spell of being behind that spans the pause would measure the
+    // pause, so a new one starts here.
     const edge = r.acked + r.window
-    const paused = edge > this.edge && r.ackAt - this.edgeMovedAt > PAUSE_MS
+    let paused = false
     if (edge > this.edge) {
+      const still = r.ackAt - this.edgeMovedAt
+      paused = this.edgeMovedAt > 0 && still > Math.min(PAUSE_MS, Math.max(1_000, 4 * this.edgeStepMs))
+      if (this.edgeMovedAt > 0 && !paused) this.edgeStepMs += (still - this.edgeStepMs) / 8
       this.edge = edge
       this.edgeMovedAt = r.ackAt
     }
     // A frame or two unread is a reader at work on the last one, not one that has fallen behind: its edge would then
-    // move only as fast as frames come, and the rate measured would be the pace it was given.
-    const behind = r.window < this.windowMax - Math.max(BEHIND_BYTES, BEHIND_FRAMES * (this.lastWrite?.bytes ?? 0))
+    // move only as fast as frames come, and the rate measured would be the pace it was given. A spell starts beyond
+    // BEHIND_FRAMES frames and lasts while more than one is unread, so that a backlog hovering at the threshold
+    // does not end it at every other reading.
+    const frames = this.behindFrom === null ? BEHIND_FRAMES : 1
+    const behind = r.window < this.windowMax - Math.max(BEHIND_BYTES, frames * (this.lastWrite?.bytes ?? 0))
     if (!behind) {
       this.behindFrom = null
       this.windowBacklog = 0

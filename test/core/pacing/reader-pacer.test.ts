@@ -132,6 +132,14 @@ describe('ReaderPacer', () => {
     expect(maxAge(paused, 22_000)).toBeLessThan(700)
   })
 
+  it('does not lock a fast reader at a crawl after a pause of a second or two', () => {
+    // A reader that keeps up, but stops for 2 s early on (its first frame opened a window, a model loaded).
+    const fast = { frameBytes: 100_000, bufferBytes: 1_720_000, window: { thresholdBytes: 1_160_000 }, workMs: 5, seconds: 25 }
+    const paused = simulate({ ...fast, pause: { atMs: 1_000, ms: 2_000 }, paced: true })
+    const steady = simulate({ ...fast, paced: true })
+    expect(readsPerSecond(paused, 15_000, 25_000)).toBeGreaterThan(0.5 * readsPerSecond(steady, 15_000, 25_000))
+  })
+
   it('never slows a reader that keeps up', () => {
     const fast = { frameBytes: 40_000, bufferBytes: 256 * 1024, workMs: 5, seconds: 10 }
     const paced = simulate({ ...fast, paced: true })
