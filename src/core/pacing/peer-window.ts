@@ -7,7 +7,7 @@
 // arrived, so a window is dated by the ACK that carried it, not by when we asked).
 //
 // Running `ss` costs a process (~15 ms of CPU), so one run serves every watched connection of the process, runs are
-// at least MIN_INTERVAL_MS apart, and only the local ports asked about are listed. Where `ss` is missing, or the
+// at least MIN_INTERVAL_MS apart, and only the connections asked about (both ports) are listed. Where `ss` is missing, or the
 // kernel does not report `snd_wnd`, every answer is null and the pacer does without (docs/protocol.md, "Readers that
 // do not acknowledge").
 
@@ -39,8 +39,10 @@ export interface PeerWindowSource {
 export const MIN_INTERVAL_MS = 50
 /** A connection not asked about for this long (ms) is no longer listed. */
 const FORGET_MS = 5_000
-/** After this many runs of `ss` in a row fail, it is not run again. */
-const MAX_FAILURES = 3
+/** After this many runs in a row that listed connections with data but no window, `ss` is not run again. */
+const NO_WINDOW_RUNS = 5
+/** At most this many connections are listed in one run (the most recently asked about). */
+const MAX_LISTED = 64
 /** `ss` output beyond this many bytes is not read (a few hundred connections fit). */
 const MAX_OUTPUT_BYTES = 1 << 20
 /** Where iproute2 installs `ss`; the first that exists is used (a desktop app's PATH is not to be trusted). */
@@ -55,6 +57,7 @@ interface Entry {
   /** ms: when this connection was last asked about */
   askedAt: number
   localPort: number
+  remotePort: number
 }
 
 /** "198.18.0.1:5000", "[::ffff:198.18.0.1]:5000", "[fe80::1%eth0]:5000" → address bytes and port; null otherwise. */
@@ -103,30 +106,31 @@ export function parseSsTcpInfo(text: string, takenAt: number, into = new Map<str
 }
 
 /**
- * Peer windows read with `ss` (Linux). `run(ports)` returns the tool's text for the listed local ports; injectable for
- * tests. A connection has readings once `ss` has printed its window (a kernel without tcpi_snd_wnd never does); the
- * tool failing MAX_FAILURES times in a row stops the asking for good.
+ * Peer windows read with `ss` (Linux). `run(connections)` returns the tool's text for the listed connections (local
+ * and remote port); injectable for tests. A connection has readings once `ss` has printed its window. Asking stops
+ * for good where the tool is not installed, or where NO_WINDOW_RUNS runs in a row listed connections that had taken
+ * data but none with a window (a kernel without tcpi_snd_wnd); a run that fails otherwise is just skipped.
  */
 export class SsPeerWindow implements PeerWindowSource {
   private readonly entries = new Map<string, Entry>()
   private running = false
   private lastRunAt = -Infinity
   private usable = true
-  private failures = 0
+  private runsWithoutWindow = 0
 
   constructor(
-    private readonly run: (ports: readonly number[]) => Promise<string> = runSs,
+    private readonly run: (connections: ReadonlyArray<{ localPort: number; remotePort: number }>) => Promise<string> = runSs,
     private readonly now: () => number = monoMs
   ) {}
 
   latest(socket: SocketEnds, maxAgeMs: number): PeerWindowSample | null {
     if (!this.usable) return null
     const key = connectionKey(socket)
-    if (key === null || socket.localPort === undefined) return null
+    if (key === null || socket.localPort === undefined || socket.remotePort === undefined) return null
     const now = this.now()
     let entry = this.entries.get(key)
     if (entry === undefined) {
-      entry = { sample: null, windowSeen: false, takenAt: -Infinity, askedAt: now, localPort: socket.localPort }
+      entry = { sample: null, windowSeen: false, takenAt: -Infinity, askedAt: now, localPort: socket.localPort, remotePort: socket.remotePort }
       this.entries.set(key, entry)
     }
     entry.askedAt = now
@@ -138,34 +142,44 @@ export class SsPeerWindow implements PeerWindowSource {
     this.running = true
     this.lastRunAt = now
     for (const [key, entry] of this.entries) if (now - entry.askedAt > FORGET_MS) this.entries.delete(key)
-    const ports = [...new Set([...this.entries.values()].map((e) => e.localPort))]
+    // The connections asked about most recently, each by both ports: what `ss` prints stays small however many
+    // sockets the machine has.
+    const wanted = [...this.entries.values()].sort((a, b) => b.askedAt - a.askedAt).slice(0, MAX_LISTED)
     try {
-      const text = await this.run(ports)
+      const text = await this.run(wanted)
       // `ss` reads the kernel just before it exits: its `lastack` counts back from about now.
       const takenAt = this.now()
       const samples = parseSsTcpInfo(text, takenAt)
+      let withData = 0
+      let withWindow = 0
       for (const [key, entry] of this.entries) {
         const r = samples.get(key)
         if (r === undefined) continue
         entry.takenAt = takenAt
         entry.windowSeen ||= r.window !== null
+        if (r.acked > 0) withData++
+        if (entry.windowSeen) withWindow++
         if (entry.windowSeen) entry.sample = { ackAt: r.ackAt, acked: r.acked, window: r.window ?? 0 }
       }
-      this.failures = 0
-    } catch {
-      // Missing, not allowed, or failing again and again: this system cannot say.
-      if (++this.failures >= MAX_FAILURES) this.usable = false
+      if (withWindow > 0) this.runsWithoutWindow = 0
+      else if (withData > 0 && ++this.runsWithoutWindow >= NO_WINDOW_RUNS) this.usable = false
+    } catch (e) {
+      // Not installed: this system cannot say. Anything else (a timeout under load, too much output) may pass.
+      if (e instanceof SsMissing) this.usable = false
     } finally {
       this.running = false
     }
   }
 }
 
-/** `ss -tinH state established '( sport = :P or ... )'`: TCP_INFO of our connections on those local ports. */
-function runSs(ports: readonly number[]): Promise<string> {
+/** `ss` is not installed where it is looked for. */
+export class SsMissing extends Error {}
+
+/** `ss -tinH state established '( ( sport = :L and dport = :R ) or ... )'`: TCP_INFO of those connections. */
+function runSs(connections: ReadonlyArray<{ localPort: number; remotePort: number }>): Promise<string> {
   const ss = SS_PATHS.find((p) => existsSync(p))
-  if (ss === undefined) return Promise.reject(new Error('ss (iproute2) is not installed'))
-  const filter = ports.map((p) => `sport = :${p}`).join(' or ')
+  if (ss === undefined) return Promise.reject(new SsMissing('ss (iproute2) is not installed'))
+  const filter = connections.map((c) => `( sport = :${c.localPort} and dport = :${c.remotePort} )`).join(' or ')
   return new Promise((resolve, reject) => {
     execFile(ss, ['-tinH', 'state', 'established', `( ${filter} )`], { maxBuffer: MAX_OUTPUT_BYTES, timeout: 2_000 }, (error, stdout) => {
       if (error) reject(error)

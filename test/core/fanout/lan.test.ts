@@ -52,8 +52,10 @@ describe.skipIf(!support.ok)('the fan-out over a shaped LAN', () => {
 
   it('cuts a stalled classic reader after a whole frame: it reads whole frames, then the end', async () => {
     lan = createLan({ rateMbit: 100 })
-    const { results } = await lanRun(lan, { mode: 'classic-jpeg', fps: 30, seconds: 8, frame: { quality: 70 }, stallTimeoutMs: 1_000 }, [
-      { kind: 'classic', seconds: 7, warmupMs: 0, workMs: 0, pauseAfter: 10, pauseMs: 4_000 }
+    // It stops reading for 10 s: once its window shows it behind, it gets a frame every 250 ms until its buffer is
+    // full (about 6 s here), and is cut 1 s after that.
+    const { results } = await lanRun(lan, { mode: 'classic-jpeg', fps: 30, seconds: 14, frame: { quality: 70 }, stallTimeoutMs: 1_000 }, [
+      { kind: 'classic', seconds: 13, warmupMs: 0, workMs: 0, pauseAfter: 10, pauseMs: 10_000 }
     ])
     const r = readerResult(results[0]!)
     // It was cut (it did not read to the end of the run), and never inside a frame.

@@ -5,7 +5,7 @@ import fc from 'fast-check'
 import { once } from 'node:events'
 import net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { parseSsTcpInfo, SsPeerWindow } from '../../../src/core/pacing/peer-window'
+import { parseSsTcpInfo, SsMissing, SsPeerWindow } from '../../../src/core/pacing/peer-window'
 import { ipBytes } from '../../../src/core/pacing/send-queue'
 import { sleep } from '../../support/net'
 
@@ -136,13 +136,19 @@ describe.skipIf(process.platform !== 'linux')('SsPeerWindow over loopback', () =
     expect(reopened).toBeGreaterThanOrEqual(16 * 1024)
   }, 20_000)
 
-  it('takes a missing window as closed only once it has seen one, and gives up on a tool that keeps failing', async () => {
+  it('takes a missing window as closed only once it has seen one, and rides out a run that fails', async () => {
     const socket = { localAddress: '198.18.0.1', localPort: 40537, remoteAddress: '198.18.0.2', remotePort: 51712 }
     const line = '0 0 198.18.0.1:40537 198.18.0.2:51712\n\t cubic bytes_acked:1000 lastack:0'
-    const texts = [line, `${line} snd_wnd:5000`, line]
+    const texts: Array<string | Error> = [line, `${line} snd_wnd:5000`, new Error('timed out'), line]
     let now = 0
     let runs = 0
-    const w = new SsPeerWindow(async () => texts[runs++] ?? Promise.reject(new Error('gone')), () => now)
+    const asked: unknown[] = []
+    const w = new SsPeerWindow(async (connections) => {
+      asked.push(connections)
+      const t = texts[runs++]!
+      if (t instanceof Error) throw t
+      return t
+    }, () => now)
     const ask = async (): Promise<ReturnType<SsPeerWindow['latest']>> => {
       w.latest(socket, 0)
       await sleep(1)
@@ -152,11 +158,30 @@ describe.skipIf(process.platform !== 'linux')('SsPeerWindow over loopback', () =
     // A kernel that prints no window at all looks like this: no reading.
     expect(await ask()).toBeNull()
     expect(await ask()).toEqual({ ackAt: 100, acked: 1_000, window: 5_000 })
-    // Once one was printed, its absence is a closed window.
+    // A failed run changes nothing; then, once a window was printed, its absence is a closed window.
+    expect((await ask())!.window).toBe(5_000)
     expect((await ask())!.window).toBe(0)
-    for (let i = 0; i < 5; i++) await ask()
-    expect(runs).toBe(6)
-    expect(w.latest(socket, 0)).toBeNull()
+    // Only the connection asked about is listed, by both ports.
+    expect(asked[0]).toEqual([expect.objectContaining({ localPort: 40537, remotePort: 51712 })])
+  })
+
+  it('stops asking where ss is missing, or where the kernel never reports a window', async () => {
+    const socket = { localAddress: '198.18.0.1', localPort: 40537, remoteAddress: '198.18.0.2', remotePort: 51712 }
+    let now = 0
+    let runs = 0
+    const missing = new SsPeerWindow(async () => (runs++, Promise.reject(new SsMissing('no ss'))), () => (now += 100))
+    for (let i = 0; i < 5; i++) {
+      missing.latest(socket, 0)
+      await sleep(1)
+    }
+    expect(runs).toBe(1)
+    runs = 0
+    const noWindow = new SsPeerWindow(async () => (runs++, '0 0 198.18.0.1:40537 198.18.0.2:51712\n\t cubic bytes_acked:1000 lastack:3'), () => (now += 100))
+    for (let i = 0; i < 20; i++) {
+      expect(noWindow.latest(socket, 0)).toBeNull()
+      await sleep(1)
+    }
+    expect(runs).toBe(5)
   })
 
   it('answers null for a socket it cannot name', () => {
