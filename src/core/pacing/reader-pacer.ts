@@ -57,6 +57,12 @@ export const LOW_WATER_BYTES = 16 * 1024
 /** Frames go out at most at this share of the reader's drain rate, on average. */
 export const PACE_SHARE = 0.6
 /**
+ * The backlog is taken to drain at this share of the measured rate. A rate measured high (by up to a third: the
+ * edge moves a frame at a time, and part of the buffer never shows) would otherwise let frames go while the reader
+ * still holds seconds of older ones; taken low, the reader only waits a little once, having had frames to read.
+ */
+export const DRAIN_SHARE = 0.75
+/**
  * Once measured, a frame goes out only while the reader's estimated backlog is at most this share of a frame: it has
  * all but finished the last one, so the new frame waits at most about one of its reads, not two.
  */
@@ -88,6 +94,8 @@ const EDGE_SAMPLE_FRAMES = 3
 export const MEASURE_INTERVAL_MS = 250
 /** The reader's window is read this often (ms) while it matters (the first seconds, while behind or being measured)… */
 const WINDOW_LOOK_MS = 100
+/** …as often as `ss` may run while an unmeasured reader is new: at 30 fps it takes 300 KB in 100 ms… */
+const START_LOOK_MS = 50
 /** …and this often otherwise. */
 const WINDOW_IDLE_LOOK_MS = 1_000
 /** How long (ms) after the first frame a reader is watched closely for falling behind. */
@@ -148,6 +156,8 @@ export class ReaderPacer {
   /** The window's right edge (bytes) and when (ms) it last moved. */
   private edge = 0
   private edgeMovedAt = 0
+  /** The last reading that showed the edge where it was (ms). */
+  private edgeStillSeenAt = 0
   /** The usual time (ms) between two moves of the edge: a moving average. */
   private edgeStepMs = 250
   private startedAt: number | null = null
@@ -181,7 +191,8 @@ export class ReaderPacer {
   /** May a frame be written now? (Asked when a frame is ready to go.) */
   ready(now: number): boolean {
     this.startedAt ??= now
-    const reading = this.windows.latest(this.socket, this.watchClosely(now) ? WINDOW_LOOK_MS : WINDOW_IDLE_LOOK_MS)
+    const starting = this.rate === null && now - this.startedAt < START_MS
+    const reading = this.windows.latest(this.socket, starting ? START_LOOK_MS : this.watchClosely(now) ? WINDOW_LOOK_MS : WINDOW_IDLE_LOOK_MS)
     if (reading !== null) this.sawWindow(reading)
     const kernel = this.source.queued(this.socket)
     const waiting = this.socket.writableLength + (kernel ?? 0)
@@ -267,7 +278,7 @@ export class ReaderPacer {
    */
   private backlogNow(now: number): number {
     if (this.windowBacklog === 0 || this.rate === null) return this.backlog
-    return Math.max(this.backlog, this.windowBacklog - (this.rate * Math.max(0, now - this.windowBacklogAt)) / 1_000)
+    return Math.max(this.backlog, this.windowBacklog - (this.rate * DRAIN_SHARE * Math.max(0, now - this.windowBacklogAt)) / 1_000)
   }
 
   /**
@@ -284,14 +295,17 @@ export class ReaderPacer {
     // The edge moving again after standing still for four of its usual steps (at least 1 s, at most PAUSE_MS): the
     // reader paused (a model loading, a breakpoint); a spell of being behind that spans the pause would measure the
     // pause, so a new one starts here.
+    // Only stillness seen is a pause: while nothing is sent, no ACK brings news of the edge, however the reader reads.
     const edge = r.acked + r.window
     let paused = false
     if (edge > this.edge) {
-      const still = r.ackAt - this.edgeMovedAt
+      const still = this.edgeStillSeenAt - this.edgeMovedAt
       paused = this.edgeMovedAt > 0 && still > Math.min(PAUSE_MS, Math.max(1_000, 4 * this.edgeStepMs))
-      if (this.edgeMovedAt > 0 && !paused) this.edgeStepMs += (still - this.edgeStepMs) / 8
+      if (this.edgeMovedAt > 0 && !paused) this.edgeStepMs += (r.ackAt - this.edgeMovedAt - this.edgeStepMs) / 8
       this.edge = edge
       this.edgeMovedAt = r.ackAt
+    } else if (edge === this.edge) {
+      this.edgeStillSeenAt = r.ackAt
     }
     // A frame or two unread is a reader at work on the last one, not one that has fallen behind: its edge would then
     // move only as fast as frames come, and the rate measured would be the pace it was given. A spell starts beyond
@@ -323,12 +337,12 @@ export class ReaderPacer {
   /**
    * The most the reader can hold (bytes), where its window can be read: its kernel advertises at least about half of
    * its buffer's room (Linux: rcv_ssthresh against the buffer; measured two thirds and more), so twice the largest
-   * window, and, when its last reading shows it not behind, the largest window. A drain rate measured low would
-   * otherwise replay into a backlog larger than any buffer, and a reader would wait seconds for nothing.
+   * window — even when a reading shows it not behind, since the part of the buffer it never advertises can still be
+   * full. A drain rate measured low would otherwise replay into a backlog larger than any buffer, and a reader would
+   * wait seconds for nothing.
    */
   private backlogCap(): number {
-    if (this.windowMax === 0) return Infinity
-    return this.behindFrom === null && this.lastWindow !== null ? this.windowMax : 2 * this.windowMax
+    return this.windowMax === 0 ? Infinity : 2 * this.windowMax
   }
 
   /** A new drain rate: replay the backlog over what is remembered (the reader's buffer taken as empty before that). */
@@ -359,5 +373,5 @@ export class ReaderPacer {
 
 /** One step of the reader's queue between two looks: it grows by what arrived and drains at `rate` (bytes/s). */
 function queueStep(backlog: number, from: Look, to: Look, rate: number): number {
-  return Math.max(0, backlog + (to.passed - from.passed) - (rate * (to.at - from.at)) / 1_000)
+  return Math.max(0, backlog + (to.passed - from.passed) - (rate * DRAIN_SHARE * (to.at - from.at)) / 1_000)
 }

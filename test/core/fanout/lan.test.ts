@@ -36,10 +36,11 @@ describe.skipIf(!support.ok)('the fan-out over a shaped LAN', () => {
   // (src/core/pacing/peer-window.ts) shows it behind within its first second, and its rate a second later.
   it('keeps the frames a slow classic reader gets under a second old once it is measured, where the unpaced path lags seconds', async () => {
     lan = createLan({ rateMbit: 100 })
-    // A reader that works 250 ms on each frame (4 of 30 a second); ages count once the pacing has measured it.
-    const reader = { kind: 'classic' as const, seconds: 12, warmupMs: 6_000, workMs: 250 }
+    // A reader that works 250 ms on each frame (4 of 30 a second). Ages count once the backlog its kernel took before
+    // the pacing could see it has been read: up to 2 MB, 5 s of its reading, in the runs measured.
+    const reader = { kind: 'classic' as const, seconds: 16, warmupMs: 10_000, workMs: 250 }
     const run = async (mode: 'seed' | 'classic-jpeg') =>
-      readerResult((await lanRun(lan!, { mode, fps: 30, seconds: 13, frame: { quality: 70 } }, [reader])).results[0]!)
+      readerResult((await lanRun(lan!, { mode, fps: 30, seconds: 17, frame: { quality: 70 } }, [reader])).results[0]!)
     const unpaced = await run('seed')
     const paced = await run('classic-jpeg')
     console.info(`slow classic reader, frame age p95: paced ${paced.ageP95Ms} ms, unpaced ${unpaced.ageP95Ms} ms`)
