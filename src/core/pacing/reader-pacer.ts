@@ -178,11 +178,6 @@ export class ReaderPacer {
     return this.backlog
   }
 
-  /** Whether the reader's advertised window last showed it behind (holding at least BEHIND_BYTES unread). */
-  get behind(): boolean {
-    return this.behindFrom !== null
-  }
-
   /** Whether the gate was closed at the last look (ready()): what waits to reach the reader is over LOW_WATER_BYTES. */
   get gateClosed(): boolean {
     return this.lastClosed
@@ -326,9 +321,10 @@ export class ReaderPacer {
       return
     }
     const span = r.ackAt - from.ackAt
+    const moved = edge - (from.acked + from.window)
     // Its reads move the edge a frame at a time: a span of fewer frames than EDGE_SAMPLE_FRAMES is mostly one step.
-    if (span < WINDOW_SAMPLE_MS || r.acked + r.window - (from.acked + from.window) < EDGE_SAMPLE_FRAMES * (this.lastWrite?.bytes ?? 0)) return
-    const rate = ((r.acked + r.window - (from.acked + from.window)) * 1_000) / span
+    if (span < WINDOW_SAMPLE_MS || moved < EDGE_SAMPLE_FRAMES * (this.lastWrite?.bytes ?? 0)) return
+    const rate = (moved * 1_000) / span
     if (!(rate > 0)) return
     this.windowRate = rate
     this.setRate(rate)

@@ -120,19 +120,11 @@ export function procAddressBytes(field: string, littleEndian: boolean): Uint8Arr
   return out
 }
 
-/** One socket as /proc/net/tcp* lists it: both ends and its send queue. */
-export interface ProcNetTcpRow {
-  /** endsKey(local, remote): both ends' address bytes and ports */
-  key: string
-  /** bytes written and not yet acknowledged (`tx_queue`) */
-  txQueue: number
-}
-
 /**
- * The sockets listed in the text of /proc/net/tcp or /proc/net/tcp6, in order. Lines that do not parse (the title
- * line, anything malformed) are skipped; the text's size bounds the work.
+ * The send queues listed in the text of /proc/net/tcp or /proc/net/tcp6, keyed by both ends. Lines that do not parse
+ * (the title line, anything malformed) are skipped; the text's size bounds the work.
  */
-export function* procNetTcpRows(text: string, littleEndian: boolean): Generator<ProcNetTcpRow> {
+export function parseProcNetTcp(text: string, littleEndian: boolean, into = new Map<string, number>()): Map<string, number> {
   for (const line of text.split('\n')) {
     const f = line.trim().split(/\s+/)
     if (f.length < 5 || !f[0]!.endsWith(':')) continue
@@ -146,13 +138,8 @@ export function* procNetTcpRows(text: string, littleEndian: boolean): Generator<
     const lp = parseInt(local[1]!, 16)
     const rp = parseInt(remote[1]!, 16)
     if (!(lp >= 0 && lp <= 0xffff && rp >= 0 && rp <= 0xffff)) continue
-    yield { key: endsKey(lb, lp, rb, rp), txQueue: parseInt(queues[0]!, 16) }
+    into.set(endsKey(lb, lp, rb, rp), parseInt(queues[0]!, 16))
   }
-}
-
-/** The send queues listed in the text of /proc/net/tcp or /proc/net/tcp6, keyed by both ends (procNetTcpRows). */
-export function parseProcNetTcp(text: string, littleEndian: boolean, into = new Map<string, number>()): Map<string, number> {
-  for (const row of procNetTcpRows(text, littleEndian)) into.set(row.key, row.txQueue)
   return into
 }
 

@@ -10,6 +10,7 @@ import sharp from 'sharp'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Broadcaster } from '../../../src/core/fanout/broadcaster'
 import { nowUs, type StreamInfo } from '../../../src/shared/protocol'
+import { percentile } from '../../../src/shared/stats'
 import { hasNumpy, PYTHON } from '../../support/python'
 
 const W = 640
@@ -80,7 +81,7 @@ describe.skipIf(!hasNumpy)('a slow classic reader over loopback', () => {
     const span = (settled.at(-1)!.at - settled[0]!.at) / 1_000
     const gaps = settled.slice(1).map((r, k) => r.at - settled[k]!.at)
     const ages = settled.map((r) => r.age).sort((x, y) => x - y)
-    const ageP95 = ages[Math.min(ages.length - 1, Math.ceil(0.95 * ages.length) - 1)]!
+    const ageP95 = percentile(ages, 95)!
     console.info(
       `slow pickle reader over loopback: ${settled.length} frames in ${span.toFixed(1)} s, age p95 ${ageP95} ms, max ${ages.at(-1)} ms, longest gap ${Math.max(...gaps)} ms, drain rate ${reportedKbps} kbit/s`
     )

@@ -7,28 +7,27 @@ import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import { endianness } from 'node:os'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ProcNetTcp, procNetTcpRows } from '../../../src/core/pacing/send-queue'
+import { parseProcNetTcp, ProcNetTcp } from '../../../src/core/pacing/send-queue'
 import { NUM_RUNS } from '../../support/runs'
 import { sleep } from '../../support/net'
 
 const LINE = '   3: 0100007F:9C59 0100007F:CA0E 01 0001A000:00000000 00:00000000 00000000  1000        0 123 1 0 20 4 30 10 -1'
 
-describe('procNetTcpRows', () => {
+describe('parseProcNetTcp', () => {
   it('reads both ends and the send queue of a row', () => {
-    const [row] = [...procNetTcpRows(`  sl  local_address rem_address   st tx_queue rx_queue\n${LINE}\n`, true)]
-    expect(row).toMatchObject({ txQueue: 0x1a000 })
-    expect(row!.key).toBe(`${'0'.repeat(20)}ffff7f000001:40025>${'0'.repeat(20)}ffff7f000001:51726`)
+    const rows = parseProcNetTcp(`  sl  local_address rem_address   st tx_queue rx_queue\n${LINE}\n`, true)
+    expect([...rows]).toEqual([[`${'0'.repeat(20)}ffff7f000001:40025>${'0'.repeat(20)}ffff7f000001:51726`, 0x1a000]])
   })
 
   it('never throws, and skips a row with any field corrupted', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 300 }), (text) => {
-        for (const row of procNetTcpRows(text, true)) expect(Number.isSafeInteger(row.txQueue)).toBe(true)
+        for (const txQueue of parseProcNetTcp(text, true).values()) expect(Number.isSafeInteger(txQueue)).toBe(true)
       }),
       { numRuns: NUM_RUNS }
     )
     for (const bad of [LINE.replace('0100007F:9C59', '0100007G:9C59'), LINE.replace(':CA0E', ':CA0E0'), LINE.replace('0001A000:', '0001A000')]) {
-      expect([...procNetTcpRows(bad, true)]).toEqual([])
+      expect(parseProcNetTcp(bad, true).size).toBe(0)
     }
   })
 })
